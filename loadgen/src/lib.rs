@@ -1,0 +1,1 @@
+//! satloc-loadgen: placeholder, built in issue 3.

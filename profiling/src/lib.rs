@@ -1,0 +1,1 @@
+//! satloc-profiling: placeholder, built in issue 4.

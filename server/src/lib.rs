@@ -1,0 +1,1 @@
+//! satloc-server library.
