@@ -1,0 +1,109 @@
+//! CelesTrak OMM JSON (`gp.php?FORMAT=json`), the format CelesTrak recommends
+//! since five-digit catalogue numbers ran out.
+//!
+//! The document is an array of OMM objects (a single object is accepted too).
+//! Each object is decoded on its own, so one bad record is reported -- with the
+//! line it starts on -- and the rest are kept.
+
+use serde_json::value::RawValue;
+
+use super::source::{EntryError, ParsedEntry};
+
+/// Parses an OMM JSON document. A document that is not JSON at all is one error
+/// at the place serde_json stopped.
+pub fn parse(text: &str) -> (Vec<ParsedEntry>, Vec<EntryError>) {
+    let trimmed = text.trim_start();
+    let records: Vec<&RawValue> = if trimmed.starts_with('[') {
+        match serde_json::from_str(text) {
+            Ok(records) => records,
+            Err(err) => return (Vec::new(), vec![json_error(&err)]),
+        }
+    } else {
+        match serde_json::from_str::<&RawValue>(text) {
+            Ok(record) => vec![record],
+            Err(err) => return (Vec::new(), vec![json_error(&err)]),
+        }
+    };
+    let mut entries = Vec::new();
+    let mut errors = Vec::new();
+    for raw in records {
+        let line = line_of(text, raw.get());
+        match serde_json::from_str::<sgp4::Elements>(raw.get()) {
+            Ok(elements) => entries.push(ParsedEntry { line, elements }),
+            Err(err) => errors.push(EntryError::new(
+                line + err.line().saturating_sub(1),
+                format!("OMM record: {}", strip_position(&err)),
+            )),
+        }
+    }
+    (entries, errors)
+}
+
+fn json_error(err: &serde_json::Error) -> EntryError {
+    EntryError::new(
+        err.line(),
+        format!("not valid OMM JSON (column {}): {}", err.column(), strip_position(err)),
+    )
+}
+
+/// serde_json appends " at line L column C"; the caller reports the position
+/// itself, relative to the file rather than the record.
+fn strip_position(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
+/// The 1-based line of `text` on which the sub-slice `part` starts.
+fn line_of(text: &str, part: &str) -> usize {
+    let offset = (part.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+    let offset = offset.min(text.len());
+    text.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ISS: &str = r#"{
+        "OBJECT_NAME": "ISS (ZARYA)", "OBJECT_ID": "1998-067A",
+        "EPOCH": "2025-11-29T20:01:44.058144", "MEAN_MOTION": 15.49193835,
+        "ECCENTRICITY": 0.0003723, "INCLINATION": 51.6312, "RA_OF_ASC_NODE": 206.3646,
+        "ARG_OF_PERICENTER": 184.1118, "MEAN_ANOMALY": 175.984, "EPHEMERIS_TYPE": 0,
+        "CLASSIFICATION_TYPE": "U", "NORAD_CAT_ID": 25544, "ELEMENT_SET_NO": 999,
+        "REV_AT_EPOCH": 54085, "BSTAR": 0.00015237, "MEAN_MOTION_DOT": 8.01e-5,
+        "MEAN_MOTION_DDOT": 0
+    }"#;
+
+    #[test]
+    fn reads_an_array_and_a_single_object() {
+        let (entries, errors) = parse(&format!("[{ISS},\n{ISS}]"));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0].line, 1);
+        assert_eq!(entries[1].line, 10);
+        assert_eq!(entries[1].elements.norad_id, 25544);
+        let (entries, _) = parse(ISS);
+        assert_eq!(entries[0].elements.object_name.as_deref(), Some("ISS (ZARYA)"));
+    }
+
+    #[test]
+    fn a_bad_record_is_reported_and_the_rest_kept() {
+        let bad = ISS.replace("\"INCLINATION\": 51.6312", "\"INCLINATION\": \"steep\"");
+        let (entries, errors) = parse(&format!("[\n{ISS},\n{bad}\n]"));
+        assert_eq!(entries.len(), 1);
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].line >= 9, "line {}", errors[0].line);
+        assert!(errors[0].message.starts_with("OMM record"), "{}", errors[0].message);
+    }
+
+    #[test]
+    fn broken_json_names_where() {
+        let (entries, errors) = parse("[\n{\"OBJECT_NAME\": \n");
+        assert!(entries.is_empty());
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].message.contains("not valid OMM JSON"));
+    }
+}

@@ -1,0 +1,171 @@
+//! Two-line and three-line element text, as CelesTrak and Space-Track publish it.
+//!
+//! Field parsing and checksums are the `sgp4` crate's; this module finds the
+//! entries in a file, keeps track of line numbers, and turns the crate's errors
+//! ("on TLE line 2 between characters 8 and 16") into messages that name the
+//! line of the file.
+
+use super::source::{EntryError, ParsedEntry};
+
+/// Parses every entry in `text`. Bad entries are returned as errors with the
+/// file line they start on; scanning resumes at the next plausible entry.
+pub fn parse(text: &str) -> (Vec<ParsedEntry>, Vec<EntryError>) {
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .map(|(i, line)| (i + 1, line.trim_end()))
+        .filter(|(_, line)| !line.trim().is_empty() && !line.starts_with('#'))
+        .collect();
+    let mut entries = Vec::new();
+    let mut errors = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let (line_no, line) = lines[i];
+        let (name, first) = if is_line(line, '1') {
+            (None, i)
+        } else if is_line(line, '2') {
+            errors.push(EntryError::new(line_no, "TLE line 2 without a line 1 before it"));
+            i += 1;
+            continue;
+        } else {
+            // CelesTrak's 3LE format may prefix the name with "0 ".
+            let name = line.strip_prefix("0 ").unwrap_or(line).trim();
+            (Some(name.to_owned()), i + 1)
+        };
+        let Some(&(l1_no, l1)) = lines.get(first).filter(|(_, l)| is_line(l, '1')) else {
+            let shown: String = line.chars().take(40).collect();
+            errors.push(EntryError::new(
+                line_no,
+                format!("expected TLE line 1 (starting \"1 \") after name line \"{shown}\""),
+            ));
+            i += 1;
+            continue;
+        };
+        let Some(&(l2_no, l2)) = lines.get(first + 1).filter(|(_, l)| is_line(l, '2')) else {
+            errors.push(EntryError::new(l1_no, "TLE line 1 is not followed by a line 2"));
+            i = first + 1;
+            continue;
+        };
+        match sgp4::Elements::from_tle(name, l1.as_bytes(), l2.as_bytes()) {
+            Ok(elements) => entries.push(ParsedEntry {
+                line: line_no,
+                elements,
+            }),
+            Err(err) => errors.push(describe(&err, l1_no, l2_no, l1, l2)),
+        }
+        i = first + 2;
+    }
+    (entries, errors)
+}
+
+fn is_line(line: &str, number: char) -> bool {
+    let mut chars = line.chars();
+    chars.next() == Some(number) && chars.next() == Some(' ')
+}
+
+/// Turns the `sgp4` crate's TLE error into one that names the file line and the
+/// 1-based columns, e.g. `line 7, columns 69-69: Bad line checksum`.
+fn describe(err: &sgp4::TleError, l1_no: usize, l2_no: usize, l1: &str, l2: &str) -> EntryError {
+    let text = err.to_string();
+    let (line_no, line) = if text.contains("on TLE line 2") {
+        (l2_no, l2)
+    } else {
+        (l1_no, l1)
+    };
+    let what = text
+        .strip_prefix("TLE parse error: ")
+        .unwrap_or(&text)
+        .split(" on TLE line")
+        .next()
+        .unwrap_or(&text)
+        .split(" (TLE lines mismatch)")
+        .next()
+        .unwrap_or(&text);
+    let columns = columns(&text);
+    let mut message = match columns {
+        Some((start, end)) => format!("columns {start}-{end}: {what}"),
+        None => what.to_owned(),
+    };
+    if what.contains("length") {
+        message.push_str(&format!(" (a TLE line has 69 characters, this one has {})", line.chars().count()));
+    }
+    EntryError::new(line_no, message)
+}
+
+/// Extracts "between characters A and B" (0-based, end exclusive) as 1-based
+/// inclusive columns.
+fn columns(text: &str) -> Option<(usize, usize)> {
+    let rest = text.split("between characters ").nth(1)?;
+    let mut numbers = rest.split(" and ");
+    let start: usize = numbers.next()?.trim().parse().ok()?;
+    let end: usize = numbers.next()?.trim().parse().ok()?;
+    Some((start + 1, end.max(start + 1)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ISS_1: &str = "1 25544U 98067A   25333.83453771  .00008010  00000+0  15237-3 0  9993";
+    const ISS_2: &str = "2 25544  51.6312 206.3646 0003723 184.1118 175.9840 15.49193835540850";
+
+    #[test]
+    fn reads_two_and_three_line_sets() {
+        let text = format!("{ISS_1}\n{ISS_2}\nISS (ZARYA)\n{ISS_1}\r\n{ISS_2}\r\n0 ISS\n{ISS_1}\n{ISS_2}\n");
+        let (entries, errors) = parse(&text);
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(entries.len(), 3);
+        assert_eq!(entries[0].elements.object_name, None);
+        assert_eq!(entries[1].elements.object_name.as_deref(), Some("ISS (ZARYA)"));
+        assert_eq!(entries[1].line, 3);
+        assert_eq!(entries[2].elements.object_name.as_deref(), Some("ISS"));
+        assert_eq!(entries[2].elements.norad_id, 25544);
+    }
+
+    #[test]
+    fn bad_checksum_names_line_and_column() {
+        let bad = ISS_2.replace("540850", "540851");
+        let text = format!("ISS\n{ISS_1}\n{bad}\n");
+        let (entries, errors) = parse(&text);
+        assert!(entries.is_empty());
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].line, 3);
+        assert!(errors[0].message.contains("checksum"), "{}", errors[0].message);
+        assert!(errors[0].message.contains("columns 69-69"), "{}", errors[0].message);
+    }
+
+    #[test]
+    fn bad_number_names_its_columns() {
+        let bad = ISS_2.replace(" 51.6312", " 51.6x12");
+        let (_, errors) = parse(&format!("{ISS_1}\n{bad}\n"));
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].line, 2);
+        assert!(errors[0].message.contains("columns"), "{}", errors[0].message);
+    }
+
+    #[test]
+    fn short_line_says_how_long_it_is() {
+        let (_, errors) = parse(&format!("{ISS_1}\n{}\n", &ISS_2[..60]));
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].message.contains("this one has 60"), "{}", errors[0].message);
+    }
+
+    #[test]
+    fn recovers_after_a_bad_entry() {
+        let text = format!("JUNK\nMORE JUNK\nISS\n{ISS_1}\n{ISS_2}\n2 orphan\n");
+        let (entries, errors) = parse(&text);
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].line, 3);
+        let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, vec![1, 2, 6]);
+        assert!(errors[0].message.contains("expected TLE line 1"));
+    }
+
+    #[test]
+    fn line_one_without_line_two() {
+        let (entries, errors) = parse(&format!("X\n{ISS_1}\n"));
+        assert!(entries.is_empty());
+        assert_eq!(errors[0].line, 2);
+        assert!(errors[0].message.contains("not followed by a line 2"));
+    }
+}
