@@ -97,9 +97,8 @@ impl Propagator {
         self.epoch
     }
 
-    /// Where the object is at `at`.
-    pub fn fix_at(&self, at: DateTime<Utc>) -> Result<GeodeticFix, EphemerisError> {
-        let minutes = minutes_between(self.epoch, at);
+    /// TEME position (km) and velocity (km/s) `minutes` after epoch.
+    pub fn teme_at(&self, minutes: f64) -> Result<([f64; 3], [f64; 3]), EphemerisError> {
         let prediction = self
             .constants
             .propagate(MinutesSinceEpoch(minutes))
@@ -107,10 +106,16 @@ impl Propagator {
                 minutes,
                 reason: e.to_string(),
             })?;
+        Ok((prediction.position, prediction.velocity))
+    }
+
+    /// Where the object is at `at`.
+    pub fn fix_at(&self, at: DateTime<Utc>) -> Result<GeodeticFix, EphemerisError> {
+        let minutes = minutes_between(self.epoch, at);
+        let (position, v) = self.teme_at(minutes)?;
         let theta = gmst_rad(at);
-        let ecef = teme_to_ecef(prediction.position, theta);
+        let ecef = teme_to_ecef(position, theta);
         let (lat_deg, lon_deg, alt_km) = geodetic_wgs84(ecef);
-        let v = prediction.velocity;
         let speed_km_s = (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
         let fix = GeodeticFix {
             lat_deg,
