@@ -18,3 +18,8 @@ pub mod clock;
 pub mod ephemeris;
 pub mod loc;
 pub mod zone;
+pub mod config;
+pub mod engine;
+pub mod server;
+pub mod service;
+pub mod synthetic;

@@ -1,0 +1,124 @@
+//! DNS over TCP (RFC 1035 section 4.2.2, RFC 7766).
+//!
+//! Each message is prefixed with its length as two bytes. A connection carries
+//! as many queries as the client sends, pipelined or not; responses go out in
+//! order, and are flushed when no further query is already buffered, so a
+//! pipelined burst is answered with few writes. Idle connections are closed
+//! after the idle timeout; at most `max_tcp_connections` are served at once.
+
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader, BufWriter};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::EngineOptions;
+use crate::answer::{Outcome, Transport};
+use crate::service::Handler;
+
+/// Accepts connections until `shutdown` is cancelled, then waits (briefly) for
+/// open connections to close.
+pub async fn serve<H: Handler>(
+    listener: TcpListener,
+    handler: Arc<H>,
+    options: EngineOptions,
+    shutdown: CancellationToken,
+) -> io::Result<()> {
+    let slots = Arc::new(Semaphore::new(options.max_tcp_connections.max(1)));
+    let mut connections = JoinSet::new();
+    let mut backoff = Duration::from_millis(1);
+    loop {
+        let accepted = tokio::select! {
+            biased;
+            () = shutdown.cancelled() => break,
+            accepted = listener.accept() => accepted,
+        };
+        while connections.try_join_next().is_some() {}
+        let (stream, peer) = match accepted {
+            Ok(accepted) => {
+                backoff = Duration::from_millis(1);
+                accepted
+            }
+            Err(err) => {
+                // Out of file descriptors or similar: wait and retry rather than
+                // spin or die; the condition usually clears as connections close.
+                tracing::warn!("TCP accept failed: {err}; retrying in {backoff:?}");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(1));
+                continue;
+            }
+        };
+        let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+            tracing::debug!(%peer, "TCP connection limit reached; closing");
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let handler = Arc::clone(&handler);
+        let idle = options.tcp_idle_timeout;
+        let shutdown = shutdown.clone();
+        connections.spawn(async move {
+            if let Err(err) = connection(stream, handler.as_ref(), idle, &shutdown).await {
+                tracing::debug!(%peer, "TCP connection ended: {err}");
+            }
+            drop(slot);
+        });
+    }
+    // Connections watch the same token; give them a moment to finish writing.
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    Ok(())
+}
+
+/// Serves one connection until the client closes it, it idles out, a framing
+/// error occurs, or shutdown.
+async fn connection<H: Handler>(
+    stream: TcpStream,
+    handler: &H,
+    idle: Duration,
+    shutdown: &CancellationToken,
+) -> io::Result<()> {
+    let (read_half, write_half) = stream.into_split();
+    let mut reader = BufReader::new(read_half);
+    let mut writer = BufWriter::new(write_half);
+    let mut query = Vec::with_capacity(512);
+    let mut response = Vec::with_capacity(4096);
+    loop {
+        let length = tokio::select! {
+            biased;
+            () = shutdown.cancelled() => break,
+            length = tokio::time::timeout(idle, reader.read_u16()) => length,
+        };
+        let length = match length {
+            Err(_elapsed) => break,
+            Ok(Err(err)) if err.kind() == io::ErrorKind::UnexpectedEof => break,
+            Ok(Err(err)) => return Err(err),
+            Ok(Ok(length)) => usize::from(length),
+        };
+        query.resize(length, 0);
+        // A client that sends a length and then stalls is idle too.
+        match tokio::time::timeout(idle, reader.read_exact(&mut query)).await {
+            Err(_elapsed) => break,
+            Ok(result) => result?,
+        };
+        satloc_profiling::latency_begin!("query");
+        if handler.handle(&query, Transport::Tcp, &mut response) == Outcome::Respond {
+            // `answer` caps TCP responses at 65535 bytes.
+            let prefix = u16::try_from(response.len()).unwrap_or(u16::MAX);
+            writer.write_all(&prefix.to_be_bytes()).await?;
+            writer.write_all(&response).await?;
+            if reader.buffer().is_empty() {
+                writer.flush().await?;
+            }
+            satloc_profiling::progress!("response");
+        }
+        satloc_profiling::latency_end!("query");
+    }
+    writer.flush().await?;
+    writer.shutdown().await
+}

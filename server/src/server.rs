@@ -1,0 +1,169 @@
+//! Start-up, signals and shutdown: everything between a checked [`Config`] and
+//! the transports.
+//!
+//! * SIGINT / SIGTERM cancel the shutdown token; transports finish and return.
+//! * SIGHUP re-reads the `--catalog` files. A reload that fails keeps the last
+//!   good catalogue and logs why; one that succeeds is swapped in whole.
+//! * Every few hours (and at start and on reload) elements older than
+//!   `--stale-after` are reported, because SGP4's error grows with their age.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use tokio_util::sync::CancellationToken;
+
+use crate::answer::locate;
+use crate::catalog::{Catalog, Loaded};
+use crate::config::Config;
+use crate::engine::{self, Listeners, UdpEngine};
+use crate::service::Service;
+
+/// How often a long-running server re-checks element age.
+const STALENESS_CHECK_EVERY: Duration = Duration::from_secs(6 * 3600);
+
+/// Runs the server described by `config` until SIGINT or SIGTERM.
+pub fn run(config: Config) -> Result<()> {
+    let loaded = Catalog::load(&config.sources, &config.naming).context("loading the catalogue")?;
+    log_warnings(&loaded);
+    if config.check {
+        print_catalog(&loaded.catalog, &config);
+        return Ok(());
+    }
+    report_staleness(&loaded.catalog, config.clock.now(), &config);
+    let service = Arc::new(
+        Service::new(config.zone.clone(), config.clock, loaded.catalog).with_synthetic_work_ns(config.synthetic_work_ns),
+    );
+    let per_address = match config.engine.udp {
+        UdpEngine::Loop => config.threads,
+        UdpEngine::Spawn => 1,
+    };
+    let listeners = Listeners::bind(&config.listen, per_address)?;
+    for addr in &listeners.local_addrs {
+        tracing::info!("listening on {addr} (UDP and TCP), zone {}", config.zone.apex);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.threads)
+        .thread_name("satloc-worker")
+        .on_thread_start(satloc_profiling::thread_init)
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    let profile = match &config.cpu_profile {
+        Some(path) => Some(
+            satloc_profiling::cpu::CpuProfile::start(path)
+                .with_context(|| format!("--cpu-profile {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let result = runtime.block_on(async {
+        let shutdown = CancellationToken::new();
+        tokio::spawn(watch_signals(Arc::clone(&service), config.clone(), shutdown.clone()));
+        tokio::spawn(watch_staleness(Arc::clone(&service), config.clone(), shutdown.clone()));
+        engine::run(service, listeners, config.engine.clone(), shutdown).await
+    });
+    if let Some(profile) = profile {
+        profile.finish().context("writing the CPU profile")?;
+    }
+    tracing::info!("stopped");
+    result.context("serving")
+}
+
+fn log_warnings(loaded: &Loaded) {
+    for warning in &loaded.warnings {
+        tracing::warn!("{warning}");
+    }
+    tracing::info!("catalogue: {} objects", loaded.catalog.objects().len());
+}
+
+async fn watch_signals(service: Arc<Service>, config: Config, shutdown: CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut interrupt), Ok(mut terminate), Ok(mut hangup)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        tracing::error!("cannot install signal handlers");
+        return;
+    };
+    loop {
+        tokio::select! {
+            _ = interrupt.recv() => break,
+            _ = terminate.recv() => break,
+            _ = hangup.recv() => reload(&service, &config),
+        }
+    }
+    tracing::info!("shutting down");
+    shutdown.cancel();
+}
+
+/// Re-reads the catalogue; on any error the current one stays in service.
+fn reload(service: &Service, config: &Config) {
+    match Catalog::load(&config.sources, &config.naming) {
+        Ok(loaded) => {
+            log_warnings(&loaded);
+            report_staleness(&loaded.catalog, service.clock().now(), config);
+            service.replace_catalog(loaded.catalog);
+            tracing::info!("catalogue reloaded");
+        }
+        Err(err) => {
+            tracing::error!("catalogue reload failed, still serving the previous one: {:#}", anyhow::Error::from(err));
+        }
+    }
+}
+
+async fn watch_staleness(service: Arc<Service>, config: Config, shutdown: CancellationToken) {
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(STALENESS_CHECK_EVERY) => {}
+        }
+        report_staleness(&service.catalog(), service.clock().now(), &config);
+    }
+}
+
+fn report_staleness(catalog: &Catalog, now: DateTime<Utc>, config: &Config) {
+    let stale = catalog.stale(now, config.stale_after);
+    if let Some(oldest) = stale.first() {
+        let days = (now - oldest.epoch).num_seconds() as f64 / 86_400.0;
+        tracing::warn!(
+            "{} of {} element sets are older than {} (oldest: {} at {:.1} days); SGP4 error grows with age, \
+             so positions may be off by many kilometres -- serve fresh elements with --catalog \
+             (e.g. https://celestrak.org/NORAD/elements/gp.php?GROUP=stations&FORMAT=tle) and send SIGHUP to reload",
+            stale.len(),
+            catalog.objects().len(),
+            humantime::format_duration(config.stale_after.to_std().unwrap_or_default()),
+            oldest.name,
+            days
+        );
+    }
+}
+
+/// `--check`: one line per object with its names, element age and position now.
+fn print_catalog(catalog: &Catalog, config: &Config) {
+    let now = config.clock.now();
+    println!("zone {} at {}", config.zone.apex, now.to_rfc3339());
+    println!("{:>6}  {:<24} {:>8}  {:<40} position", "NORAD", "name", "age (d)", "labels");
+    for object in catalog.objects() {
+        let mut labels: Vec<&str> = catalog
+            .labels()
+            .filter(|(_, id)| *id == object.norad_id)
+            .map(|(label, _)| label)
+            .collect();
+        labels.sort_unstable();
+        let age = (now - object.epoch).num_seconds() as f64 / 86_400.0;
+        let position = locate(object, &config.zone, now);
+        let at = match (&position.loc, &position.fix) {
+            (Ok(loc), _) => loc.to_string(),
+            (Err(reason), Ok(_)) | (Err(_), Err(reason)) => format!("no LOC: {reason}"),
+        };
+        println!(
+            "{:>6}  {:<24} {:>8.2}  {:<40} {at}",
+            object.norad_id,
+            object.name,
+            age,
+            labels.join(",")
+        );
+    }
+}

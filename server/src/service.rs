@@ -1,0 +1,85 @@
+//! The service: the answer core bound to a clock and a swappable catalogue.
+//!
+//! Transports call [`Handler::handle`] with the bytes they received; they know
+//! nothing else about DNS. The catalogue sits behind an `ArcSwap` so a reload
+//! replaces it in one atomic store while queries keep reading the old one, and
+//! a failed reload simply never stores anything: the last good catalogue stays.
+
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+
+use crate::answer::{self, Outcome, Transport};
+use crate::catalog::Catalog;
+use crate::clock::Clock;
+use crate::synthetic::{PlantedCost, planted_cost};
+use crate::zone::Zone;
+
+/// What a transport hands each received message to.
+pub trait Handler: Send + Sync + 'static {
+    /// Answers `query` into `out` (cleared first). The transport sends `out` when
+    /// the outcome is [`Outcome::Respond`].
+    fn handle(&self, query: &[u8], transport: Transport, out: &mut Vec<u8>) -> Outcome;
+}
+
+/// The DNS LOC service.
+#[derive(Debug)]
+pub struct Service {
+    /// Apex, SOA/NS contents, TTL, precision model.
+    zone: Zone,
+    /// Where "now" comes from: the system clock, or frozen with `--now`.
+    clock: Clock,
+    /// The current catalogue; replaced whole on reload.
+    catalog: ArcSwap<Catalog>,
+    /// Busy-work per query for profiler validation (`--synthetic-work-ns`).
+    planted: PlantedCost,
+}
+
+impl Service {
+    /// A service answering for `zone` from `catalog`.
+    pub fn new(zone: Zone, clock: Clock, catalog: Catalog) -> Self {
+        Self {
+            zone,
+            clock,
+            catalog: ArcSwap::from_pointee(catalog),
+            planted: PlantedCost { rounds: 0 },
+        }
+    }
+
+    /// Makes every query do about `ns` nanoseconds of busy work on the critical
+    /// path (see [`crate::synthetic`]); used to validate the profiler.
+    pub fn with_synthetic_work_ns(mut self, ns: u64) -> Self {
+        self.planted = PlantedCost::calibrate(ns);
+        self
+    }
+
+    /// The catalogue queries are being answered from.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.catalog.load_full()
+    }
+
+    /// Replaces the catalogue for all later queries.
+    pub fn replace_catalog(&self, catalog: Catalog) {
+        self.catalog.store(Arc::new(catalog));
+    }
+
+    /// The zone.
+    pub fn zone(&self) -> &Zone {
+        &self.zone
+    }
+
+    /// The clock.
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+}
+
+impl Handler for Service {
+    fn handle(&self, query: &[u8], transport: Transport, out: &mut Vec<u8>) -> Outcome {
+        if self.planted.rounds > 0 {
+            planted_cost(self.planted.rounds);
+        }
+        let catalog = self.catalog.load();
+        answer::answer(query, transport, &self.zone, &catalog, self.clock.now(), out)
+    }
+}
