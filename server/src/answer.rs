@@ -8,7 +8,9 @@
 //! already a response) yields [`Outcome::Drop`].
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use hickory_proto::op::{Edns, Header, Message, MessageType, Metadata, OpCode, Query, ResponseCode};
+use hickory_proto::op::{
+    Edns, Header, Message, MessageType, Metadata, OpCode, Query, ResponseCode,
+};
 use hickory_proto::rr::rdata::{NS, NULL, SOA, TXT};
 use hickory_proto::rr::{DNSClass, RData, Record, RecordType};
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, BinEncodable, BinEncoder};
@@ -61,7 +63,15 @@ pub fn answer(
     }
     let request = match Message::from_vec(query) {
         Ok(request) => request,
-        Err(_) => return encode(&error_response(&header.metadata, ResponseCode::FormErr), transport, None, zone, out),
+        Err(_) => {
+            return encode(
+                &error_response(&header.metadata, ResponseCode::FormErr),
+                transport,
+                None,
+                zone,
+                out,
+            );
+        }
     };
     let response = respond(&request, zone, catalog, now);
     encode(&response, transport, request.edns.as_ref(), zone, out)
@@ -76,7 +86,11 @@ fn error_response(request: &Metadata, code: ResponseCode) -> Message {
 }
 
 fn respond(request: &Message, zone: &Zone, catalog: &Catalog, now: DateTime<Utc>) -> Message {
-    let mut response = Message::new(request.metadata.id, MessageType::Response, request.metadata.op_code);
+    let mut response = Message::new(
+        request.metadata.id,
+        MessageType::Response,
+        request.metadata.op_code,
+    );
     response.metadata = Metadata::response_from_request(&request.metadata);
     response.queries.clone_from(&request.queries);
     if let Some(edns) = &request.edns {
@@ -131,14 +145,24 @@ fn respond(request: &Message, zone: &Zone, catalog: &Catalog, now: DateTime<Utc>
     response
 }
 
-fn answer_apex(query: &Query, zone: &Zone, catalog: &Catalog, now: DateTime<Utc>, response: &mut Message) {
+fn answer_apex(
+    query: &Query,
+    zone: &Zone,
+    catalog: &Catalog,
+    now: DateTime<Utc>,
+    response: &mut Message,
+) {
     let qtype = query.query_type();
     if matches!(qtype, RecordType::SOA | RecordType::ANY) {
         response.add_answer(soa_record(zone, catalog));
     }
     if matches!(qtype, RecordType::NS | RecordType::ANY) {
         for ns in &zone.nameservers {
-            response.add_answer(Record::from_rdata(zone.apex.clone(), zone.ttl, RData::NS(NS(ns.clone()))));
+            response.add_answer(Record::from_rdata(
+                zone.apex.clone(),
+                zone.ttl,
+                RData::NS(NS(ns.clone())),
+            ));
         }
     }
     if let Some(object) = catalog.apex() {
@@ -151,9 +175,16 @@ fn answer_apex(query: &Query, zone: &Zone, catalog: &Catalog, now: DateTime<Utc>
 
 /// Adds the object's LOC and/or TXT for the query type. Anything else leaves the
 /// answer empty, which the caller turns into NODATA.
-fn answer_object(query: &Query, object: &SatObject, zone: &Zone, now: DateTime<Utc>, response: &mut Message) {
+fn answer_object(
+    query: &Query,
+    object: &SatObject,
+    zone: &Zone,
+    now: DateTime<Utc>,
+    response: &mut Message,
+) {
     let qtype = query.query_type();
-    let wants_loc = matches!(qtype, RecordType::ANY) || qtype == RecordType::Unknown(LOC_RECORD_TYPE);
+    let wants_loc =
+        matches!(qtype, RecordType::ANY) || qtype == RecordType::Unknown(LOC_RECORD_TYPE);
     let wants_txt = matches!(qtype, RecordType::TXT | RecordType::ANY);
     if !(wants_loc || wants_txt) {
         return;
@@ -162,18 +193,20 @@ fn answer_object(query: &Query, object: &SatObject, zone: &Zone, now: DateTime<U
     // spelling in the answer too.
     let owner = query.name().clone();
     let position = locate(object, zone, now);
-    if wants_loc {
-        if let Ok(loc) = &position.loc {
-            let rdata = RData::Unknown {
-                code: RecordType::Unknown(LOC_RECORD_TYPE),
-                rdata: NULL::with(loc.encode().to_vec()),
-            };
-            response.add_answer(Record::from_rdata(owner.clone(), zone.ttl, rdata));
-        }
+    if let (true, Ok(loc)) = (wants_loc, &position.loc) {
+        let rdata = RData::Unknown {
+            code: RecordType::Unknown(LOC_RECORD_TYPE),
+            rdata: NULL::with(loc.encode().to_vec()),
+        };
+        response.add_answer(Record::from_rdata(owner.clone(), zone.ttl, rdata));
     }
     if wants_txt {
         let text = summary(object, now, &position);
-        response.add_answer(Record::from_rdata(owner, zone.ttl, RData::TXT(TXT::new(vec![text]))));
+        response.add_answer(Record::from_rdata(
+            owner,
+            zone.ttl,
+            RData::TXT(TXT::new(vec![text])),
+        ));
     }
 }
 
@@ -193,7 +226,8 @@ pub fn locate(object: &SatObject, zone: &Zone, now: DateTime<Utc>) -> Located {
         Err(reason) => Err(reason.clone()),
         Ok(fix) => {
             let (size, horiz, vert) = zone.precision.for_age(now - object.epoch);
-            LocRdata::from_position(fix.lat_deg, fix.lon_deg, fix.alt_m, size, horiz, vert).map_err(|e| e.to_string())
+            LocRdata::from_position(fix.lat_deg, fix.lon_deg, fix.alt_m, size, horiz, vert)
+                .map_err(|e| e.to_string())
         }
     };
     Located { fix, loc }
@@ -252,11 +286,20 @@ fn soa_record(zone: &Zone, catalog: &Catalog) -> Record {
 
 /// Serialises `response` into `out`, replacing it with a truncated (TC) response
 /// when it does not fit the transport's limit.
-fn encode(response: &Message, transport: Transport, request_edns: Option<&Edns>, zone: &Zone, out: &mut Vec<u8>) -> Outcome {
+fn encode(
+    response: &Message,
+    transport: Transport,
+    request_edns: Option<&Edns>,
+    zone: &Zone,
+    out: &mut Vec<u8>,
+) -> Outcome {
     let limit = match transport {
         Transport::Tcp => usize::from(u16::MAX),
         Transport::Udp => usize::from(match request_edns {
-            Some(edns) => edns.max_payload().clamp(CLASSIC_UDP_PAYLOAD, zone.max_udp_payload.max(CLASSIC_UDP_PAYLOAD)),
+            Some(edns) => edns.max_payload().clamp(
+                CLASSIC_UDP_PAYLOAD,
+                zone.max_udp_payload.max(CLASSIC_UDP_PAYLOAD),
+            ),
             None => CLASSIC_UDP_PAYLOAD,
         }),
     };

@@ -15,7 +15,9 @@ use clap::Parser;
 use crate::catalog::{NamingOptions, ObjectRef, Source, validate_label};
 use crate::clock::Clock;
 use crate::engine::{EngineOptions, UdpEngine};
-use crate::zone::{DEFAULT_MAX_UDP_PAYLOAD, DEFAULT_TTL, DEFAULT_ZONE, PrecisionModel, Zone, parse_fqdn};
+use crate::zone::{
+    DEFAULT_MAX_UDP_PAYLOAD, DEFAULT_TTL, DEFAULT_ZONE, PrecisionModel, Zone, parse_fqdn,
+};
 
 /// An authoritative DNS server that answers LOC queries with where satellites are
 /// right now.
@@ -142,10 +144,15 @@ impl Config {
         } else {
             args.catalogs.into_iter().map(Source::File).collect()
         };
-        let mut zone = Zone::new(&args.zone).map_err(anyhow::Error::msg).context("--zone")?;
+        let mut zone = Zone::new(&args.zone)
+            .map_err(anyhow::Error::msg)
+            .context("--zone")?;
         zone.ttl = args.ttl;
         if !(512..=4096).contains(&args.max_udp_payload) {
-            bail!("--max-udp-payload {}: must be between 512 and 4096", args.max_udp_payload);
+            bail!(
+                "--max-udp-payload {}: must be between 512 and 4096",
+                args.max_udp_payload
+            );
         }
         zone.max_udp_payload = args.max_udp_payload;
         if let Some(precision) = &args.precision {
@@ -157,7 +164,11 @@ impl Config {
             zone.nameservers = args
                 .nameservers
                 .iter()
-                .map(|ns| parse_fqdn(ns).map_err(anyhow::Error::msg).with_context(|| format!("--ns {ns}")))
+                .map(|ns| {
+                    parse_fqdn(ns)
+                        .map_err(anyhow::Error::msg)
+                        .with_context(|| format!("--ns {ns}"))
+                })
                 .collect::<Result<_>>()?;
             zone.mname = zone.nameservers[0].clone();
         }
@@ -168,10 +179,15 @@ impl Config {
         }
         let mut naming = NamingOptions::default();
         for alias in &args.aliases {
-            naming.aliases.push(parse_alias(alias).with_context(|| format!("--alias {alias}"))?);
+            naming
+                .aliases
+                .push(parse_alias(alias).with_context(|| format!("--alias {alias}"))?);
         }
         if let Some(apex) = &args.apex {
-            let reference: ObjectRef = apex.parse().map_err(anyhow::Error::msg).with_context(|| format!("--apex {apex}"))?;
+            let reference: ObjectRef = apex
+                .parse()
+                .map_err(anyhow::Error::msg)
+                .with_context(|| format!("--apex {apex}"))?;
             naming.apex = Some(reference);
         }
         let clock = match &args.now {
@@ -188,7 +204,8 @@ impl Config {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, usize::from),
         };
-        let tcp_idle_timeout = parse_duration(&args.tcp_idle_timeout).context("--tcp-idle-timeout")?;
+        let tcp_idle_timeout =
+            parse_duration(&args.tcp_idle_timeout).context("--tcp-idle-timeout")?;
         let stale_after = parse_duration(&args.stale_after).context("--stale-after")?;
         let stale_after = TimeDelta::from_std(stale_after).context("--stale-after is too long")?;
         Ok(Config {
@@ -224,7 +241,8 @@ fn parse_alias(text: &str) -> Result<(String, u64)> {
 }
 
 fn parse_duration(text: &str) -> Result<Duration> {
-    humantime::parse_duration(text).with_context(|| format!("\"{text}\" is not a duration (e.g. 10s, 500ms, 3d)"))
+    humantime::parse_duration(text)
+        .with_context(|| format!("\"{text}\" is not a duration (e.g. 10s, 500ms, 3d)"))
 }
 
 #[cfg(test)]

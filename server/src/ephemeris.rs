@@ -154,7 +154,8 @@ pub fn gmst_rad(at: DateTime<Utc>) -> f64 {
     // day -- which carries the Earth's rotation -- keeps full precision.
     let seconds = at.timestamp() - J2000_UNIX_S;
     let whole_days = seconds.div_euclid(86_400);
-    let second_of_day = seconds.rem_euclid(86_400) as f64 + f64::from(at.timestamp_subsec_nanos()) * 1e-9;
+    let second_of_day =
+        seconds.rem_euclid(86_400) as f64 + f64::from(at.timestamp_subsec_nanos()) * 1e-9;
     let day_fraction = second_of_day / SECONDS_PER_DAY;
     let t = (whole_days as f64 + day_fraction) / 36_525.0;
     let g = 67_310.548_41 + (8_640_184.812_866 + (0.093_104 + (-6.2e-6) * t) * t) * t;
@@ -204,7 +205,7 @@ mod tests {
     fn geodetic_of_reference_points() {
         let (lat, lon, h) = geodetic_wgs84([6378.137, 0.0, 0.0]);
         assert!(lat.abs() < 1e-12 && lon.abs() < 1e-12 && h.abs() < 1e-9);
-        let (lat, _, h) = geodetic_wgs84([0.0, 0.0, 6356.752_314_245 + 400.0]);
+        let (lat, _, h) = geodetic_wgs84([0.0, 0.0, 6_356.752_314_245 + 400.0]);
         assert!((lat - 90.0).abs() < 1e-9, "lat {lat}");
         assert!((h - 400.0).abs() < 1e-6, "h {h}");
         let (lat, lon, h) = geodetic_wgs84([0.0, -6378.137 - 35_786.0, 0.0]);

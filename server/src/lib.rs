@@ -15,11 +15,11 @@
 pub mod answer;
 pub mod catalog;
 pub mod clock;
-pub mod ephemeris;
-pub mod loc;
-pub mod zone;
 pub mod config;
 pub mod engine;
+pub mod ephemeris;
+pub mod loc;
 pub mod server;
 pub mod service;
 pub mod synthetic;
+pub mod zone;

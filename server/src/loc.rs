@@ -45,7 +45,9 @@ const ALTITUDE_BASE_CM: i64 = 10_000_000;
 #[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
 pub enum LocError {
     /// The altitude is outside what the 32-bit centimetre field can hold.
-    #[error("altitude {alt_m:.0} m is outside the LOC range ({MIN_ALTITUDE_M} m to {MAX_ALTITUDE_M} m)")]
+    #[error(
+        "altitude {alt_m:.0} m is outside the LOC range ({MIN_ALTITUDE_M} m to {MAX_ALTITUDE_M} m)"
+    )]
     AltitudeOutOfRange {
         /// The altitude that did not fit, in metres.
         alt_m: f64,
@@ -187,7 +189,9 @@ impl LocRdata {
         if bytes[0] != 0 {
             return Err(LocError::BadRdata);
         }
-        let word = |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+        let word = |at: usize| {
+            u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+        };
         Ok(Self {
             size: Precision::from_byte(bytes[1]).ok_or(LocError::BadRdata)?,
             horiz_pre: Precision::from_byte(bytes[2]).ok_or(LocError::BadRdata)?,
@@ -240,7 +244,7 @@ struct PrecisionDisplay(Precision);
 impl fmt::Display for PrecisionDisplay {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let cm = self.0.centimetres();
-        if cm % 100 == 0 {
+        if cm.is_multiple_of(100) {
             write!(f, "{}m", cm / 100)
         } else {
             write!(f, "{}.{:02}m", cm / 100, cm % 100)
@@ -248,14 +252,25 @@ impl fmt::Display for PrecisionDisplay {
     }
 }
 
-fn write_angle(f: &mut fmt::Formatter<'_>, milliarcsec: i64, hemispheres: (char, char)) -> fmt::Result {
-    let hemisphere = if milliarcsec < 0 { hemispheres.1 } else { hemispheres.0 };
+fn write_angle(
+    f: &mut fmt::Formatter<'_>,
+    milliarcsec: i64,
+    hemispheres: (char, char),
+) -> fmt::Result {
+    let hemisphere = if milliarcsec < 0 {
+        hemispheres.1
+    } else {
+        hemispheres.0
+    };
     let total = milliarcsec.abs();
     let degrees = total / MILLIARCSEC_PER_DEG_INT;
     let minutes = (total / 60_000) % 60;
     let seconds = (total / 1000) % 60;
     let thousandths = total % 1000;
-    write!(f, "{degrees} {minutes} {seconds}.{thousandths:03} {hemisphere}")
+    write!(
+        f,
+        "{degrees} {minutes} {seconds}.{thousandths:03} {hemisphere}"
+    )
 }
 
 const MILLIARCSEC_PER_DEG_INT: i64 = 3_600_000;
@@ -322,7 +337,10 @@ mod tests {
                 0x00, 0x98, 0x8d, 0x20, // altitude: 10000000 - 2400 cm
             ]
         );
-        assert_eq!(loc.to_string(), "42 21 54.000 N 71 6 18.000 W -24.00m 30m 10000m 10m");
+        assert_eq!(
+            loc.to_string(),
+            "42 21 54.000 N 71 6 18.000 W -24.00m 30m 10000m 10m"
+        );
     }
 
     #[test]
@@ -358,7 +376,9 @@ mod tests {
         assert!(LocRdata::from_position(0.0, 0.0, MAX_ALTITUDE_M, p, p, p).is_ok());
         assert_eq!(
             LocRdata::from_position(0.0, 0.0, 42_850_000.0, p, p, p),
-            Err(LocError::AltitudeOutOfRange { alt_m: 42_850_000.0 })
+            Err(LocError::AltitudeOutOfRange {
+                alt_m: 42_850_000.0
+            })
         );
         assert!(LocRdata::from_position(0.0, 0.0, -100_000.01, p, p, p).is_err());
         assert!(LocRdata::from_position(0.0, 0.0, f64::INFINITY, p, p, p).is_err());

@@ -33,7 +33,8 @@ pub fn run(config: Config) -> Result<()> {
     }
     report_staleness(&loaded.catalog, config.clock.now(), &config);
     let service = Arc::new(
-        Service::new(config.zone.clone(), config.clock, loaded.catalog).with_synthetic_work_ns(config.synthetic_work_ns),
+        Service::new(config.zone.clone(), config.clock, loaded.catalog)
+            .with_synthetic_work_ns(config.synthetic_work_ns),
     );
     let per_address = match config.engine.udp {
         UdpEngine::Loop => config.threads,
@@ -41,7 +42,10 @@ pub fn run(config: Config) -> Result<()> {
     };
     let listeners = Listeners::bind(&config.listen, per_address)?;
     for addr in &listeners.local_addrs {
-        tracing::info!("listening on {addr} (UDP and TCP), zone {}", config.zone.apex);
+        tracing::info!(
+            "listening on {addr} (UDP and TCP), zone {}",
+            config.zone.apex
+        );
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(config.threads)
@@ -59,8 +63,16 @@ pub fn run(config: Config) -> Result<()> {
     };
     let result = runtime.block_on(async {
         let shutdown = CancellationToken::new();
-        tokio::spawn(watch_signals(Arc::clone(&service), config.clone(), shutdown.clone()));
-        tokio::spawn(watch_staleness(Arc::clone(&service), config.clone(), shutdown.clone()));
+        tokio::spawn(watch_signals(
+            Arc::clone(&service),
+            config.clone(),
+            shutdown.clone(),
+        ));
+        tokio::spawn(watch_staleness(
+            Arc::clone(&service),
+            config.clone(),
+            shutdown.clone(),
+        ));
         engine::run(service, listeners, config.engine.clone(), shutdown).await
     });
     if let Some(profile) = profile {
@@ -108,7 +120,10 @@ fn reload(service: &Service, config: &Config) {
             tracing::info!("catalogue reloaded");
         }
         Err(err) => {
-            tracing::error!("catalogue reload failed, still serving the previous one: {:#}", anyhow::Error::from(err));
+            tracing::error!(
+                "catalogue reload failed, still serving the previous one: {:#}",
+                anyhow::Error::from(err)
+            );
         }
     }
 }
@@ -144,7 +159,10 @@ fn report_staleness(catalog: &Catalog, now: DateTime<Utc>, config: &Config) {
 fn print_catalog(catalog: &Catalog, config: &Config) {
     let now = config.clock.now();
     println!("zone {} at {}", config.zone.apex, now.to_rfc3339());
-    println!("{:>6}  {:<24} {:>8}  {:<40} position", "NORAD", "name", "age (d)", "labels");
+    println!(
+        "{:>6}  {:<24} {:>8}  {:<40} position",
+        "NORAD", "name", "age (d)", "labels"
+    );
     for object in catalog.objects() {
         let mut labels: Vec<&str> = catalog
             .labels()

@@ -80,6 +80,13 @@ impl Handler for Service {
             planted_cost(self.planted.rounds);
         }
         let catalog = self.catalog.load();
-        answer::answer(query, transport, &self.zone, &catalog, self.clock.now(), out)
+        answer::answer(
+            query,
+            transport,
+            &self.zone,
+            &catalog,
+            self.clock.now(),
+            out,
+        )
     }
 }

@@ -42,7 +42,8 @@ impl PlantedCost {
 pub fn planted_cost(rounds: u64) {
     let mut state = 0x9e37_79b9_7f4a_7c15_u64;
     for _ in 0..rounds {
-        state = black_box(state.rotate_left(5) ^ 0x2545_f491_4f6c_dd1d).wrapping_mul(0x2545_f491_4f6c_dd1d);
+        state = black_box(state.rotate_left(5) ^ 0x2545_f491_4f6c_dd1d)
+            .wrapping_mul(0x2545_f491_4f6c_dd1d);
     }
     black_box(state);
 }

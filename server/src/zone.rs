@@ -52,7 +52,11 @@ impl PrecisionModel {
                     Precision::at_least_m(2.0 * (500.0 + 250.0 * days)),
                 )
             }
-            PrecisionModel::Fixed { size_m, horiz_m, vert_m } => (
+            PrecisionModel::Fixed {
+                size_m,
+                horiz_m,
+                vert_m,
+            } => (
                 Precision::at_least_m(size_m),
                 Precision::at_least_m(horiz_m),
                 Precision::at_least_m(vert_m),
@@ -65,7 +69,9 @@ impl PrecisionModel {
     pub fn parse_fixed(text: &str) -> Result<Self, String> {
         let parts: Vec<&str> = text.split(',').map(str::trim).collect();
         let [size, horiz, vert] = parts.as_slice() else {
-            return Err(format!("expected SIZE,HORIZ,VERT in metres (e.g. 1,2000,500), got \"{text}\""));
+            return Err(format!(
+                "expected SIZE,HORIZ,VERT in metres (e.g. 1,2000,500), got \"{text}\""
+            ));
         };
         let metres = |part: &str| -> Result<f64, String> {
             let value: f64 = part
@@ -154,7 +160,8 @@ impl Zone {
 /// Parses a domain name given on the command line, making it fully qualified and
 /// lower case.
 pub fn parse_fqdn(text: &str) -> Result<Name, String> {
-    let mut name = Name::from_ascii(text).map_err(|e| format!("\"{text}\" is not a domain name: {e}"))?;
+    let mut name =
+        Name::from_ascii(text).map_err(|e| format!("\"{text}\" is not a domain name: {e}"))?;
     name.set_fqdn(true);
     Ok(name.to_lowercase())
 }

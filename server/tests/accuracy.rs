@@ -56,7 +56,9 @@ fn catalog_for(source: &str) -> Catalog {
         "default" => Source::Embedded,
         name => Source::File(fixtures_dir().join(format!("catalogs/{name}.tle"))),
     };
-    Catalog::load(&[source], &NamingOptions::default()).unwrap().catalog
+    Catalog::load(&[source], &NamingOptions::default())
+        .unwrap()
+        .catalog
 }
 
 fn lon_difference(a: f64, b: f64) -> f64 {
@@ -80,7 +82,10 @@ fn check(catalog: &Catalog, cases: &[&Case]) -> (f64, f64, f64) {
             let dalt = (fix.alt_m - point.alt_m).abs();
             let dspeed = (fix.speed_km_s - point.speed_km_s).abs();
             assert!(
-                dlat <= LAT_TOLERANCE_DEG && dlon <= LON_TOLERANCE_DEG && dalt <= ALT_TOLERANCE_M && dspeed < 1e-3,
+                dlat <= LAT_TOLERANCE_DEG
+                    && dlon <= LON_TOLERANCE_DEG
+                    && dalt <= ALT_TOLERANCE_M
+                    && dspeed < 1e-3,
                 "{} at {}: satloc ({:.7}, {:.7}, {:.3} m, {:.6} km/s) vs skyfield ({:.7}, {:.7}, {:.3} m, {:.6} km/s)",
                 case.name,
                 point.utc,
@@ -101,10 +106,21 @@ fn check(catalog: &Catalog, cases: &[&Case]) -> (f64, f64, f64) {
 
 fn check_source(source: &str, expected_objects: usize) {
     let fixtures = load_fixtures();
-    let cases: Vec<&Case> = fixtures.cases.iter().filter(|c| c.source == source).collect();
-    assert_eq!(cases.len(), expected_objects, "fixture objects for {source}");
+    let cases: Vec<&Case> = fixtures
+        .cases
+        .iter()
+        .filter(|c| c.source == source)
+        .collect();
+    assert_eq!(
+        cases.len(),
+        expected_objects,
+        "fixture objects for {source}"
+    );
     let worst = check(&catalog_for(source), &cases);
-    eprintln!("{source}: worst |dlat| {:.2e} deg, |dlon| {:.2e} deg, |dalt| {:.3} m", worst.0, worst.1, worst.2);
+    eprintln!(
+        "{source}: worst |dlat| {:.2e} deg, |dlon| {:.2e} deg, |dalt| {:.3} m",
+        worst.0, worst.1, worst.2
+    );
 }
 
 #[test]
@@ -135,7 +151,11 @@ fn embedded_catalogue_matches_skyfield() {
 #[test]
 fn omm_json_gives_the_same_positions_as_tle() {
     let fixtures = load_fixtures();
-    let cases: Vec<&Case> = fixtures.cases.iter().filter(|c| c.source == "leo").collect();
+    let cases: Vec<&Case> = fixtures
+        .cases
+        .iter()
+        .filter(|c| c.source == "leo")
+        .collect();
     let omm = Catalog::load(
         &[Source::File(fixtures_dir().join("catalogs/leo.json"))],
         &NamingOptions::default(),
@@ -192,7 +212,9 @@ fn vallado_verification_set() {
         };
         // A few verification TLEs use fields the strict TLE parser rejects (e.g.
         // a blank ephemeris type); they test parsers, not propagation.
-        let Ok(elements) = sgp4::Elements::from_tle(None, l1[..69].as_bytes(), l2[..69].as_bytes()) else {
+        let Ok(elements) =
+            sgp4::Elements::from_tle(None, &l1.as_bytes()[..69], &l2.as_bytes()[..69])
+        else {
             skipped.push(satnum);
             continue;
         };
@@ -202,13 +224,25 @@ fn vallado_verification_set() {
                 panic!("satellite {satnum}: propagation failed at {minutes} min");
             };
             for axis in 0..3 {
-                assert!((rp[axis] - r[axis]).abs() < 1e-3, "satellite {satnum} t={minutes} r {rp:?} vs {r:?}");
-                assert!((vp[axis] - v[axis]).abs() < 1e-6, "satellite {satnum} t={minutes} v {vp:?} vs {v:?}");
+                assert!(
+                    (rp[axis] - r[axis]).abs() < 1e-3,
+                    "satellite {satnum} t={minutes} r {rp:?} vs {r:?}"
+                );
+                assert!(
+                    (vp[axis] - v[axis]).abs() < 1e-6,
+                    "satellite {satnum} t={minutes} v {vp:?} vs {v:?}"
+                );
             }
             checked_states += 1;
         }
         checked_sats += 1;
     }
-    eprintln!("Vallado set: {checked_sats} satellites, {checked_states} states; unparseable TLEs skipped: {skipped:?}");
-    assert_eq!((checked_sats, skipped.len()), (29, 4), "satellites checked and skipped");
+    eprintln!(
+        "Vallado set: {checked_sats} satellites, {checked_states} states; unparseable TLEs skipped: {skipped:?}"
+    );
+    assert_eq!(
+        (checked_sats, skipped.len()),
+        (29, 4),
+        "satellites checked and skipped"
+    );
 }

@@ -145,7 +145,10 @@ impl Catalog {
                     .errors
                     .first()
                     .map(|e| (e.line, e.message.clone()))
-                    .unwrap_or((1, "no element sets found (expected TLE text or OMM JSON)".to_owned()));
+                    .unwrap_or((
+                        1,
+                        "no element sets found (expected TLE text or OMM JSON)".to_owned(),
+                    ));
                 let more = match read.errors.len() {
                     0 | 1 => String::new(),
                     n => format!(", and {} more problems", n - 1),
@@ -163,12 +166,18 @@ impl Catalog {
     }
 
     /// Builds a catalogue from parsed sources.
-    pub fn build(contents: Vec<SourceContents>, naming: &NamingOptions) -> Result<Loaded, CatalogError> {
+    pub fn build(
+        contents: Vec<SourceContents>,
+        naming: &NamingOptions,
+    ) -> Result<Loaded, CatalogError> {
         let mut warnings = Vec::new();
         let mut newest: HashMap<u64, SatObject> = HashMap::new();
         for read in contents {
             for error in &read.errors {
-                warnings.push(format!("{}:{}: skipped: {}", read.source, error.line, error.message));
+                warnings.push(format!(
+                    "{}:{}: skipped: {}",
+                    read.source, error.line, error.message
+                ));
             }
             for entry in read.entries {
                 let origin = format!("{}:{}", read.source, entry.line);
@@ -203,7 +212,11 @@ impl Catalog {
         }
         let mut objects: Vec<SatObject> = newest.into_values().collect();
         objects.sort_by_key(|o| o.norad_id);
-        let by_norad: HashMap<u64, usize> = objects.iter().enumerate().map(|(i, o)| (o.norad_id, i)).collect();
+        let by_norad: HashMap<u64, usize> = objects
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (o.norad_id, i))
+            .collect();
 
         let mut by_label: HashMap<String, usize> = HashMap::new();
         for (i, object) in objects.iter().enumerate() {
@@ -223,10 +236,12 @@ impl Catalog {
             }
         }
         for (alias, id) in &naming.aliases {
-            let &i = by_norad.get(id).ok_or_else(|| CatalogError::UnknownObject {
-                flag: "--alias",
-                reference: format!("{alias}={id}"),
-            })?;
+            let &i = by_norad
+                .get(id)
+                .ok_or_else(|| CatalogError::UnknownObject {
+                    flag: "--alias",
+                    reference: format!("{alias}={id}"),
+                })?;
             by_label.insert(alias.clone(), i);
         }
         let apex = match &naming.apex {
@@ -284,19 +299,30 @@ impl Catalog {
 
     /// Every label (name labels and aliases) and the NORAD number it leads to.
     pub fn labels(&self) -> impl Iterator<Item = (&str, u64)> {
-        self.by_label.iter().map(|(label, &i)| (label.as_str(), self.objects[i].norad_id))
+        self.by_label
+            .iter()
+            .map(|(label, &i)| (label.as_str(), self.objects[i].norad_id))
     }
 
     /// A zone serial that changes when the elements change: the newest epoch as
     /// Unix seconds (fits u32 until 2106).
     pub fn serial(&self) -> u32 {
-        let newest = self.objects.iter().map(|o| o.epoch.timestamp()).max().unwrap_or(0);
+        let newest = self
+            .objects
+            .iter()
+            .map(|o| o.epoch.timestamp())
+            .max()
+            .unwrap_or(0);
         u32::try_from(newest.max(1)).unwrap_or(u32::MAX)
     }
 
     /// Objects whose elements are older than `max_age` at `now`, oldest first.
     pub fn stale(&self, now: DateTime<Utc>, max_age: TimeDelta) -> Vec<&SatObject> {
-        let mut stale: Vec<&SatObject> = self.objects.iter().filter(|o| now - o.epoch > max_age).collect();
+        let mut stale: Vec<&SatObject> = self
+            .objects
+            .iter()
+            .filter(|o| now - o.epoch > max_age)
+            .collect();
         stale.sort_by_key(|o| o.epoch);
         stale
     }
@@ -307,14 +333,21 @@ mod tests {
     use super::*;
 
     fn embedded() -> Catalog {
-        Catalog::load(&[Source::Embedded], &NamingOptions::default()).unwrap().catalog
+        Catalog::load(&[Source::Embedded], &NamingOptions::default())
+            .unwrap()
+            .catalog
     }
 
     #[test]
     fn embedded_catalogue_has_the_promised_objects() {
         let loaded = Catalog::load(&[Source::Embedded], &NamingOptions::default()).unwrap();
         assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
-        let ids: Vec<u64> = loaded.catalog.objects().iter().map(|o| o.norad_id).collect();
+        let ids: Vec<u64> = loaded
+            .catalog
+            .objects()
+            .iter()
+            .map(|o| o.norad_id)
+            .collect();
         for id in [25544, 20580, 48274, 33591, 24876, 51850, 25485] {
             assert!(ids.contains(&id), "missing {id}");
         }
@@ -324,13 +357,23 @@ mod tests {
     fn names_numbers_and_aliases_resolve_case_insensitively() {
         let catalog = embedded();
         for label in ["25544", "025544", "ISS", "iss", "Iss-Zarya", "iss-zarya"] {
-            assert_eq!(catalog.lookup(label.as_bytes()).map(|o| o.norad_id), Some(25544), "{label}");
+            assert_eq!(
+                catalog.lookup(label.as_bytes()).map(|o| o.norad_id),
+                Some(25544),
+                "{label}"
+            );
         }
         for label in ["hubble", "HST"] {
-            assert_eq!(catalog.lookup(label.as_bytes()).map(|o| o.norad_id), Some(20580));
+            assert_eq!(
+                catalog.lookup(label.as_bytes()).map(|o| o.norad_id),
+                Some(20580)
+            );
         }
         for label in ["css", "tiangong", "css-tianhe"] {
-            assert_eq!(catalog.lookup(label.as_bytes()).map(|o| o.norad_id), Some(48274));
+            assert_eq!(
+                catalog.lookup(label.as_bytes()).map(|o| o.norad_id),
+                Some(48274)
+            );
         }
         assert!(catalog.lookup(b"nothing").is_none());
         assert!(catalog.lookup(b"99999").is_none());
@@ -353,7 +396,10 @@ mod tests {
             apex: None,
         };
         let err = Catalog::load(&[Source::Embedded], &bad_alias).unwrap_err();
-        assert_eq!(err.to_string(), "--alias ghost=1: no such object in the catalogue");
+        assert_eq!(
+            err.to_string(),
+            "--alias ghost=1: no such object in the catalogue"
+        );
         let bad_apex = NamingOptions {
             aliases: vec![],
             apex: Some(ObjectRef::Norad(1)),
@@ -392,11 +438,22 @@ mod tests {
             "ISS\n1 25544U 98067A   25333.83453771  .00008010  00000+0  15237-3 0  9993\n2 25544  51.6312 206.3646 0003723 184.1118 175.9840 15.49193835540851\n",
         )
         .unwrap();
-        let err = Catalog::load(&[Source::File(path.clone())], &NamingOptions::default()).unwrap_err();
+        let err =
+            Catalog::load(&[Source::File(path.clone())], &NamingOptions::default()).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("bad.tle:3: columns 69-69: Bad line checksum"), "{text}");
-        let missing = Catalog::load(&[Source::File(dir.join("missing.tle"))], &NamingOptions::default()).unwrap_err();
-        assert!(missing.to_string().starts_with("cannot read catalogue"), "{missing}");
+        assert!(
+            text.contains("bad.tle:3: columns 69-69: Bad line checksum"),
+            "{text}"
+        );
+        let missing = Catalog::load(
+            &[Source::File(dir.join("missing.tle"))],
+            &NamingOptions::default(),
+        )
+        .unwrap_err();
+        assert!(
+            missing.to_string().starts_with("cannot read catalogue"),
+            "{missing}"
+        );
         std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -47,8 +47,13 @@ pub fn validate_label(label: &str) -> Result<String, String> {
     if label.is_empty() || label.len() > MAX_LABEL_LEN {
         return Err(format!("label \"{label}\" must be 1 to 63 characters"));
     }
-    if !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-        return Err(format!("label \"{label}\" may hold only letters, digits and '-'"));
+    if !label
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        return Err(format!(
+            "label \"{label}\" may hold only letters, digits and '-'"
+        ));
     }
     if label.starts_with('-') || label.ends_with('-') {
         return Err(format!("label \"{label}\" may not start or end with '-'"));
@@ -63,8 +68,14 @@ mod tests {
     #[test]
     fn labels_from_names() {
         assert_eq!(label_from_name("ISS (ZARYA)").as_deref(), Some("iss-zarya"));
-        assert_eq!(label_from_name("GPS BIIR-2  (PRN 13)").as_deref(), Some("gps-biir-2-prn-13"));
-        assert_eq!(label_from_name("  MOLNIYA 1-91 ").as_deref(), Some("molniya-1-91"));
+        assert_eq!(
+            label_from_name("GPS BIIR-2  (PRN 13)").as_deref(),
+            Some("gps-biir-2-prn-13")
+        );
+        assert_eq!(
+            label_from_name("  MOLNIYA 1-91 ").as_deref(),
+            Some("molniya-1-91")
+        );
         assert_eq!(label_from_name("ÉCHO–1").as_deref(), Some("cho-1"));
         assert_eq!(label_from_name("(( ))"), None);
         let long = "A".repeat(70);

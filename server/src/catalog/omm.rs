@@ -42,7 +42,11 @@ pub fn parse(text: &str) -> (Vec<ParsedEntry>, Vec<EntryError>) {
 fn json_error(err: &serde_json::Error) -> EntryError {
     EntryError::new(
         err.line(),
-        format!("not valid OMM JSON (column {}): {}", err.column(), strip_position(err)),
+        format!(
+            "not valid OMM JSON (column {}): {}",
+            err.column(),
+            strip_position(err)
+        ),
     )
 }
 
@@ -60,7 +64,11 @@ fn strip_position(err: &serde_json::Error) -> String {
 fn line_of(text: &str, part: &str) -> usize {
     let offset = (part.as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
     let offset = offset.min(text.len());
-    text.as_bytes()[..offset].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..offset]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 #[cfg(test)]
@@ -86,7 +94,10 @@ mod tests {
         assert_eq!(entries[1].line, 10);
         assert_eq!(entries[1].elements.norad_id, 25544);
         let (entries, _) = parse(ISS);
-        assert_eq!(entries[0].elements.object_name.as_deref(), Some("ISS (ZARYA)"));
+        assert_eq!(
+            entries[0].elements.object_name.as_deref(),
+            Some("ISS (ZARYA)")
+        );
     }
 
     #[test]
@@ -96,7 +107,11 @@ mod tests {
         assert_eq!(entries.len(), 1);
         assert_eq!(errors.len(), 1);
         assert!(errors[0].line >= 9, "line {}", errors[0].line);
-        assert!(errors[0].message.starts_with("OMM record"), "{}", errors[0].message);
+        assert!(
+            errors[0].message.starts_with("OMM record"),
+            "{}",
+            errors[0].message
+        );
     }
 
     #[test]

@@ -24,7 +24,10 @@ pub fn parse(text: &str) -> (Vec<ParsedEntry>, Vec<EntryError>) {
         let (name, first) = if is_line(line, '1') {
             (None, i)
         } else if is_line(line, '2') {
-            errors.push(EntryError::new(line_no, "TLE line 2 without a line 1 before it"));
+            errors.push(EntryError::new(
+                line_no,
+                "TLE line 2 without a line 1 before it",
+            ));
             i += 1;
             continue;
         } else {
@@ -42,7 +45,10 @@ pub fn parse(text: &str) -> (Vec<ParsedEntry>, Vec<EntryError>) {
             continue;
         };
         let Some(&(l2_no, l2)) = lines.get(first + 1).filter(|(_, l)| is_line(l, '2')) else {
-            errors.push(EntryError::new(l1_no, "TLE line 1 is not followed by a line 2"));
+            errors.push(EntryError::new(
+                l1_no,
+                "TLE line 1 is not followed by a line 2",
+            ));
             i = first + 1;
             continue;
         };
@@ -87,7 +93,10 @@ fn describe(err: &sgp4::TleError, l1_no: usize, l2_no: usize, l1: &str, l2: &str
         None => what.to_owned(),
     };
     if what.contains("length") {
-        message.push_str(&format!(" (a TLE line has 69 characters, this one has {})", line.chars().count()));
+        message.push_str(&format!(
+            " (a TLE line has 69 characters, this one has {})",
+            line.chars().count()
+        ));
     }
     EntryError::new(line_no, message)
 }
@@ -111,12 +120,17 @@ mod tests {
 
     #[test]
     fn reads_two_and_three_line_sets() {
-        let text = format!("{ISS_1}\n{ISS_2}\nISS (ZARYA)\n{ISS_1}\r\n{ISS_2}\r\n0 ISS\n{ISS_1}\n{ISS_2}\n");
+        let text = format!(
+            "{ISS_1}\n{ISS_2}\nISS (ZARYA)\n{ISS_1}\r\n{ISS_2}\r\n0 ISS\n{ISS_1}\n{ISS_2}\n"
+        );
         let (entries, errors) = parse(&text);
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(entries.len(), 3);
         assert_eq!(entries[0].elements.object_name, None);
-        assert_eq!(entries[1].elements.object_name.as_deref(), Some("ISS (ZARYA)"));
+        assert_eq!(
+            entries[1].elements.object_name.as_deref(),
+            Some("ISS (ZARYA)")
+        );
         assert_eq!(entries[1].line, 3);
         assert_eq!(entries[2].elements.object_name.as_deref(), Some("ISS"));
         assert_eq!(entries[2].elements.norad_id, 25544);
@@ -130,8 +144,16 @@ mod tests {
         assert!(entries.is_empty());
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].line, 3);
-        assert!(errors[0].message.contains("checksum"), "{}", errors[0].message);
-        assert!(errors[0].message.contains("columns 69-69"), "{}", errors[0].message);
+        assert!(
+            errors[0].message.contains("checksum"),
+            "{}",
+            errors[0].message
+        );
+        assert!(
+            errors[0].message.contains("columns 69-69"),
+            "{}",
+            errors[0].message
+        );
     }
 
     #[test]
@@ -140,14 +162,22 @@ mod tests {
         let (_, errors) = parse(&format!("{ISS_1}\n{bad}\n"));
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].line, 2);
-        assert!(errors[0].message.contains("columns"), "{}", errors[0].message);
+        assert!(
+            errors[0].message.contains("columns"),
+            "{}",
+            errors[0].message
+        );
     }
 
     #[test]
     fn short_line_says_how_long_it_is() {
         let (_, errors) = parse(&format!("{ISS_1}\n{}\n", &ISS_2[..60]));
         assert_eq!(errors.len(), 1);
-        assert!(errors[0].message.contains("this one has 60"), "{}", errors[0].message);
+        assert!(
+            errors[0].message.contains("this one has 60"),
+            "{}",
+            errors[0].message
+        );
     }
 
     #[test]

@@ -39,7 +39,8 @@ impl Listeners {
                 addr = socket.local_addr()?;
                 listeners.udp.push(socket);
             }
-            let tcp = tcp_listener(addr).map_err(|e| with_context(e, format!("cannot bind TCP {addr}")))?;
+            let tcp = tcp_listener(addr)
+                .map_err(|e| with_context(e, format!("cannot bind TCP {addr}")))?;
             listeners.tcp.push(tcp);
             listeners.local_addrs.push(addr);
         }
@@ -101,6 +102,9 @@ mod tests {
     fn a_taken_port_is_an_error_naming_it() {
         let first = Listeners::bind(&["127.0.0.1:0".parse().unwrap()], 1).unwrap();
         let err = Listeners::bind(&first.local_addrs, 1).unwrap_err();
-        assert!(err.to_string().contains(&first.local_addrs[0].to_string()), "{err}");
+        assert!(
+            err.to_string().contains(&first.local_addrs[0].to_string()),
+            "{err}"
+        );
     }
 }

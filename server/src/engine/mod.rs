@@ -79,11 +79,17 @@ pub async fn run<H: Handler>(
     }
     for listener in listeners.tcp {
         let listener = tokio::net::TcpListener::from_std(listener)?;
-        tasks.spawn(tcp::serve(listener, Arc::clone(&handler), options.clone(), shutdown.clone()));
+        tasks.spawn(tcp::serve(
+            listener,
+            Arc::clone(&handler),
+            options.clone(),
+            shutdown.clone(),
+        ));
     }
     let mut first_error = None;
     while let Some(joined) = tasks.join_next().await {
-        let result = joined.unwrap_or_else(|e| Err(io::Error::other(format!("transport task failed: {e}"))));
+        let result =
+            joined.unwrap_or_else(|e| Err(io::Error::other(format!("transport task failed: {e}"))));
         if let Err(err) = result {
             tracing::error!("transport stopped: {err}");
             // One dead transport takes the server down rather than leaving it

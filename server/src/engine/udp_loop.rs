@@ -19,7 +19,11 @@ const RECV_BUFFER: usize = 65_535;
 /// Serves `socket` until `shutdown` is cancelled. Per-peer errors (ICMP
 /// unreachable surfacing as ECONNREFUSED) are skipped; any other socket error
 /// ends the loop.
-pub async fn serve<H: Handler>(socket: UdpSocket, handler: Arc<H>, shutdown: CancellationToken) -> io::Result<()> {
+pub async fn serve<H: Handler>(
+    socket: UdpSocket,
+    handler: Arc<H>,
+    shutdown: CancellationToken,
+) -> io::Result<()> {
     let mut query = vec![0u8; RECV_BUFFER];
     let mut response = Vec::with_capacity(4096);
     loop {
@@ -35,10 +39,10 @@ pub async fn serve<H: Handler>(socket: UdpSocket, handler: Arc<H>, shutdown: Can
         };
         satloc_profiling::latency_begin!("query");
         if handler.handle(&query[..len], Transport::Udp, &mut response) == Outcome::Respond {
-            if let Err(err) = socket.send_to(&response, peer).await {
-                if !super::is_transient_udp_error(&err) {
-                    tracing::debug!(%peer, "UDP send failed: {err}");
-                }
+            if let Err(err) = socket.send_to(&response, peer).await
+                && !super::is_transient_udp_error(&err)
+            {
+                tracing::debug!(%peer, "UDP send failed: {err}");
             }
             satloc_profiling::progress!("response");
         }

@@ -18,7 +18,11 @@ use crate::service::Handler;
 const RECV_BUFFER: usize = 65_535;
 
 /// Serves `socket` until `shutdown` is cancelled, spawning a task per datagram.
-pub async fn serve<H: Handler>(socket: UdpSocket, handler: Arc<H>, shutdown: CancellationToken) -> io::Result<()> {
+pub async fn serve<H: Handler>(
+    socket: UdpSocket,
+    handler: Arc<H>,
+    shutdown: CancellationToken,
+) -> io::Result<()> {
     let socket = Arc::new(socket);
     let mut buffer = vec![0u8; RECV_BUFFER];
     loop {
@@ -40,10 +44,10 @@ pub async fn serve<H: Handler>(socket: UdpSocket, handler: Arc<H>, shutdown: Can
         tokio::spawn(async move {
             let mut response = Vec::new();
             if handler.handle(&query, Transport::Udp, &mut response) == Outcome::Respond {
-                if let Err(err) = socket.send_to(&response, peer).await {
-                    if !super::is_transient_udp_error(&err) {
-                        tracing::debug!(%peer, "UDP send failed: {err}");
-                    }
+                if let Err(err) = socket.send_to(&response, peer).await
+                    && !super::is_transient_udp_error(&err)
+                {
+                    tracing::debug!(%peer, "UDP send failed: {err}");
                 }
                 satloc_profiling::progress!("response");
             }
