@@ -394,3 +394,122 @@ fn the_spawn_engine_gives_the_same_answers() {
         assert_eq!(a.metadata.response_code, b.metadata.response_code);
     }
 }
+
+/// Every response kind, asked the same way over UDP and over TCP.
+#[test]
+fn every_response_kind_over_udp_and_tcp() {
+    let server = default_server(&["--apex", "hst"]);
+    let mut status = query("iss.sat.example.", LOC, None);
+    status.metadata.op_code = OpCode::Status;
+    let mut two_questions = query("iss.sat.example.", LOC, None);
+    two_questions.add_query(query("hst.sat.example.", LOC, None).queries[0].clone());
+    // (what, query, rcode, AA, answer types, SOA in authority)
+    let cases: Vec<(&str, Message, ResponseCode, bool, Vec<RecordType>, bool)> = vec![
+        (
+            "LOC",
+            query("iss.sat.example.", LOC, None),
+            ResponseCode::NoError,
+            true,
+            vec![LOC],
+            false,
+        ),
+        (
+            "TXT",
+            query("iss.sat.example.", RecordType::TXT, None),
+            ResponseCode::NoError,
+            true,
+            vec![RecordType::TXT],
+            false,
+        ),
+        (
+            "ANY",
+            query("25544.sat.example.", RecordType::ANY, None),
+            ResponseCode::NoError,
+            true,
+            vec![LOC, RecordType::TXT],
+            false,
+        ),
+        (
+            "SOA",
+            query("sat.example.", RecordType::SOA, None),
+            ResponseCode::NoError,
+            true,
+            vec![RecordType::SOA],
+            false,
+        ),
+        (
+            "NS",
+            query("sat.example.", RecordType::NS, None),
+            ResponseCode::NoError,
+            true,
+            vec![RecordType::NS],
+            false,
+        ),
+        (
+            "apex LOC",
+            query("sat.example.", LOC, None),
+            ResponseCode::NoError,
+            true,
+            vec![LOC],
+            false,
+        ),
+        (
+            "NODATA",
+            query("iss.sat.example.", RecordType::AAAA, None),
+            ResponseCode::NoError,
+            true,
+            vec![],
+            true,
+        ),
+        (
+            "NXDOMAIN",
+            query("ghost.sat.example.", LOC, None),
+            ResponseCode::NXDomain,
+            true,
+            vec![],
+            true,
+        ),
+        (
+            "REFUSED",
+            query("iss.example.net.", LOC, None),
+            ResponseCode::Refused,
+            false,
+            vec![],
+            false,
+        ),
+        ("NOTIMP", status, ResponseCode::NotImp, false, vec![], false),
+        (
+            "FORMERR",
+            two_questions,
+            ResponseCode::FormErr,
+            false,
+            vec![],
+            false,
+        ),
+    ];
+    for (what, message, rcode, aa, types, soa) in &cases {
+        let over_udp = udp(server.addr, message);
+        let over_tcp = tcp_pipelined(server.addr, std::slice::from_ref(message)).remove(0);
+        for (transport, response) in [("UDP", &over_udp), ("TCP", &over_tcp)] {
+            assert_eq!(
+                response.metadata.response_code, *rcode,
+                "{what} over {transport}: {response}"
+            );
+            assert_eq!(
+                response.metadata.authoritative, *aa,
+                "{what} over {transport}: AA"
+            );
+            let got: Vec<RecordType> = response.answers.iter().map(|r| r.record_type()).collect();
+            assert_eq!(&got, types, "{what} over {transport}");
+            let has_soa = response
+                .authorities
+                .iter()
+                .any(|r| r.record_type() == RecordType::SOA);
+            assert_eq!(has_soa, *soa, "{what} over {transport}: SOA in authority");
+        }
+        assert_eq!(
+            over_udp.answers, over_tcp.answers,
+            "{what}: UDP and TCP agree"
+        );
+    }
+}
