@@ -404,7 +404,14 @@ fn every_response_kind_over_udp_and_tcp() {
     let mut two_questions = query("iss.sat.example.", LOC, None);
     two_questions.add_query(query("hst.sat.example.", LOC, None).queries[0].clone());
     // (what, query, rcode, AA, answer types, SOA in authority)
-    type Case = (&'static str, Message, ResponseCode, bool, Vec<RecordType>, bool);
+    type Case = (
+        &'static str,
+        Message,
+        ResponseCode,
+        bool,
+        Vec<RecordType>,
+        bool,
+    );
     let cases: Vec<Case> = vec![
         (
             "LOC",
