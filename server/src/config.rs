@@ -37,7 +37,7 @@ pub struct Args {
     #[arg(long, default_value = DEFAULT_ZONE, value_name = "NAME")]
     pub zone: String,
 
-    /// Address to serve UDP and TCP on. Repeatable; IPv6 as [::1]:5353.
+    /// Address to serve UDP and TCP on. Repeatable; IPv6 in brackets, e.g. `[::1]:5353`.
     #[arg(long = "listen", value_name = "ADDR", default_value = "127.0.0.1:5353")]
     pub listen: Vec<SocketAddr>,
 
@@ -62,11 +62,11 @@ pub struct Args {
     #[arg(long, value_name = "SIZE,HORIZ,VERT")]
     pub precision: Option<String>,
 
-    /// Name servers for the apex NS set. Repeatable. Default ns1.<zone>.
+    /// Name servers for the apex NS set. Repeatable. Default: ns1 under the zone.
     #[arg(long = "ns", value_name = "NAME")]
     pub nameservers: Vec<String>,
 
-    /// SOA RNAME (responsible mailbox). Default hostmaster.<zone>.
+    /// SOA RNAME (responsible mailbox). Default: hostmaster under the zone.
     #[arg(long, value_name = "NAME")]
     pub soa_rname: Option<String>,
 
