@@ -1,0 +1,29 @@
+//! Wall-clock cost of the answer core per query kind.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use satloc_benches::{Fixture, workloads};
+use satloc_server::answer::{Transport, answer};
+
+fn bench_answer(c: &mut Criterion) {
+    let fixture = Fixture::new().expect("fixture");
+    let mut out = Vec::with_capacity(4096);
+    let mut group = c.benchmark_group("answer");
+    for workload in workloads() {
+        group.bench_function(workload.name, |b| {
+            b.iter(|| {
+                answer(
+                    std::hint::black_box(&workload.query),
+                    Transport::Udp,
+                    &fixture.zone,
+                    &fixture.catalog,
+                    fixture.now,
+                    &mut out,
+                )
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_answer);
+criterion_main!(benches);

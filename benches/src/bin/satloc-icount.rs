@@ -1,0 +1,53 @@
+//! Runs one workload of the answer core a fixed number of times, for
+//! instruction counting under `valgrind --tool=callgrind`.
+//!
+//! `satloc-icount WORKLOAD ITERATIONS` -- see `scripts/bench-icount.sh`.
+
+use std::process::ExitCode;
+
+use satloc_benches::{Fixture, workloads};
+use satloc_server::answer::{Transport, answer};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let all = workloads();
+    let names: Vec<&str> = all.iter().map(|w| w.name).collect();
+    let (Some(name), Some(iterations)) =
+        (args.get(1), args.get(2).and_then(|n| n.parse::<u64>().ok()))
+    else {
+        eprintln!(
+            "usage: satloc-icount WORKLOAD ITERATIONS\nworkloads: {}",
+            names.join(", ")
+        );
+        return ExitCode::from(2);
+    };
+    let Some(workload) = all.iter().find(|w| w.name == name) else {
+        eprintln!(
+            "satloc-icount: unknown workload {name:?}; known: {}",
+            names.join(", ")
+        );
+        return ExitCode::from(2);
+    };
+    let fixture = match Fixture::new() {
+        Ok(fixture) => fixture,
+        Err(err) => {
+            eprintln!("satloc-icount: {err:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut out = Vec::with_capacity(4096);
+    let mut bytes = 0usize;
+    for _ in 0..iterations {
+        answer(
+            std::hint::black_box(&workload.query),
+            Transport::Udp,
+            &fixture.zone,
+            &fixture.catalog,
+            fixture.now,
+            &mut out,
+        );
+        bytes += out.len();
+    }
+    println!("{name}: {iterations} answers, {bytes} bytes");
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,92 @@
+//! Shared workloads for satloc's benchmarks.
+//!
+//! The criterion benches (`cargo bench -p satloc-benches`) time these in
+//! wall-clock terms; `satloc-icount` runs them a fixed number of times so
+//! `valgrind --tool=callgrind` can count instructions exactly
+//! (`scripts/bench-icount.sh`), which is repeatable on a noisy shared machine.
+
+use chrono::{DateTime, Utc};
+use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
+use hickory_proto::rr::{Name, RecordType};
+use satloc_server::catalog::{Catalog, NamingOptions, Source};
+use satloc_server::zone::Zone;
+
+/// The instant every workload answers for.
+pub const NOW: &str = "2026-11-28T12:00:00Z";
+
+/// A named query workload.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    /// Short name, used in reports.
+    pub name: &'static str,
+    /// The query's wire bytes.
+    pub query: Vec<u8>,
+}
+
+/// The zone, catalogue and instant the workloads run against.
+#[derive(Debug)]
+pub struct Fixture {
+    /// `sat.example.` with defaults.
+    pub zone: Zone,
+    /// The embedded catalogue.
+    pub catalog: Catalog,
+    /// [`NOW`].
+    pub now: DateTime<Utc>,
+}
+
+impl Fixture {
+    /// Builds the fixture.
+    pub fn new() -> anyhow::Result<Self> {
+        Ok(Self {
+            zone: Zone::new("sat.example.").map_err(anyhow::Error::msg)?,
+            catalog: Catalog::load(&[Source::Embedded], &NamingOptions::default())?.catalog,
+            now: NOW.parse()?,
+        })
+    }
+}
+
+fn query(name: &str, rtype: RecordType, edns: bool) -> Vec<u8> {
+    let mut message = Message::new(0x4242, MessageType::Query, OpCode::Query);
+    message.metadata.recursion_desired = true;
+    message.add_query(Query::query(
+        Name::from_ascii(name).expect("valid name"),
+        rtype,
+    ));
+    if edns {
+        let mut opt = Edns::new();
+        opt.set_max_payload(1232);
+        message.set_edns(opt);
+    }
+    message.to_vec().expect("encodable query")
+}
+
+/// The workloads: the hot path (LOC with EDNS, as dig and the load generator
+/// send it) and the other answer kinds.
+pub fn workloads() -> Vec<Workload> {
+    vec![
+        Workload {
+            name: "loc_iss_edns",
+            query: query("iss.sat.example.", RecordType::Unknown(29), true),
+        },
+        Workload {
+            name: "loc_molniya",
+            query: query("25485.sat.example.", RecordType::Unknown(29), false),
+        },
+        Workload {
+            name: "txt_iss",
+            query: query("iss.sat.example.", RecordType::TXT, false),
+        },
+        Workload {
+            name: "nxdomain",
+            query: query("nothing.sat.example.", RecordType::Unknown(29), false),
+        },
+        Workload {
+            name: "refused",
+            query: query("iss.example.com.", RecordType::Unknown(29), false),
+        },
+        Workload {
+            name: "formerr",
+            query: query("iss.sat.example.", RecordType::Unknown(29), false)[..20].to_vec(),
+        },
+    ]
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Instructions per answer for each answer-core workload, counted exactly with
+# valgrind (callgrind), side by side with the committed baseline.
+#
+#   scripts/bench-icount.sh              # print the table
+#   scripts/bench-icount.sh --save       # also write benches/icount-baseline.tsv
+#   scripts/bench-icount.sh --check 2    # exit 1 if any workload got >2% worse
+#
+# Instruction counts do not depend on what else the machine is doing, so this
+# is the regression check for shared, noisy CI machines. Each workload is run
+# with 0 and N iterations; the difference divided by N is the per-answer cost
+# (start-up and catalogue loading cancel out).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+iterations=2000
+baseline=benches/icount-baseline.tsv
+save=0
+check=""
+while (($#)); do
+    case "$1" in
+        --save) save=1 ;;
+        --check) check="$2"; shift ;;
+        --iterations) iterations="$2"; shift ;;
+        *) echo "usage: $0 [--save] [--check PERCENT] [--iterations N]" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+if ! command -v valgrind >/dev/null; then
+    echo "==> installing valgrind"
+    sudo_cmd=(); [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+    "${sudo_cmd[@]}" apt-get update -qq && "${sudo_cmd[@]}" apt-get install -y -qq valgrind
+fi
+
+cargo build --release -q -p satloc-benches --bin satloc-icount
+bin=target/release/satloc-icount
+
+count() { # workload iterations -> instructions
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$1" "$2" 2>&1 >/dev/null |
+        sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+}
+
+workloads=$( ("$bin" 2>&1 || true) | sed -n "s/^workloads: //p" | tr -d ",")
+declare -A base
+if [[ -f $baseline ]]; then
+    while IFS=$'\t' read -r name value; do
+        [[ $name == \#* || -z $name ]] || base[$name]=$value
+    done <"$baseline"
+fi
+
+printf '%-16s %14s %14s %8s\n' workload "instr/answer" baseline ratio
+worse=0
+results=()
+for w in $workloads; do
+    zero=$(count "$w" 0)
+    many=$(count "$w" "$iterations")
+    per=$(((many - zero) / iterations))
+    results+=("$w"$'\t'"$per")
+    b=${base[$w]:-}
+    if [[ -n $b ]]; then
+        ratio=$(awk -v a="$per" -v b="$b" 'BEGIN { printf "%.3f", a / b }')
+        if [[ -n $check ]] && awk -v r="$ratio" -v p="$check" 'BEGIN { exit !(r > 1 + p / 100) }'; then
+            worse=1
+            ratio="$ratio  WORSE"
+        fi
+    else
+        b="-"; ratio="-"
+    fi
+    printf '%-16s %14d %14s %8s\n' "$w" "$per" "$b" "$ratio"
+done
+
+if ((save)); then
+    {
+        echo "# instructions per answer, scripts/bench-icount.sh --iterations $iterations, $(date -u +%F)"
+        printf '%s\n' "${results[@]}"
+    } >"$baseline"
+    echo "saved $baseline"
+fi
+if ((worse)); then
+    echo "regression: some workload costs more than ${check}% over the baseline" >&2
+    exit 1
+fi
