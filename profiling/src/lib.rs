@@ -1,34 +1,33 @@
-//! satloc-profiling: placeholder, built in issue 4 (temporary no-op API stub by the lead).
-#[macro_export]
-macro_rules! progress {
-    ($name:literal) => {};
-}
-#[macro_export]
-macro_rules! latency_begin {
-    ($name:literal) => {};
-}
-#[macro_export]
-macro_rules! latency_end {
-    ($name:literal) => {};
-}
-pub fn thread_init() {}
-pub mod cpu {
-    #[derive(Debug)]
-    pub struct CpuProfile;
-    #[derive(Debug)]
-    pub struct Error;
-    impl std::fmt::Display for Error {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("built without the pprof feature")
-        }
-    }
-    impl std::error::Error for Error {}
-    impl CpuProfile {
-        pub fn start(_: &std::path::Path) -> Result<Self, Error> {
-            Err(Error)
-        }
-        pub fn finish(self) -> Result<(), Error> {
-            Ok(())
-        }
-    }
+//! Profiling for satloc: instrumentation that costs nothing when it is off, and a reader for
+//! what the causal profiler coz writes.
+//!
+//! Three parts, each usable alone:
+//!
+//! - **Progress points** ([`progress!`], [`latency_begin!`], [`latency_end!`],
+//!   [`thread_init`]). With the `coz` feature they call the `coz` crate so that `coz run` can
+//!   measure throughput and latency; without it every macro expands to nothing and
+//!   `thread_init` is an empty function (`profiling/README.md` has the instruction counts).
+//! - **CPU sampling** ([`cpu::CpuProfile`]). With the `pprof` feature it samples the process
+//!   with pprof-rs and writes a flamegraph SVG or a pprof protobuf; without it, starting a
+//!   profile is an error that says so.
+//! - **Causal profile analysis** ([`causal`]). Reads coz's legacy `profile.coz` and computes
+//!   the speedup curves the way coz's own viewer does, so that the `satloc-prof` binary can
+//!   rank lines, print a table and draw the curves.
+//!
+//! coz and pprof-rs both drive their samplers with `SIGPROF`: run them as separate passes
+//! (`docs/profiling.md`).
+
+mod instrument;
+
+pub mod causal;
+pub mod cpu;
+
+pub use instrument::thread_init;
+
+/// What the macros expand to; not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::instrument::is_valid_point_name;
+    #[cfg(feature = "coz")]
+    pub use coz;
 }

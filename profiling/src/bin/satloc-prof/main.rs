@@ -1,0 +1,155 @@
+//! `satloc-prof`: reports on profiles taken with satloc's profiling tools.
+//!
+//! `satloc-prof coz-report FILE` reads coz's `profile.coz`, ranks the source lines by
+//! predicted impact, prints a table, and optionally draws the speedup curves as SVG or writes
+//! the whole analysis as JSON. The analysis itself lives in the library
+//! (`satloc_profiling::causal`); this binary only parses arguments and formats.
+//!
+//! Exit status: 0 when at least one line could be ranked, 2 when the profile was read but
+//! says nothing yet (empty, no baseline, too few speedups: the warnings say why), 1 on errors.
+
+mod plot;
+mod table;
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use satloc_profiling::causal::{self, Analysis, CozProfile, Options};
+use serde::Serialize;
+
+/// Reports on satloc profiles.
+#[derive(Debug, Parser)]
+#[command(name = "satloc-prof", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Rank source lines by predicted impact from a coz profile (profile.coz).
+    ///
+    /// Reads the tab-separated profile of coz 0.2.2 (all runs appended to the file), computes
+    /// each line's program speedup at each line speedup against the 0 % baseline as coz's
+    /// viewer does, and prints the lines by coz's "impact" order. Warnings (stderr and
+    /// output) say when the profile is too short to mean anything and how long to run.
+    CozReport(CozReportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct CozReportArgs {
+    /// The profile written by `coz run` (default name: profile.coz).
+    file: PathBuf,
+    /// Also draw the speedup curves of the top lines into this SVG file.
+    #[arg(long, value_name = "OUT.svg")]
+    svg: Option<PathBuf>,
+    /// How many ranked lines to show in detail and plot.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    top: usize,
+    /// Print the whole analysis as JSON on stdout instead of the table.
+    #[arg(long)]
+    json: bool,
+    /// Line speedups (0 % included) a curve needs before its line is ranked.
+    #[arg(long, value_name = "N", default_value_t = Options::default().min_points)]
+    min_points: usize,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("satloc-prof: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: &Cli) -> Result<ExitCode> {
+    match &cli.command {
+        Command::CozReport(args) => coz_report(args),
+    }
+}
+
+fn coz_report(args: &CozReportArgs) -> Result<ExitCode> {
+    if args.top == 0 {
+        bail!("--top must be at least 1");
+    }
+    let text = fs::read_to_string(&args.file)
+        .with_context(|| format!("reading {}", args.file.display()))?;
+    let profile =
+        CozProfile::parse(&text).with_context(|| format!("reading {}", args.file.display()))?;
+    let analysis = causal::analyze(
+        &profile,
+        &Options {
+            min_points: args.min_points.max(1),
+        },
+    );
+    let display = PathDisplay::from_current_dir();
+
+    for warning in &analysis.warnings {
+        eprintln!("satloc-prof: warning: {}", warning.message);
+    }
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    if args.json {
+        let report = JsonReport {
+            file: &args.file,
+            analysis: &analysis,
+        };
+        serde_json::to_writer_pretty(&mut out, &report).context("writing JSON")?;
+        writeln!(out)?;
+    } else {
+        table::write(&mut out, &args.file, &analysis, args.top, &display)
+            .context("writing the report")?;
+    }
+    out.flush()?;
+    if let Some(svg) = &args.svg {
+        plot::write_svg(svg, &args.file, &analysis, args.top, &display)
+            .with_context(|| format!("drawing {}", svg.display()))?;
+        if !args.json {
+            writeln!(out, "\nspeedup curves: {}", svg.display())?;
+        }
+    }
+    Ok(if analysis.ranked.is_empty() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `--json` output: the analysis and where it came from.
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    file: &'a Path,
+    #[serde(flatten)]
+    analysis: &'a Analysis,
+}
+
+/// Shortens `FILE:LINE` locations under the current directory for people; JSON keeps them
+/// as coz wrote them.
+#[derive(Debug)]
+struct PathDisplay {
+    prefix: Option<String>,
+}
+
+impl PathDisplay {
+    fn from_current_dir() -> Self {
+        let prefix = std::env::current_dir().ok().and_then(|dir| {
+            dir.to_str()
+                .map(|d| format!("{}/", d.trim_end_matches('/')))
+        });
+        Self { prefix }
+    }
+
+    fn short<'a>(&self, location: &'a str) -> &'a str {
+        self.prefix
+            .as_deref()
+            .and_then(|prefix| location.strip_prefix(prefix))
+            .unwrap_or(location)
+    }
+}

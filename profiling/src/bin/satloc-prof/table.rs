@@ -1,0 +1,236 @@
+//! The text report: a summary, the ranking table, each top line's speedup table, and the
+//! warnings.
+//!
+//! The per-line tables follow the layout of the HTTP/2 causal profiling study: for each
+//! tested line speedup, the measured time per operation, its change against the 0 %
+//! baseline, and the predicted program speedup, with the number of experiments behind it.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use satloc_profiling::causal::{Analysis, Curve, PointKind};
+
+use crate::PathDisplay;
+
+/// Unranked lines listed before "… and N more".
+const UNRANKED_SHOWN: usize = 10;
+
+pub fn write(
+    out: &mut impl Write,
+    file: &Path,
+    analysis: &Analysis,
+    top: usize,
+    display: &PathDisplay,
+) -> io::Result<()> {
+    let s = &analysis.summary;
+    writeln!(out, "coz profile: {}", file.display())?;
+    writeln!(
+        out,
+        "  {} run(s), {} experiment(s) ({} at the 0 % baseline), {:.1} s of experiments",
+        s.runs,
+        s.experiments,
+        s.baseline_experiments,
+        seconds(s.experiment_time_ns)
+    )?;
+    let points: Vec<String> = s
+        .progress_points
+        .iter()
+        .map(|p| format!("{} ({})", p.name, p.kind.as_str()))
+        .collect();
+    writeln!(
+        out,
+        "  {} line(s) experimented on; progress points: {}",
+        s.selected_lines,
+        if points.is_empty() {
+            "none".to_owned()
+        } else {
+            points.join(", ")
+        }
+    )?;
+
+    if analysis.ranked.is_empty() {
+        writeln!(out, "\nnothing to rank: see the warnings below.")?;
+    } else {
+        write_ranking(out, analysis, display)?;
+        for line in analysis.ranked.iter().take(top) {
+            writeln!(
+                out,
+                "\n#{} {} (impact {}, {} experiments, {} of samples)",
+                line.rank,
+                display.short(&line.line),
+                percent(line.impact),
+                line.experiments,
+                share(line.sample_share)
+            )?;
+            for &index in &line.curves {
+                write_curve(out, &analysis.curves[index])?;
+            }
+        }
+    }
+    write_unranked(out, analysis, display)?;
+
+    if !analysis.warnings.is_empty() {
+        writeln!(out, "\nwarnings:")?;
+        for warning in &analysis.warnings {
+            writeln!(out, "  - {}", warning.message)?;
+        }
+    }
+    Ok(())
+}
+
+fn write_ranking(
+    out: &mut impl Write,
+    analysis: &Analysis,
+    display: &PathDisplay,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "\nlines by impact (coz's \"impact\" order: the mean predicted program speedup over line \
+         speedups 0..x, at its best x; curves need >= {} line speedups)",
+        analysis.summary.min_points
+    )?;
+    let width = analysis
+        .ranked
+        .iter()
+        .map(|l| display.short(&l.line).len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    writeln!(
+        out,
+        "{:>4}  {:<width$}  {:>7}  {:>20}  {:>11}  {:>8}  {:>7}  point",
+        "rank", "line", "impact", "max program speedup", "experiments", "speedups", "samples"
+    )?;
+    for line in &analysis.ranked {
+        writeln!(
+            out,
+            "{:>4}  {:<width$}  {:>7}  {:>20}  {:>11}  {:>8}  {:>7}  {}",
+            line.rank,
+            display.short(&line.line),
+            percent(line.impact),
+            format!(
+                "{} at {}%",
+                percent(line.max_program_speedup),
+                line.max_at_line_speedup_percent
+            ),
+            line.experiments,
+            line.speedups_tested,
+            share(line.sample_share),
+            line.impact_point
+        )?;
+    }
+    Ok(())
+}
+
+fn write_curve(out: &mut impl Write, curve: &Curve) -> io::Result<()> {
+    let (what, value_header) = match curve.kind {
+        PointKind::Throughput => ("time per visit", "time/visit"),
+        PointKind::Latency => ("mean latency (Little's law)", "latency"),
+    };
+    let baseline = curve.baseline().map_or_else(String::new, |b| {
+        format!(
+            ", baseline {} over {} experiment(s)",
+            duration(b.value_ns),
+            b.experiments
+        )
+    });
+    writeln!(
+        out,
+        "  {} ({}): {what} vs the 0 % baseline{baseline}",
+        curve.point,
+        curve.kind.as_str()
+    )?;
+    writeln!(
+        out,
+        "    {:>12}  {:>11}  {:>11}  {:>18}  {:>17}",
+        "line speedup", "experiments", value_header, "change vs baseline", "program speedup"
+    )?;
+    for m in &curve.measurements {
+        writeln!(
+            out,
+            "    {:>11}%  {:>11}  {:>11}  {:>18}  {:>17}",
+            m.line_speedup_percent,
+            m.experiments,
+            duration(m.value_ns),
+            percent(m.change_vs_baseline),
+            percent(m.program_speedup)
+        )?;
+    }
+    Ok(())
+}
+
+fn write_unranked(
+    out: &mut impl Write,
+    analysis: &Analysis,
+    display: &PathDisplay,
+) -> io::Result<()> {
+    if analysis.unranked.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "\nnot ranked ({} line(s): no 0 % baseline, or fewer than {} line speedups):",
+        analysis.unranked.len(),
+        analysis.summary.min_points
+    )?;
+    let width = analysis
+        .unranked
+        .iter()
+        .take(UNRANKED_SHOWN)
+        .map(|l| display.short(&l.line).len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    writeln!(
+        out,
+        "  {:<width$}  {:>11}  {:>8}  {:>8}  {:>7}",
+        "line", "experiments", "speedups", "baseline", "samples"
+    )?;
+    for line in analysis.unranked.iter().take(UNRANKED_SHOWN) {
+        writeln!(
+            out,
+            "  {:<width$}  {:>11}  {:>8}  {:>8}  {:>7}",
+            display.short(&line.line),
+            line.experiments,
+            line.speedups_tested,
+            if line.has_baseline { "yes" } else { "no" },
+            share(line.sample_share)
+        )?;
+    }
+    if analysis.unranked.len() > UNRANKED_SHOWN {
+        writeln!(
+            out,
+            "  … and {} more (--json lists all)",
+            analysis.unranked.len() - UNRANKED_SHOWN
+        )?;
+    }
+    Ok(())
+}
+
+/// `+12.3%`.
+pub fn percent(fraction: f64) -> String {
+    format!("{:+.1}%", fraction * 100.0)
+}
+
+fn share(fraction: Option<f64>) -> String {
+    fraction.map_or_else(|| "-".to_owned(), |f| format!("{:.1}%", f * 100.0))
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn seconds(ns: u64) -> f64 {
+    ns as f64 / 1e9
+}
+
+/// A duration in ns, in the unit that keeps 3-4 significant digits.
+pub fn duration(ns: f64) -> String {
+    let magnitude = ns.abs();
+    if magnitude >= 1e9 {
+        format!("{:.3} s", ns / 1e9)
+    } else if magnitude >= 1e6 {
+        format!("{:.3} ms", ns / 1e6)
+    } else if magnitude >= 1e3 {
+        format!("{:.2} µs", ns / 1e3)
+    } else {
+        format!("{ns:.0} ns")
+    }
+}

@@ -1,0 +1,238 @@
+//! Plain warnings for profiles that cannot say much, with what to do instead.
+//!
+//! The usual first coz profile of a Rust program is empty or nearly so (coz issues #46,
+//! #156, #158): no progress point reached, a run of seconds, or lines chosen inside the
+//! standard library. Each case gets a sentence that names the cause and the fix, and where
+//! the fix is "run longer" it says how long, from coz's own timing: experiments last at least
+//! 0.5 s (longer while a progress point sees fewer than 5 visits), about 1 in 4 is a 0 %
+//! baseline, and the other speedups are drawn from 21 steps of 5 %.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::Analysis;
+use super::curve::MIN_VISITS;
+use super::file::CozProfile;
+
+/// coz's shortest experiment (`ExperimentMinTime`).
+const MIN_EXPERIMENT: Duration = Duration::from_millis(500);
+/// Experiments per line that usually cover ten or more distinct speedups: about 6 baselines
+/// and 14 draws from the 20 non-zero steps.
+const EXPERIMENTS_PER_LINE: u32 = 20;
+/// Path fragments of code outside the workspace that coz may select without `-s`.
+const OUTSIDE_WORKSPACE: [&str; 4] = [
+    "/rustc/",
+    "/.cargo/registry/",
+    "/library/std/",
+    "/library/core/",
+];
+
+/// Something the reader of the report must know.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    /// Which case this is (stable, for scripts).
+    pub kind: WarningKind,
+    /// The sentence to show.
+    pub message: String,
+}
+
+/// The cases [`warnings`] recognises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WarningKind {
+    /// Not one record in the file.
+    EmptyFile,
+    /// Runs, but no experiment.
+    NoExperiments,
+    /// Experiments, but lines without a 0 % baseline.
+    NoBaseline,
+    /// Lines tested at too few speedups to rank.
+    FewSpeedups,
+    /// Point readings dropped for having fewer than 5 visits.
+    LowVisits,
+    /// Pooled measurements outside coz's plotting range.
+    OutOfRange,
+    /// coz selected lines in the standard library or dependencies.
+    OutsideWorkspace,
+    /// A half-written last line was skipped.
+    TruncatedLine,
+}
+
+/// Everything worth warning about in `analysis` of `profile`, most serious first.
+#[must_use]
+pub fn warnings(profile: &CozProfile, analysis: &Analysis) -> Vec<Warning> {
+    let mut warnings = Vec::new();
+    let summary = &analysis.summary;
+    let mut warn = |kind, message: String| warnings.push(Warning { kind, message });
+
+    if let Some(line) = profile.truncated_last_line {
+        warn(
+            WarningKind::TruncatedLine,
+            format!(
+                "line {line} is half-written (the profiled program was killed while coz was \
+                 writing) and was skipped"
+            ),
+        );
+    }
+    if summary.runs == 0 {
+        warn(
+            WarningKind::EmptyFile,
+            "the profile is empty: coz wrote nothing. Was the program started with \
+             `coz run --- PROGRAM`, and did it exit normally (SIGINT/SIGTERM, not SIGKILL)?"
+                .to_owned(),
+        );
+        return warnings;
+    }
+    if summary.experiments == 0 {
+        let cause = if summary.total_samples == 0 {
+            "coz mapped no sample to a source line it may select: check the source scope \
+             (`coz run -s '<workspace>/%'`), that the binary has debug info (DWARF 4 for \
+             Debian's coz: the `profiling` Cargo profile), and that a progress point is reached"
+        } else {
+            "coz sampled code in scope but never started an experiment, which it does only \
+             once a progress point has been reached: check that the binary was built with \
+             `--features coz` and that load reached the instrumented path"
+        };
+        warn(
+            WarningKind::NoExperiments,
+            format!(
+                "no experiments in {} run(s): {cause}. Then run for minutes, not seconds: {}",
+                summary.runs,
+                how_long(3, None)
+            ),
+        );
+        return warnings;
+    }
+
+    let outside: Vec<&str> = analysis
+        .ranked
+        .iter()
+        .map(|l| l.line.as_str())
+        .chain(analysis.unranked.iter().map(|l| l.line.as_str()))
+        .filter(|line| OUTSIDE_WORKSPACE.iter().any(|p| line.contains(p)))
+        .collect();
+    if let Some(example) = outside.first() {
+        warn(
+            WarningKind::OutsideWorkspace,
+            format!(
+                "coz selected {} line(s) outside this workspace (e.g. {example}): limit the \
+                 source scope with `coz run -s \"$PWD/%\"` so experiments go to lines you can \
+                 change (coz issues #192, #197)",
+                outside.len()
+            ),
+        );
+    }
+
+    let mean_experiment = mean_experiment(summary.experiment_time_ns, summary.experiments);
+    let lines = summary.selected_lines;
+    let without_baseline = analysis.unranked.iter().filter(|l| !l.has_baseline).count();
+    if without_baseline == lines {
+        warn(
+            WarningKind::NoBaseline,
+            format!(
+                "no line has a 0 % (baseline) experiment, so no speedup can be computed: \
+                 {} experiment(s) is far too few. {}",
+                summary.experiments,
+                how_long(lines, mean_experiment)
+            ),
+        );
+    } else if without_baseline > 0 {
+        warn(
+            WarningKind::NoBaseline,
+            format!(
+                "{without_baseline} of {lines} line(s) have no 0 % (baseline) experiment and \
+                 cannot be plotted; they are listed as not ranked"
+            ),
+        );
+    }
+
+    let few = analysis.unranked.len() - without_baseline;
+    if analysis.ranked.is_empty() && few > 0 {
+        warn(
+            WarningKind::FewSpeedups,
+            format!(
+                "nothing can be ranked yet: no line was tested at {} or more line speedups \
+                 (coz tests 0-100 % in 5 % steps; its own viewer wants 10). {}",
+                summary.min_points,
+                how_long(lines, mean_experiment)
+            ),
+        );
+    } else if few > 0 {
+        warn(
+            WarningKind::FewSpeedups,
+            format!(
+                "{few} of {lines} line(s) were tested at fewer than {} line speedups and are \
+                 not ranked. {}",
+                summary.min_points,
+                how_long(lines, mean_experiment)
+            ),
+        );
+    }
+
+    if analysis.dropped.low_visit_readings > 0 {
+        warn(
+            WarningKind::LowVisits,
+            format!(
+                "{} progress point reading(s) saw fewer than {MIN_VISITS} visits in their \
+                 experiment and were ignored: the point is reached fewer than {} times a \
+                 second at times. Keep the load steady for the whole run, and start it before \
+                 coz's first experiment",
+                analysis.dropped.low_visit_readings,
+                MIN_VISITS * 2
+            ),
+        );
+    }
+    if analysis.dropped.out_of_range_measurements > 0 {
+        warn(
+            WarningKind::OutOfRange,
+            format!(
+                "{} measurement(s) were not finite or outside coz's plotting range (-100 % to \
+                 +200 %) and were skipped, as coz's viewer skips them",
+                analysis.dropped.out_of_range_measurements
+            ),
+        );
+    }
+    warnings
+}
+
+fn mean_experiment(total_ns: u64, experiments: usize) -> Option<Duration> {
+    let experiments = u64::try_from(experiments).ok().filter(|&n| n > 0)?;
+    Some(Duration::from_nanos(total_ns / experiments))
+}
+
+/// "Run for at least N minutes …" for `lines` lines at the observed experiment length.
+fn how_long(lines: usize, mean_experiment: Option<Duration>) -> String {
+    let per_experiment = mean_experiment.map_or(MIN_EXPERIMENT, |m| m.max(MIN_EXPERIMENT));
+    let lines = u32::try_from(lines.max(1)).unwrap_or(u32::MAX);
+    let total = per_experiment
+        .saturating_mul(EXPERIMENTS_PER_LINE)
+        .saturating_mul(lines);
+    let minutes = total.as_secs().div_ceil(60).max(1);
+    format!(
+        "Run for at least {minutes} minute(s) under steady load: coz needs about \
+         {EXPERIMENTS_PER_LINE} experiments per line for {lines} line(s), and each lasts at \
+         least {:.1} s",
+        per_experiment.as_secs_f64()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_length_advice_scales_with_lines_and_experiment_length() {
+        // 3 lines x 20 experiments x 0.5 s = 30 s: rounds up to 1 minute.
+        assert!(how_long(3, None).starts_with("Run for at least 1 minute(s)"));
+        // 30 lines x 20 x 1.2 s = 720 s = 12 minutes.
+        let advice = how_long(30, Some(Duration::from_millis(1200)));
+        assert!(
+            advice.starts_with("Run for at least 12 minute(s)"),
+            "{advice}"
+        );
+        assert!(advice.contains("1.2 s"));
+        // Experiments shorter than coz's minimum are not believed.
+        assert!(how_long(60, Some(Duration::from_millis(10))).contains("10 minute(s)"));
+    }
+}

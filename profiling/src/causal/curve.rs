@@ -1,0 +1,422 @@
+//! Speedup curves: for one source line and one progress point, how much faster the program
+//! gets when the line is virtually sped up by 0, 5, …, 100 %.
+//!
+//! The arithmetic follows coz's own viewer (`viewer/ts/profile.ts`), so a curve here matches
+//! the one coz would plot from the same file:
+//!
+//! - experiments at the same (line, point, line speedup) are pooled first: durations and
+//!   visit counts are summed; for latency the in-flight count is averaged, weighted by
+//!   experiment duration;
+//! - a throughput point's value is the *period*, `duration / visits` (ns per visit); a latency
+//!   point's value is the mean latency by Little's law, `in_flight / (arrivals / duration)`;
+//! - program speedup at line speedup `s` is `(baseline - value(s)) / baseline`, where baseline
+//!   is the value at `s = 0`; a curve without a 0 % experiment has no baseline and no points;
+//! - values that are not finite are skipped, and so are speedups outside coz's plotting range
+//!   (below -100 % or above +200 %).
+//!
+//! Two deliberate differences, both documented in `docs/profiling.md`:
+//!
+//! - A reading with fewer than [`MIN_VISITS`] visits (for latency: fewer arrivals or
+//!   departures) is dropped before pooling. Newer coz drops such experiments itself
+//!   (`ExperimentTargetDelta`); coz 0.2.2 still writes them, and a handful of visits in
+//!   500 ms says more about timing noise than about the line.
+//! - For latency, coz's viewer negates the program speedup ("minimise, so negate"), but
+//!   `(baseline - value) / baseline` is already positive when latency goes *down*; the
+//!   negation makes latency improvements plot as slow-downs (what coz issue #104 reports).
+//!   Here both kinds share one orientation: positive means better. The relative change of
+//!   the value is kept too ([`Measurement::change_vs_baseline`]), which is exactly the number
+//!   coz's viewer plots for a latency point.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::file::{CozProfile, PointReading};
+
+/// Readings with fewer visits than this during their experiment are ignored.
+pub const MIN_VISITS: u64 = 5;
+
+/// What a progress point measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PointKind {
+    /// Visits per unit of time (`progress!`); value is ns per visit.
+    Throughput,
+    /// A begin/end pair (`latency_begin!`/`latency_end!`); value is mean latency in ns.
+    Latency,
+}
+
+impl PointKind {
+    /// "throughput" or "latency".
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Throughput => "throughput",
+            Self::Latency => "latency",
+        }
+    }
+}
+
+/// The pooled experiments of one line speedup on one curve.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Measurement {
+    /// The virtual speedup of the line, percent.
+    pub line_speedup_percent: u32,
+    /// Experiments pooled into this measurement.
+    pub experiments: usize,
+    /// Their summed duration (virtual time), ns.
+    pub duration_ns: u64,
+    /// Throughput: visits; latency: arrivals.
+    pub visits: u64,
+    /// Throughput: ns per visit; latency: mean latency in ns.
+    pub value_ns: f64,
+    /// `(value - baseline) / baseline`: the relative change in time per visit or latency;
+    /// negative is better.
+    pub change_vs_baseline: f64,
+    /// `(baseline - value) / baseline`: the predicted program speedup; positive is better.
+    pub program_speedup: f64,
+}
+
+/// The speedup curve of one (line, progress point) pair.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Curve {
+    /// The selected source line, `FILE:LINE`.
+    pub line: String,
+    /// The progress point's name.
+    pub point: String,
+    /// Throughput or latency.
+    pub kind: PointKind,
+    /// Experiments on this line with a usable reading of this point.
+    pub experiments: usize,
+    /// Whether there was a usable 0 % experiment.
+    pub has_baseline: bool,
+    /// The valid measurements by increasing line speedup (empty without a baseline); the
+    /// first is the baseline itself when it is valid.
+    pub measurements: Vec<Measurement>,
+    /// coz's "impact" score of this curve (see [`impact`]).
+    pub impact: f64,
+}
+
+impl Curve {
+    /// The baseline measurement (line speedup 0 %), if the curve has points.
+    #[must_use]
+    pub fn baseline(&self) -> Option<&Measurement> {
+        self.measurements
+            .first()
+            .filter(|m| m.line_speedup_percent == 0)
+    }
+
+    /// The largest predicted program speedup on the curve and the line speedup it was seen at.
+    #[must_use]
+    pub fn max_program_speedup(&self) -> Option<(f64, u32)> {
+        self.measurements
+            .iter()
+            .map(|m| (m.program_speedup, m.line_speedup_percent))
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+    }
+}
+
+/// Counts of what pooling left out, for the warnings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Dropped {
+    /// Readings ignored for having fewer than [`MIN_VISITS`] visits.
+    pub low_visit_readings: usize,
+    /// Pooled measurements skipped as not finite or outside coz's plotting range.
+    pub out_of_range_measurements: usize,
+}
+
+/// Builds every curve in the profile, ordered by line, then point.
+#[must_use]
+pub fn curves(profile: &CozProfile) -> (Vec<Curve>, Dropped) {
+    let mut dropped = Dropped::default();
+    let mut pools: BTreeMap<(&str, &str, PointKind), BTreeMap<u32, Pool>> = BTreeMap::new();
+    for experiment in profile.experiments() {
+        for reading in &experiment.points {
+            let kind = match reading {
+                PointReading::Throughput { delta, .. } if *delta < MIN_VISITS => None,
+                PointReading::Latency {
+                    arrivals,
+                    departures,
+                    ..
+                } if *arrivals < MIN_VISITS || *departures < MIN_VISITS => None,
+                PointReading::Throughput { .. } => Some(PointKind::Throughput),
+                PointReading::Latency { .. } => Some(PointKind::Latency),
+            };
+            let Some(kind) = kind else {
+                dropped.low_visit_readings += 1;
+                continue;
+            };
+            pools
+                .entry((experiment.selected.as_str(), reading.name(), kind))
+                .or_default()
+                .entry(experiment.speedup_percent)
+                .or_default()
+                .add(experiment.duration_ns, reading);
+        }
+    }
+    let curves = pools
+        .into_iter()
+        .map(|((line, point, kind), by_speedup)| {
+            build_curve(line, point, kind, &by_speedup, &mut dropped)
+        })
+        .collect();
+    (curves, dropped)
+}
+
+fn build_curve(
+    line: &str,
+    point: &str,
+    kind: PointKind,
+    by_speedup: &BTreeMap<u32, Pool>,
+    dropped: &mut Dropped,
+) -> Curve {
+    let experiments = by_speedup.values().map(|pool| pool.experiments).sum();
+    let baseline = by_speedup.get(&0).map(|pool| pool.value_ns(kind));
+    let mut measurements = Vec::new();
+    if let Some(baseline) = baseline.filter(|b| b.is_finite() && *b > 0.0) {
+        for (&speedup, pool) in by_speedup {
+            let value = pool.value_ns(kind);
+            let program_speedup = (baseline - value) / baseline;
+            // coz's viewer keeps values in [-1, 2] of *its* number, which for latency is the
+            // negation (see the module docs).
+            let coz_plotted = match kind {
+                PointKind::Throughput => program_speedup,
+                PointKind::Latency => -program_speedup,
+            };
+            if !value.is_finite() || !(-1.0..=2.0).contains(&coz_plotted) {
+                dropped.out_of_range_measurements += 1;
+                continue;
+            }
+            measurements.push(Measurement {
+                line_speedup_percent: speedup,
+                experiments: pool.experiments,
+                duration_ns: pool.duration_ns,
+                visits: pool.visits,
+                value_ns: value,
+                change_vs_baseline: -program_speedup,
+                program_speedup,
+            });
+        }
+    }
+    let impact = impact(&measurements);
+    Curve {
+        line: line.to_owned(),
+        point: point.to_owned(),
+        kind,
+        experiments,
+        has_baseline: baseline.is_some(),
+        measurements,
+        impact,
+    }
+}
+
+/// coz's "impact" score (its viewer's default sort): walk the curve from the lowest line
+/// speedup, accumulating the area under it by trapezoids, and take the largest
+/// `area / line_speedup` seen — the mean predicted program speedup over line speedups
+/// `0..=x`, maximised over `x`. Never below 0.
+///
+/// Unlike the single largest point it is not carried by one noisy experiment, and unlike the
+/// value at 100 % it credits lines whose benefit saturates early.
+#[must_use]
+pub fn impact(measurements: &[Measurement]) -> f64 {
+    let mut best: f64 = 0.0;
+    let mut area = 0.0;
+    for pair in measurements.windows(2) {
+        let (previous, current) = (&pair[0], &pair[1]);
+        let width = f64::from(current.line_speedup_percent - previous.line_speedup_percent) / 100.0;
+        area += (previous.program_speedup + current.program_speedup) / 2.0 * width;
+        let x = f64::from(current.line_speedup_percent) / 100.0;
+        if x > 0.0 {
+            best = best.max(area / x);
+        }
+    }
+    best
+}
+
+/// Experiments of one (line, point, line speedup), pooled as coz's viewer pools them.
+#[derive(Debug, Default)]
+struct Pool {
+    experiments: usize,
+    duration_ns: u64,
+    /// Throughput delta or latency arrivals.
+    visits: u64,
+    /// Σ in_flight × duration, for the duration-weighted mean in-flight count.
+    in_flight_ns: f64,
+}
+
+impl Pool {
+    fn add(&mut self, duration_ns: u64, reading: &PointReading) {
+        self.experiments += 1;
+        self.duration_ns = self.duration_ns.saturating_add(duration_ns);
+        match reading {
+            PointReading::Throughput { delta, .. } => {
+                self.visits = self.visits.saturating_add(*delta);
+            }
+            PointReading::Latency {
+                arrivals,
+                difference,
+                ..
+            } => {
+                self.visits = self.visits.saturating_add(*arrivals);
+                self.in_flight_ns += as_f64_i(*difference) * as_f64(duration_ns);
+            }
+        }
+    }
+
+    /// ns per visit (throughput) or mean latency in ns (latency); may be NaN or infinite.
+    fn value_ns(&self, kind: PointKind) -> f64 {
+        let duration = as_f64(self.duration_ns);
+        let visits = as_f64(self.visits);
+        match kind {
+            PointKind::Throughput => duration / visits,
+            PointKind::Latency => {
+                let in_flight = self.in_flight_ns / duration;
+                let arrival_rate = visits / duration;
+                in_flight / arrival_rate
+            }
+        }
+    }
+}
+
+/// Counts and durations fit f64's 53-bit mantissa for any profile a person can collect
+/// (2^53 ns is 104 days).
+#[allow(clippy::cast_precision_loss)]
+fn as_f64(value: u64) -> f64 {
+    value as f64
+}
+
+#[allow(clippy::cast_precision_loss)]
+fn as_f64_i(value: i64) -> f64 {
+    value as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(text: &str) -> CozProfile {
+        CozProfile::parse(text).unwrap()
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-9
+    }
+
+    /// Throughput, worked by hand:
+    /// - 0 %: two experiments, 1.0 s with 100 visits and 1.0 s with 300 visits, pool to
+    ///   2.0 s / 400 = 5 ms per visit (the baseline). Averaging the two periods (10 ms and
+    ///   3.33 ms) would give 6.67 ms: pooling is what coz does, and what this pins.
+    /// - 50 %: 1.0 s / 250 visits = 4 ms: speedup (5 - 4) / 5 = +20 %, change -20 %.
+    /// - 100 %: 0.5 s / 50 visits = 10 ms: (5 - 10) / 5 = -100 %, kept (coz keeps >= -100 %).
+    /// - 25 %: 4 visits only, below MIN_VISITS: dropped before pooling.
+    #[test]
+    fn throughput_speedups_pool_experiments_before_dividing() {
+        let p = profile(
+            "startup\ttime=0\n\
+             experiment\tselected=a.rs:1\tspeedup=0.00\tduration=1000000000\tselected-samples=1\n\
+             throughput-point\tname=ops\tdelta=100\n\
+             experiment\tselected=a.rs:1\tspeedup=0.50\tduration=1000000000\tselected-samples=1\n\
+             throughput-point\tname=ops\tdelta=250\n\
+             experiment\tselected=a.rs:1\tspeedup=0.00\tduration=1000000000\tselected-samples=1\n\
+             throughput-point\tname=ops\tdelta=300\n\
+             experiment\tselected=a.rs:1\tspeedup=0.25\tduration=1000000000\tselected-samples=1\n\
+             throughput-point\tname=ops\tdelta=4\n\
+             experiment\tselected=a.rs:1\tspeedup=1.00\tduration=500000000\tselected-samples=1\n\
+             throughput-point\tname=ops\tdelta=50\n",
+        );
+        let (curves, dropped) = curves(&p);
+        assert_eq!(dropped.low_visit_readings, 1);
+        assert_eq!(curves.len(), 1);
+        let curve = &curves[0];
+        assert_eq!((curve.kind, curve.experiments), (PointKind::Throughput, 4));
+        let got: Vec<_> = curve
+            .measurements
+            .iter()
+            .map(|m| {
+                (
+                    m.line_speedup_percent,
+                    m.experiments,
+                    m.value_ns,
+                    m.program_speedup,
+                )
+            })
+            .collect();
+        assert_eq!(got.len(), 3);
+        assert_eq!((got[0].0, got[0].1), (0, 2));
+        assert!(close(got[0].2, 5_000_000.0) && close(got[0].3, 0.0));
+        assert!(close(got[1].2, 4_000_000.0) && close(got[1].3, 0.2));
+        assert!(close(curve.measurements[1].change_vs_baseline, -0.2));
+        assert!(close(got[2].2, 10_000_000.0) && close(got[2].3, -1.0));
+    }
+
+    /// Latency, worked by hand (Little's law, latency = in_flight * duration / arrivals):
+    /// - 0 %: 1.0 s, 100 arrivals, 10 in flight, and 3.0 s, 300 arrivals, 2 in flight.
+    ///   Pooled: 4.0 s, 400 arrivals, in flight (10*1 + 2*3) / 4 = 4 (duration-weighted),
+    ///   latency 4 * 4.0 s / 400 = 40 ms.
+    /// - 20 %: 2.0 s, 400 arrivals, 6 in flight: 6 * 2 s / 400 = 30 ms, 25 % lower:
+    ///   program speedup +0.25 here (coz's viewer would plot -0.25).
+    #[test]
+    fn latency_uses_littles_law_with_a_duration_weighted_in_flight_count() {
+        let p = profile(
+            "experiment\tselected=b.rs:2\tspeedup=0.00\tduration=1000000000\tselected-samples=0\n\
+             latency-point\tname=q\tarrivals=100\tdepartures=100\tdifference=10\n\
+             experiment\tselected=b.rs:2\tspeedup=0.00\tduration=3000000000\tselected-samples=0\n\
+             latency-point\tname=q\tarrivals=300\tdepartures=300\tdifference=2\n\
+             experiment\tselected=b.rs:2\tspeedup=0.20\tduration=2000000000\tselected-samples=0\n\
+             latency-point\tname=q\tarrivals=400\tdepartures=399\tdifference=6\n",
+        );
+        let (curves, _) = curves(&p);
+        let curve = &curves[0];
+        assert_eq!(curve.kind, PointKind::Latency);
+        let baseline = curve.baseline().unwrap();
+        assert!(
+            close(baseline.value_ns, 40_000_000.0),
+            "{}",
+            baseline.value_ns
+        );
+        let at_20 = &curve.measurements[1];
+        assert_eq!(at_20.line_speedup_percent, 20);
+        assert!(close(at_20.value_ns, 30_000_000.0));
+        assert!(close(at_20.program_speedup, 0.25));
+        assert!(close(at_20.change_vs_baseline, -0.25));
+    }
+
+    #[test]
+    fn a_curve_without_a_zero_speedup_experiment_has_no_points() {
+        let p = profile(
+            "experiment\tselected=c.rs:3\tspeedup=0.30\tduration=1000\tselected-samples=0\n\
+             throughput-point\tname=ops\tdelta=10\n",
+        );
+        let (curves, _) = curves(&p);
+        assert!(!curves[0].has_baseline);
+        assert!(curves[0].measurements.is_empty());
+        assert!(close(curves[0].impact, 0.0));
+    }
+
+    /// Points at 0 %, 50 %, 100 % with speedups 0, 0.4, 0.5:
+    /// area to 50 % = (0 + 0.4) / 2 * 0.5 = 0.1, normalised 0.1 / 0.5 = 0.2;
+    /// area to 100 % = 0.1 + (0.4 + 0.5) / 2 * 0.5 = 0.325, normalised 0.325.
+    /// Impact = max(0.2, 0.325) = 0.325.
+    #[test]
+    fn impact_is_the_largest_normalised_area_under_the_curve() {
+        let point = |speedup: u32, program_speedup: f64| Measurement {
+            line_speedup_percent: speedup,
+            experiments: 1,
+            duration_ns: 1,
+            visits: 1,
+            value_ns: 1.0,
+            change_vs_baseline: -program_speedup,
+            program_speedup,
+        };
+        let rising = [point(0, 0.0), point(50, 0.4), point(100, 0.5)];
+        assert!(close(impact(&rising), 0.325));
+        // A curve that peaks early keeps its early, higher normalised area:
+        // to 20 %: (0 + 0.2) / 2 * 0.2 = 0.02, / 0.2 = 0.1; to 100 %: 0.02 + 0 = 0.02, / 1.
+        let early = [point(0, 0.0), point(20, 0.2), point(100, -0.2)];
+        assert!(close(impact(&early), 0.1));
+        // Only slow-downs: impact 0.
+        let falling = [point(0, 0.0), point(50, -0.3)];
+        assert!(close(impact(&falling), 0.0));
+        assert!(close(impact(&[point(0, 0.0)]), 0.0));
+    }
+}
