@@ -1,1 +1,143 @@
-fn main() {}
+//! The `satloc-loadgen` command: parse the arguments, run (or merge), print
+//! the report, exit non-zero with one line on stderr if anything went wrong.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::Context;
+use clap::Parser;
+use nix::sys::signal::{SigSet, Signal};
+use satloc_loadgen::cli::{Cli, Command, MergeArgs, json_target};
+use satloc_loadgen::config::JsonTarget;
+use satloc_loadgen::hdrlog::merge_logs;
+use satloc_loadgen::report::Report;
+use satloc_loadgen::run::run;
+use satloc_loadgen::stats::LatencySummary;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Merge(args)) => merge(args),
+        None => run_load(cli),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("satloc-loadgen: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the load, prints the report, and returns the run's error if any.
+fn run_load(cli: Cli) -> anyhow::Result<()> {
+    let config = cli.run.into_config()?;
+    let abort = Arc::new(AtomicBool::new(false));
+    stop_on_interrupt(Arc::clone(&abort));
+    let result = run(&config, abort)?;
+    emit(&result.report, config.json.as_ref())?;
+    match result.error {
+        Some(err) => Err(err.into()),
+        None => Ok(()),
+    }
+}
+
+/// Merges interval logs and prints the merged summary.
+fn merge(args: MergeArgs) -> anyhow::Result<()> {
+    let merged = merge_logs(&args.logs)?;
+    let completed = merged.histogram.len();
+    let qps = if merged.span_s > 0.0 {
+        completed as f64 / merged.span_s
+    } else {
+        0.0
+    };
+    let mut report = Report {
+        tool: format!(
+            "{} {} merge",
+            env!("CARGO_PKG_NAME"),
+            env!("CARGO_PKG_VERSION")
+        ),
+        server: None,
+        transport: None,
+        load: None,
+        threads: None,
+        sockets_per_thread: None,
+        elapsed_s: merged.span_s,
+        qps,
+        sent: None,
+        completed,
+        lost: None,
+        errors: None,
+        mismatched: None,
+        malformed: None,
+        truncated: None,
+        late: None,
+        unexpected: None,
+        send_errors: None,
+        reconnects: None,
+        rcodes: None,
+        latency_us: LatencySummary::from_histogram(&merged.histogram),
+        open_loop: None,
+        merged_logs: Some(
+            merged
+                .logs
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
+        ),
+        error: None,
+    };
+    if let Some(totals) = &merged.totals {
+        report = report.with_counters(totals);
+    }
+    emit(&report, args.json.as_deref().map(json_target).as_ref())
+}
+
+/// Prints the text report (to stderr when JSON goes to stdout) and writes
+/// the JSON summary if asked.
+fn emit(report: &Report, json: Option<&JsonTarget>) -> anyhow::Result<()> {
+    let text = report.to_text();
+    match json {
+        Some(JsonTarget::Stdout) => {
+            eprint!("{text}");
+            std::io::stdout()
+                .write_all(report.to_json().as_bytes())
+                .context("cannot write JSON to stdout")?;
+        }
+        Some(JsonTarget::File(path)) => {
+            print!("{text}");
+            std::fs::write(path, report.to_json())
+                .with_context(|| format!("cannot write JSON summary to {}", path.display()))?;
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
+}
+
+/// Turns the first Ctrl-C (or SIGTERM) into a graceful stop: sending ends,
+/// in-flight queries drain, the report is printed. A second one kills as
+/// usual, since the handler thread stops listening after the first.
+fn stop_on_interrupt(abort: Arc<AtomicBool>) {
+    let mut signals = SigSet::empty();
+    signals.add(Signal::SIGINT);
+    signals.add(Signal::SIGTERM);
+    // Block the signals here so every thread started later inherits the
+    // mask and only the waiting thread receives them.
+    if signals.thread_block().is_err() {
+        return;
+    }
+    let spawned = std::thread::Builder::new()
+        .name("signals".to_owned())
+        .spawn(move || {
+            if signals.wait().is_ok() {
+                abort.store(true, Ordering::Relaxed);
+                eprintln!("satloc-loadgen: interrupted, finishing in-flight queries");
+                let _ = signals.thread_unblock();
+            }
+        });
+    if spawned.is_err() {
+        let _ = signals.thread_unblock();
+    }
+}

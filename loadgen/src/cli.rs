@@ -1,0 +1,409 @@
+//! The command line: clap's derived arguments, and their conversion into a
+//! checked [`Config`].
+//!
+//! Short options follow dnsperf's where the meaning is the same (`-s`, `-p`,
+//! `-d`, `-q`, `-Q`, `-l`, `-T`, `-c`, `-t`, `-e`, `-D`), so a dnsperf command
+//! line mostly carries over.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{Config, JsonTarget, LoadModel, StopCondition, TransportKind, resolve_server};
+use crate::error::LoadgenError;
+use crate::query::{EdnsOptions, QueryOptions, QuerySet, QuestionSpec, read_queries_file};
+use crate::response::CheckMode;
+
+/// Default closed-loop concurrency: the setting of the HTTP/2
+/// causal-profiling study this project follows.
+pub const DEFAULT_CONCURRENCY: usize = 10;
+
+/// Default sockets per thread when nothing else decides.
+const DEFAULT_SOCKETS: usize = 4;
+
+/// Default EDNS UDP payload size (the DNS flag day 2020 value).
+const DEFAULT_EDNS_PAYLOAD: u16 = 1232;
+
+/// A DNS load generator that measures latency honestly.
+#[derive(Debug, Parser)]
+#[command(
+    name = "satloc-loadgen",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    /// Merge interval logs instead of running.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Run settings.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Merge HdrHistogram interval logs (from --hdr-log, e.g. one per load
+    /// host) into one exact summary.
+    Merge(MergeArgs),
+}
+
+/// Arguments of `merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Interval logs written with --hdr-log.
+    #[arg(required = true, value_name = "LOG")]
+    pub logs: Vec<PathBuf>,
+    /// Also write the merged summary as JSON to PATH ("-" for stdout).
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<String>,
+}
+
+/// Arguments of a run.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Server to query: a name, an address, or address:port.
+    #[arg(short = 's', long, default_value = "127.0.0.1", value_name = "HOST")]
+    pub server: String,
+
+    /// Server port (when --server has none).
+    #[arg(short = 'p', long, default_value_t = 53)]
+    pub port: u16,
+
+    /// Closed loop: queries outstanding at all times [default: 10].
+    #[arg(short = 'q', long, value_name = "N", conflicts_with = "rate")]
+    pub concurrency: Option<usize>,
+
+    /// Open loop: queries per second on a fixed timetable; latency is timed
+    /// from each query's due time.
+    #[arg(short = 'Q', long, value_name = "QPS")]
+    pub rate: Option<f64>,
+
+    /// How long to send, after warm-up (e.g. 10s, 1m) [default: 10s].
+    #[arg(short = 'l', long, value_parser = parse_duration, value_name = "DURATION", conflicts_with = "requests")]
+    pub duration: Option<Duration>,
+
+    /// Send this many measured queries, then stop.
+    #[arg(short = 'n', long, value_name = "N")]
+    pub requests: Option<u64>,
+
+    /// Send for this long first without counting.
+    #[arg(long, value_parser = parse_duration, default_value = "0s", value_name = "DURATION")]
+    pub warmup: Duration,
+
+    /// Worker threads, each with its own sockets.
+    #[arg(short = 'T', long, default_value_t = 1, value_name = "N")]
+    pub threads: usize,
+
+    /// UDP sockets (or TCP connections) per thread [default: closed loop
+    /// min(concurrency per thread, 4); open loop 4].
+    #[arg(short = 'c', long, value_name = "N")]
+    pub sockets: Option<usize>,
+
+    /// Query over TCP (pipelined, reconnecting) instead of UDP.
+    #[arg(long)]
+    pub tcp: bool,
+
+    /// Count a query lost after this long without an answer.
+    #[arg(short = 't', long, value_parser = parse_duration, default_value = "1s", value_name = "DURATION")]
+    pub timeout: Duration,
+
+    /// Name to query (repeatable; cycled).
+    #[arg(long, value_name = "NAME", conflicts_with = "queries")]
+    pub qname: Vec<String>,
+
+    /// Record type for --qname: one for all names, or one per name [default: A].
+    #[arg(long, value_name = "TYPE", requires = "qname")]
+    pub qtype: Vec<String>,
+
+    /// Read queries from FILE in dnsperf format ("name TYPE" per line,
+    /// ";" or "#" comments); cycled.
+    #[arg(short = 'd', long, value_name = "FILE")]
+    pub queries: Option<PathBuf>,
+
+    /// Add an EDNS(0) OPT record.
+    #[arg(short = 'e', long)]
+    pub edns: bool,
+
+    /// EDNS UDP payload size (implies --edns) [default: 1232].
+    #[arg(long, value_name = "BYTES")]
+    pub edns_payload: Option<u16>,
+
+    /// Set the DNSSEC OK bit (implies --edns).
+    #[arg(short = 'D', long = "dnssec-ok", alias = "do")]
+    pub dnssec_ok: bool,
+
+    /// Clear the RD (recursion desired) bit.
+    #[arg(long)]
+    pub no_rd: bool,
+
+    /// Randomise the case of query names (DNS 0x20) and require responses to
+    /// echo it exactly.
+    #[arg(long)]
+    pub random_case: bool,
+
+    /// Check every response with hickory-proto's complete parser instead of
+    /// the allocation-free fast path.
+    #[arg(long)]
+    pub full_check: bool,
+
+    /// Write a JSON summary to PATH ("-" for stdout; the text report then
+    /// goes to stderr).
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<String>,
+
+    /// Write per-second latency histograms to PATH as an HdrHistogram
+    /// interval log (values in µs).
+    #[arg(long, value_name = "PATH")]
+    pub hdr_log: Option<PathBuf>,
+
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+
+    /// Kernel buffer per socket in KiB (forced past the sysctl limit when
+    /// running as root).
+    #[arg(long, default_value_t = 4096, value_name = "KIB")]
+    pub socket_buffer: usize,
+
+    /// Seed for query IDs and letter case.
+    #[arg(long)]
+    pub seed: Option<u64>,
+
+    /// Poll for answers this long before sleeping (0 sleeps at once; spinning
+    /// saves a wake-up per round when answers come back fast).
+    #[arg(long, value_parser = parse_duration, default_value = "50us", value_name = "DURATION")]
+    pub spin: Duration,
+}
+
+/// Parses "10s", "500ms", "1m", or a bare number of seconds.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    if let Ok(seconds) = text.parse::<f64>() {
+        return Duration::try_from_secs_f64(seconds)
+            .map_err(|_| format!("{text:?} is not a valid number of seconds"));
+    }
+    humantime::parse_duration(text)
+        .map_err(|err| format!("{text:?} is not a duration like 10s or 500ms: {err}"))
+}
+
+/// Where `--json VALUE` points.
+pub fn json_target(value: &str) -> JsonTarget {
+    if value == "-" {
+        JsonTarget::Stdout
+    } else {
+        JsonTarget::File(PathBuf::from(value))
+    }
+}
+
+impl RunArgs {
+    /// Checks the arguments and resolves everything a run needs.
+    pub fn into_config(self) -> Result<Config, LoadgenError> {
+        let questions = self.questions()?;
+        let edns =
+            (self.edns || self.edns_payload.is_some() || self.dnssec_ok).then(|| EdnsOptions {
+                payload: self.edns_payload.unwrap_or(DEFAULT_EDNS_PAYLOAD),
+                dnssec_ok: self.dnssec_ok,
+            });
+        let options = QueryOptions {
+            recursion_desired: !self.no_rd,
+            edns,
+            random_case: self.random_case,
+        };
+        let queries = QuerySet::build(&questions, options)?;
+
+        let load = match self.rate {
+            Some(rate_qps) => LoadModel::Open { rate_qps },
+            None => LoadModel::Closed {
+                concurrency: self.concurrency.unwrap_or(DEFAULT_CONCURRENCY),
+            },
+        };
+        let stop = match self.requests {
+            Some(requests) => StopCondition::Requests(requests),
+            None => StopCondition::Duration(self.duration.unwrap_or(Duration::from_secs(10))),
+        };
+        let threads = self.threads;
+        let channels_per_thread = match (self.sockets, load) {
+            (Some(sockets), _) => sockets,
+            (None, LoadModel::Closed { concurrency }) => {
+                (concurrency / threads.max(1)).clamp(1, DEFAULT_SOCKETS)
+            }
+            (None, LoadModel::Open { .. }) => DEFAULT_SOCKETS,
+        };
+        let server = resolve_server(&self.server, self.port)?;
+        let config = Config {
+            server_name: self.server,
+            server,
+            transport: if self.tcp {
+                TransportKind::Tcp
+            } else {
+                TransportKind::Udp
+            },
+            load,
+            stop,
+            warmup: self.warmup,
+            threads,
+            channels_per_thread,
+            timeout: self.timeout,
+            queries: Arc::new(queries),
+            check_mode: if self.full_check {
+                CheckMode::Full
+            } else {
+                CheckMode::Fast
+            },
+            socket_buffer_bytes: self.socket_buffer.saturating_mul(1024),
+            progress: !self.quiet && std::io::stderr().is_terminal(),
+            json: self.json.as_deref().map(json_target),
+            hdr_log: self.hdr_log,
+            seed: self.seed.unwrap_or_else(seed_from_clock),
+            spin: self.spin,
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The questions from `--queries` or `--qname`/`--qtype`.
+    fn questions(&self) -> Result<Vec<QuestionSpec>, LoadgenError> {
+        if let Some(path) = &self.queries {
+            return read_queries_file(path);
+        }
+        if self.qname.is_empty() {
+            return Err(LoadgenError::InvalidConfig(
+                "nothing to ask: give --qname NAME [--qtype TYPE] or --queries FILE".to_owned(),
+            ));
+        }
+        let qtypes: Vec<&str> = match self.qtype.len() {
+            0 => vec!["A"; self.qname.len()],
+            1 => vec![self.qtype[0].as_str(); self.qname.len()],
+            n if n == self.qname.len() => self.qtype.iter().map(String::as_str).collect(),
+            n => {
+                return Err(LoadgenError::InvalidConfig(format!(
+                    "{n} --qtype values for {} --qname values: give one type for all names or one per name",
+                    self.qname.len()
+                )));
+            }
+        };
+        self.qname
+            .iter()
+            .zip(qtypes)
+            .map(|(name, qtype)| {
+                QuestionSpec::parse(name, qtype).map_err(|problem| LoadgenError::InvalidQuery {
+                    query: format!("{name} {qtype}"),
+                    problem,
+                })
+            })
+            .collect()
+    }
+}
+
+/// A seed that differs from run to run.
+fn seed_from_clock() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_nanos());
+    (nanos as u64) ^ u64::from(std::process::id()).rotate_left(32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Config, String> {
+        let mut argv = vec!["satloc-loadgen"];
+        argv.extend_from_slice(args);
+        let cli = Cli::try_parse_from(argv).map_err(|err| err.to_string())?;
+        cli.run.into_config().map_err(|err| err.to_string())
+    }
+
+    #[test]
+    fn defaults_are_a_closed_loop_of_ten_for_ten_seconds() {
+        let config = parse(&["--qname", "iss.sat.example", "--qtype", "LOC"]).unwrap();
+        assert_eq!(config.load, LoadModel::Closed { concurrency: 10 });
+        assert_eq!(
+            config.stop,
+            StopCondition::Duration(Duration::from_secs(10))
+        );
+        assert_eq!(config.server, "127.0.0.1:53".parse().unwrap());
+        assert_eq!(config.threads, 1);
+        assert_eq!(config.channels_per_thread, 4);
+        assert_eq!(config.timeout, Duration::from_secs(1));
+        assert_eq!(config.transport, TransportKind::Udp);
+        assert_eq!(config.queries.len(), 1);
+    }
+
+    #[test]
+    fn open_loop_requests_and_server_with_port() {
+        let config = parse(&[
+            "-s",
+            "127.0.0.1:5353",
+            "--rate",
+            "2000",
+            "--requests",
+            "500",
+            "--qname",
+            "a.example",
+            "--qname",
+            "b.example",
+            "--qtype",
+            "A",
+            "--qtype",
+            "AAAA",
+            "--warmup",
+            "2s",
+            "-e",
+        ])
+        .unwrap();
+        assert_eq!(config.server.port(), 5353);
+        assert_eq!(config.load, LoadModel::Open { rate_qps: 2000.0 });
+        assert_eq!(config.stop, StopCondition::Requests(500));
+        assert_eq!(config.warmup, Duration::from_secs(2));
+        assert_eq!(config.queries.len(), 2);
+    }
+
+    #[test]
+    fn inconsistent_settings_are_refused_with_the_flag_named() {
+        let err = parse(&[
+            "--qname",
+            "a.example",
+            "--concurrency",
+            "1",
+            "--threads",
+            "2",
+        ])
+        .unwrap_err();
+        assert!(
+            err.contains("--concurrency 1 is less than --threads 2"),
+            "{err}"
+        );
+        let err = parse(&[
+            "--qname", "a", "--qname", "b", "--qname", "c", "--qtype", "A", "--qtype", "MX",
+        ])
+        .unwrap_err();
+        assert!(
+            err.contains("2 --qtype values for 3 --qname values"),
+            "{err}"
+        );
+        let err = parse(&["--qname", "a.example", "--timeout", "2m"]).unwrap_err();
+        assert!(err.contains("--timeout 2m is out of range"), "{err}");
+        let err =
+            parse(&["--qname", "a.example", "--rate", "10", "--concurrency", "5"]).unwrap_err();
+        assert!(err.contains("cannot be used with"), "{err}");
+        let err = parse(&[]).unwrap_err();
+        assert!(err.contains("nothing to ask"), "{err}");
+        let err = parse(&["--qname", "a.example", "--server", "no-such-host.invalid"]).unwrap_err();
+        assert!(
+            err.contains("cannot resolve server name \"no-such-host.invalid\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn durations_take_units_or_seconds() {
+        assert_eq!(parse_duration("1.5").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert!(parse_duration("soon").is_err());
+    }
+}

@@ -1,0 +1,184 @@
+//! A run's settings after checking: every value in range, every choice
+//! resolved (addresses looked up, defaults applied, queries encoded).
+//!
+//! The command line ([`crate::cli`]) is parsed into raw arguments first and
+//! turned into a [`Config`] here, so that nothing starts until the whole
+//! configuration is known to make sense, and the rest of the crate never
+//! sees an `Option` that "cannot be None" or a count that could be zero.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::error::LoadgenError;
+use crate::query::QuerySet;
+use crate::response::CheckMode;
+use crate::stats::HIGHEST_US;
+
+/// UDP or TCP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportKind {
+    /// One datagram per query, several sockets per thread.
+    Udp,
+    /// Length-prefixed queries pipelined on a few connections per thread.
+    Tcp,
+}
+
+impl TransportKind {
+    /// Lower-case name for reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Udp => "udp",
+            Self::Tcp => "tcp",
+        }
+    }
+}
+
+/// How queries are paced.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum LoadModel {
+    /// Keep this many queries outstanding at all times.
+    Closed {
+        /// Total queries in flight, over all threads.
+        concurrency: usize,
+    },
+    /// Send at this rate whatever the server does.
+    Open {
+        /// Total queries per second, over all threads.
+        rate_qps: f64,
+    },
+}
+
+/// When sending stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopCondition {
+    /// After this long (not counting warm-up).
+    Duration(Duration),
+    /// After this many measured queries.
+    Requests(u64),
+}
+
+/// Where the JSON summary goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JsonTarget {
+    /// Standard output (`--json -`); the human report then goes to stderr.
+    Stdout,
+    /// A file.
+    File(PathBuf),
+}
+
+/// A checked run configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The server as typed, for messages.
+    pub server_name: String,
+    /// The server's resolved address.
+    pub server: SocketAddr,
+    /// UDP or TCP.
+    pub transport: TransportKind,
+    /// Closed or open loop.
+    pub load: LoadModel,
+    /// When to stop.
+    pub stop: StopCondition,
+    /// Time at the start whose queries are not counted.
+    pub warmup: Duration,
+    /// Worker threads.
+    pub threads: usize,
+    /// UDP sockets or TCP connections per thread.
+    pub channels_per_thread: usize,
+    /// How long to wait for an answer.
+    pub timeout: Duration,
+    /// The queries to cycle through.
+    pub queries: Arc<QuerySet>,
+    /// How thoroughly responses are checked.
+    pub check_mode: CheckMode,
+    /// Kernel buffer size to ask for on each socket.
+    pub socket_buffer_bytes: usize,
+    /// Whether to draw a progress bar.
+    pub progress: bool,
+    /// Where the JSON summary goes, if anywhere.
+    pub json: Option<JsonTarget>,
+    /// Where the HdrHistogram interval log goes, if anywhere.
+    pub hdr_log: Option<PathBuf>,
+    /// Seed for IDs and letter case.
+    pub seed: u64,
+    /// How long a worker polls for answers before it sleeps.
+    pub spin: Duration,
+}
+
+/// The longest timeout the latency histogram can hold.
+pub const MAX_TIMEOUT: Duration = Duration::from_micros(HIGHEST_US);
+
+/// Looks up `host` (a name, an IP address, or `address:port`) with `port` as
+/// the default port.
+pub fn resolve_server(host: &str, port: u16) -> Result<SocketAddr, LoadgenError> {
+    if let Ok(address) = host.parse::<SocketAddr>() {
+        return Ok(address);
+    }
+    let trimmed = host.trim_start_matches('[').trim_end_matches(']');
+    let mut addresses =
+        (trimmed, port)
+            .to_socket_addrs()
+            .map_err(|source| LoadgenError::Resolve {
+                server: host.to_owned(),
+                source,
+            })?;
+    let all: Vec<SocketAddr> = addresses.by_ref().collect();
+    all.iter()
+        .find(|address| address.is_ipv4())
+        .or_else(|| all.first())
+        .copied()
+        .ok_or_else(|| LoadgenError::NoAddress {
+            server: host.to_owned(),
+        })
+}
+
+impl Config {
+    /// Checks the combination of settings that individual parsers cannot.
+    pub fn validate(&self) -> Result<(), LoadgenError> {
+        let invalid = |message: String| Err(LoadgenError::InvalidConfig(message));
+        if self.threads == 0 || self.threads > 1024 {
+            return invalid(format!(
+                "--threads {} is out of range 1..=1024",
+                self.threads
+            ));
+        }
+        if self.channels_per_thread == 0 || self.channels_per_thread > 1024 {
+            return invalid(format!(
+                "--sockets {} is out of range 1..=1024",
+                self.channels_per_thread
+            ));
+        }
+        match self.load {
+            LoadModel::Closed { concurrency } if concurrency < self.threads => {
+                return invalid(format!(
+                    "--concurrency {concurrency} is less than --threads {}: every thread needs a query in flight",
+                    self.threads
+                ));
+            }
+            LoadModel::Open { rate_qps } if !(rate_qps.is_finite() && rate_qps > 0.0) => {
+                return invalid(format!(
+                    "--rate {rate_qps} must be a positive number of queries per second"
+                ));
+            }
+            _ => {}
+        }
+        match self.stop {
+            StopCondition::Duration(duration) if duration.is_zero() => {
+                return invalid("--duration must be longer than zero".to_owned());
+            }
+            StopCondition::Requests(0) => {
+                return invalid("--requests must be at least 1".to_owned());
+            }
+            _ => {}
+        }
+        if self.timeout.is_zero() || self.timeout > MAX_TIMEOUT {
+            return invalid(format!(
+                "--timeout {} is out of range (more than 0, at most 60s)",
+                humantime::format_duration(self.timeout)
+            ));
+        }
+        Ok(())
+    }
+}

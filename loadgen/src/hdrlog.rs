@@ -1,0 +1,416 @@
+//! HdrHistogram interval logs: writing one per run (`--hdr-log`) and merging
+//! several into one summary (`satloc-loadgen merge`).
+//!
+//! The format is HdrHistogram's standard interval log (log format 1.3, the
+//! one Java's `HistogramLogWriter` writes and `HistogramLogProcessor` reads):
+//! a few `#[...]` header lines, a CSV legend, then one line per second:
+//! `start,length,max,base64(V2+DEFLATE histogram)`. Timestamps are seconds
+//! since `BaseTime`; recorded values are microseconds and the max column is
+//! in milliseconds (`MaxValueDivisor` 1000, matching Java's default
+//! reporting unit). Histograms are encoded by the hdrhistogram crate; the
+//! lines around them are written here because the crate's writer cannot emit
+//! the legend line.
+//!
+//! Histograms add exactly, so merging the logs of several load hosts gives
+//! the same percentiles as one histogram that saw every query. A log also
+//! ends with a `#[satloc-loadgen totals: ...]` comment (ignored by other
+//! tools) carrying the counters a histogram cannot: sent, lost, RCODEs.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use hdrhistogram::Histogram;
+use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
+use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
+
+use crate::error::LoadgenError;
+use crate::stats::{Counters, RCODE_SPACE, new_histogram};
+
+/// Prefix of the totals comment.
+const TOTALS_PREFIX: &str = "#[satloc-loadgen totals:";
+
+/// Divisor for the Interval_Max column: µs to ms.
+const MAX_VALUE_DIVISOR: f64 = 1000.0;
+
+/// Seconds since the Unix epoch as a float.
+fn epoch_seconds(time: SystemTime) -> f64 {
+    time.duration_since(UNIX_EPOCH)
+        .map_or(0.0, |elapsed| elapsed.as_secs_f64())
+}
+
+/// An interval log being written.
+pub struct HdrLogWriter<W: Write> {
+    /// The log's destination.
+    out: W,
+    /// Encodes histograms (reused: it keeps its buffers).
+    serializer: V2DeflateSerializer,
+    /// Scratch space for one encoded histogram.
+    encoded: Vec<u8>,
+}
+
+impl<W: Write> std::fmt::Debug for HdrLogWriter<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HdrLogWriter").finish_non_exhaustive()
+    }
+}
+
+impl<W: Write> HdrLogWriter<W> {
+    /// Starts a log whose timestamps count from `base_time`; `description`
+    /// says what was measured.
+    pub fn start(mut out: W, base_time: SystemTime, description: &str) -> io::Result<Self> {
+        let base = epoch_seconds(base_time);
+        writeln!(out, "#[{description}; values in microseconds]")?;
+        writeln!(out, "#[Histogram log format version 1.3]")?;
+        writeln!(out, "#[StartTime: {base:.3} (seconds since epoch)]")?;
+        writeln!(out, "#[BaseTime: {base:.3} (seconds since epoch)]")?;
+        writeln!(out, "#[MaxValueDivisor: {MAX_VALUE_DIVISOR:.3}]")?;
+        writeln!(
+            out,
+            "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\",\"Interval_Compressed_Histogram\""
+        )?;
+        Ok(Self {
+            out,
+            serializer: V2DeflateSerializer::new(),
+            encoded: Vec::new(),
+        })
+    }
+
+    /// Appends one interval: `start` after the base time, lasting `length`.
+    pub fn write_interval(
+        &mut self,
+        histogram: &Histogram<u64>,
+        start: Duration,
+        length: Duration,
+    ) -> io::Result<()> {
+        self.encoded.clear();
+        self.serializer
+            .serialize(histogram, &mut self.encoded)
+            .map_err(|err| io::Error::other(format!("cannot encode histogram: {err:?}")))?;
+        writeln!(
+            self.out,
+            "{:.3},{:.3},{:.3},{}",
+            start.as_secs_f64(),
+            length.as_secs_f64(),
+            histogram.max() as f64 / MAX_VALUE_DIVISOR,
+            BASE64.encode(&self.encoded)
+        )?;
+        self.out.flush()
+    }
+
+    /// Ends the log with the run's counters and measured duration.
+    pub fn finish(mut self, totals: &Counters, elapsed: Duration) -> io::Result<W> {
+        let rcodes: Vec<String> = totals
+            .rcode_counts()
+            .map(|(code, count)| format!("{code}:{count}"))
+            .collect();
+        writeln!(
+            self.out,
+            "{TOTALS_PREFIX} sent={} completed={} lost={} late={} unexpected={} mismatched={} malformed={} truncated={} send_errors={} reconnects={} elapsed_s={:.6} rcodes={}]",
+            totals.sent,
+            totals.completed,
+            totals.lost,
+            totals.late,
+            totals.unexpected,
+            totals.mismatched,
+            totals.malformed,
+            totals.truncated,
+            totals.send_errors,
+            totals.reconnects,
+            elapsed.as_secs_f64(),
+            rcodes.join(",")
+        )?;
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+/// What one log holds.
+#[derive(Debug)]
+pub struct LogContents {
+    /// Every interval histogram added together.
+    pub histogram: Histogram<u64>,
+    /// Number of interval lines.
+    pub intervals: usize,
+    /// Absolute start of the first interval, seconds since the epoch.
+    pub first_start_s: f64,
+    /// Absolute end of the last interval, seconds since the epoch.
+    pub last_end_s: f64,
+    /// The log's base time, seconds since the epoch.
+    pub base_s: f64,
+    /// The totals comment, if the log has one: counters and measured seconds.
+    pub totals: Option<(Counters, f64)>,
+}
+
+/// Reads an interval log written by this tool or any HdrHistogram writer.
+pub fn read_log(path: &Path) -> Result<LogContents, LoadgenError> {
+    let problem = |problem: String| LoadgenError::HdrLog {
+        path: path.to_owned(),
+        problem,
+    };
+    let bytes = std::fs::read(path).map_err(|err| problem(format!("cannot read: {err}")))?;
+    let mut histogram = new_histogram();
+    // Logs from other tools may hold values beyond this tool's range.
+    histogram.auto(true);
+    let mut start_time: Option<f64> = None;
+    let mut base_time: Option<f64> = None;
+    let mut intervals = 0usize;
+    let mut first_start_s = f64::INFINITY;
+    let mut last_end_s = f64::NEG_INFINITY;
+    let mut deserializer = Deserializer::new();
+    for entry in IntervalLogIterator::new(&bytes) {
+        let entry = entry.map_err(|err| match err {
+            hdrhistogram::serialization::interval_log::LogIteratorError::ParseError { offset } => {
+                let line = bytes[..offset.min(bytes.len())]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count()
+                    + 1;
+                problem(format!("line {line}: not an interval log line"))
+            }
+        })?;
+        match entry {
+            LogEntry::StartTime(time) => start_time = Some(time.as_secs_f64()),
+            LogEntry::BaseTime(time) => base_time = Some(time.as_secs_f64()),
+            LogEntry::Interval(interval) => {
+                intervals += 1;
+                let decoded = BASE64
+                    .decode(interval.encoded_histogram())
+                    .map_err(|err| problem(format!("interval {intervals}: bad base64: {err}")))?;
+                let part: Histogram<u64> = deserializer
+                    .deserialize(&mut decoded.as_slice())
+                    .map_err(|err| {
+                        problem(format!("interval {intervals}: bad histogram: {err:?}"))
+                    })?;
+                histogram
+                    .add(&part)
+                    .map_err(|err| problem(format!("interval {intervals}: {err:?}")))?;
+                // Java's rule: without BaseTime, timestamps are deltas to
+                // StartTime if they are much smaller than it, else absolute.
+                let offset = interval.start_timestamp().as_secs_f64();
+                let base = base_time.unwrap_or(match start_time {
+                    Some(start) if offset < start - 365.0 * 86_400.0 => start,
+                    _ => 0.0,
+                });
+                first_start_s = first_start_s.min(base + offset);
+                last_end_s = last_end_s.max(base + offset + interval.duration().as_secs_f64());
+            }
+        }
+    }
+    if intervals == 0 {
+        return Err(problem("no interval histograms in log".to_owned()));
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let totals = text
+        .lines()
+        .find(|line| line.starts_with(TOTALS_PREFIX))
+        .map(|line| parse_totals(line).map_err(|err| problem(format!("totals line: {err}"))))
+        .transpose()?;
+    Ok(LogContents {
+        histogram,
+        intervals,
+        first_start_s,
+        last_end_s,
+        base_s: base_time.or(start_time).unwrap_or(first_start_s),
+        totals,
+    })
+}
+
+/// Parses the totals comment back into counters and elapsed seconds.
+fn parse_totals(line: &str) -> Result<(Counters, f64), String> {
+    let body = line
+        .strip_prefix(TOTALS_PREFIX)
+        .and_then(|rest| rest.trim().strip_suffix(']'))
+        .ok_or("expected \"#[satloc-loadgen totals: key=value ...]\"")?;
+    let fields: BTreeMap<&str, &str> = body
+        .split_whitespace()
+        .filter_map(|field| field.split_once('='))
+        .collect();
+    let number = |key: &str| -> Result<u64, String> {
+        fields
+            .get(key)
+            .ok_or(format!("missing {key}"))?
+            .parse()
+            .map_err(|_| format!("{key} is not a number"))
+    };
+    let mut counters = Counters {
+        sent: number("sent")?,
+        completed: number("completed")?,
+        lost: number("lost")?,
+        late: number("late")?,
+        unexpected: number("unexpected")?,
+        mismatched: number("mismatched")?,
+        malformed: number("malformed")?,
+        truncated: number("truncated")?,
+        send_errors: number("send_errors")?,
+        reconnects: number("reconnects")?,
+        ..Counters::default()
+    };
+    for pair in fields.get("rcodes").copied().unwrap_or("").split(',') {
+        if pair.is_empty() {
+            continue;
+        }
+        let (code, count) = pair.split_once(':').ok_or("rcodes must be code:count")?;
+        let code: usize = code.parse().map_err(|_| "bad rcode")?;
+        let count: u64 = count.parse().map_err(|_| "bad rcode count")?;
+        if code >= RCODE_SPACE {
+            return Err(format!("rcode {code} out of range"));
+        }
+        counters.rcodes[code] += count;
+    }
+    let elapsed: f64 = fields
+        .get("elapsed_s")
+        .ok_or("missing elapsed_s")?
+        .parse()
+        .map_err(|_| "elapsed_s is not a number")?;
+    Ok((counters, elapsed))
+}
+
+/// Several logs added together.
+#[derive(Debug)]
+pub struct Merged {
+    /// The logs, in the order given.
+    pub logs: Vec<PathBuf>,
+    /// All intervals of all logs added together.
+    pub histogram: Histogram<u64>,
+    /// Interval lines read.
+    pub intervals: usize,
+    /// Seconds from the earliest start to the latest end over all logs.
+    pub span_s: f64,
+    /// Summed counters, when every log carries a totals line.
+    pub totals: Option<Counters>,
+}
+
+/// Merges interval logs.
+///
+/// The rate is computed over the span of all logs on the shared wall clock:
+/// from the earliest measurement start to the latest measurement end (from
+/// the totals lines when every log has one, otherwise from the intervals),
+/// which is the combined rate when the logs come from hosts loading one
+/// server at the same time.
+pub fn merge_logs(paths: &[PathBuf]) -> Result<Merged, LoadgenError> {
+    let logs = paths
+        .iter()
+        .map(|path| read_log(path))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut histogram = new_histogram();
+    histogram.auto(true);
+    for (log, path) in logs.iter().zip(paths) {
+        histogram
+            .add(&log.histogram)
+            .map_err(|err| LoadgenError::HdrLog {
+                path: path.clone(),
+                problem: format!("cannot add histogram: {err:?}"),
+            })?;
+    }
+    let totals = logs
+        .iter()
+        .map(|log| log.totals.as_ref().map(|(counters, _)| counters))
+        .collect::<Option<Vec<_>>>()
+        .map(|all| {
+            let mut sum = Counters::default();
+            for counters in all {
+                sum += counters;
+            }
+            sum
+        });
+    let (earliest, latest) = if totals.is_some() {
+        logs.iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), log| {
+                let elapsed = log.totals.as_ref().map_or(0.0, |(_, elapsed)| *elapsed);
+                (lo.min(log.base_s), hi.max(log.base_s + elapsed))
+            })
+    } else {
+        logs.iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), log| {
+                (lo.min(log.first_start_s), hi.max(log.last_end_s))
+            })
+    };
+    Ok(Merged {
+        logs: paths.to_vec(),
+        histogram,
+        intervals: logs.iter().map(|log| log.intervals).sum(),
+        span_s: (latest - earliest).max(0.0),
+        totals,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::record_latency_ns;
+
+    #[test]
+    fn a_written_log_reads_back_with_hdrhistograms_parser() {
+        let base = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let mut first = new_histogram();
+        let mut second = new_histogram();
+        for micros in [10, 20, 30] {
+            record_latency_ns(&mut first, micros * 1000);
+        }
+        record_latency_ns(&mut second, 250_000_000);
+        let mut writer = HdrLogWriter::start(Vec::new(), base, "test").unwrap();
+        writer
+            .write_interval(&first, Duration::ZERO, Duration::from_secs(1))
+            .unwrap();
+        writer
+            .write_interval(&second, Duration::from_secs(1), Duration::from_millis(500))
+            .unwrap();
+        let mut totals = Counters {
+            sent: 5,
+            completed: 4,
+            lost: 1,
+            ..Counters::default()
+        };
+        totals.rcodes[0] = 3;
+        totals.rcodes[3] = 1;
+        let bytes = writer.finish(&totals, Duration::from_millis(1500)).unwrap();
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(text.contains("\n0.000,1.000,0.030,HIST"), "{text}");
+        assert!(text.contains("\n1.000,0.500,250.1"), "{text}");
+
+        let dir = std::env::temp_dir().join(format!("satloc-hdrlog-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("a.hlog");
+        std::fs::write(&path, &bytes).unwrap();
+        let log = read_log(&path).unwrap();
+        assert_eq!(log.intervals, 2);
+        assert_eq!(log.histogram.len(), 4);
+        assert_eq!(log.histogram.count_at(20), 1);
+        assert!((log.first_start_s - 1_700_000_000.0).abs() < 1e-6);
+        assert!((log.last_end_s - 1_700_000_001.5).abs() < 1e-6);
+        let (counters, elapsed) = log.totals.unwrap();
+        assert_eq!(counters, totals);
+        assert!((elapsed - 1.5).abs() < 1e-9);
+
+        let merged = merge_logs(&[path.clone(), path.clone()]).unwrap();
+        assert_eq!(merged.histogram.len(), 8);
+        assert_eq!(merged.totals.unwrap().sent, 10);
+        assert!((merged.span_s - 1.5).abs() < 1e-6);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_broken_log_is_reported_with_its_line() {
+        let dir = std::env::temp_dir().join(format!("satloc-hdrlog-bad-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("bad.hlog");
+        std::fs::write(
+            &path,
+            "#[Histogram log format version 1.3]\nnot a log line\n",
+        )
+        .unwrap();
+        let err = read_log(&path).unwrap_err().to_string();
+        assert!(
+            err.ends_with("bad.hlog: line 2: not an interval log line"),
+            "{err}"
+        );
+        std::fs::write(&path, "#[only comments]\n").unwrap();
+        let err = read_log(&path).unwrap_err().to_string();
+        assert!(err.ends_with("no interval histograms in log"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

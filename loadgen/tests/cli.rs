@@ -1,0 +1,215 @@
+//! The `satloc-loadgen` binary as a user meets it: exit codes, one-line
+//! error messages, what is printed on stdout, JSON, and `merge`.
+
+mod common;
+
+use std::net::UdpSocket;
+use std::process::{Command, Output};
+
+use common::{Behaviour, TestServer};
+
+fn loadgen(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_satloc-loadgen"))
+        .args(args)
+        .output()
+        .expect("run satloc-loadgen")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("satloc-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn a_bad_queries_file_line_names_file_line_and_problem() {
+    let dir = temp_dir("queries");
+    let path = dir.join("queries.txt");
+    std::fs::write(&path, "; comment\niss.sat.example LOC\niss.sat.example\n").unwrap();
+    let output = loadgen(&["--queries", path.to_str().unwrap(), "--requests", "1"]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert_eq!(
+        message,
+        format!(
+            "satloc-loadgen: {}:3: expected \"name TYPE\", found 1 field: \"iss.sat.example\"\n",
+            path.display()
+        )
+    );
+    std::fs::write(&path, "iss.sat.example NOTATYPE\n").unwrap();
+    let output = loadgen(&["--queries", path.to_str().unwrap()]);
+    assert!(stderr(&output).contains("queries.txt:1: unknown record type \"NOTATYPE\""));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_refused_port_is_one_clear_line_and_a_failure_exit() {
+    // A port nobody listens on: bind, note the port, close.
+    let port = UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let output = loadgen(&[
+        "--server",
+        "127.0.0.1",
+        "--port",
+        &port.to_string(),
+        "--qname",
+        "test.example",
+        "--duration",
+        "2s",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert_eq!(
+        message,
+        format!(
+            "satloc-loadgen: 127.0.0.1:{port} refused the UDP query: nothing is listening on port {port}\n"
+        ),
+    );
+    // What was measured is still printed.
+    let report = stdout(&output);
+    assert!(report.contains("queries     sent"), "{report}");
+}
+
+#[test]
+fn a_refused_tcp_port_fails_before_the_run() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let output = loadgen(&["--tcp", "--port", &port.to_string(), "--qname", "a.example"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "satloc-loadgen: 127.0.0.1:{port} refused the TCP query: nothing is listening on port {port}\n"
+        )
+    );
+}
+
+#[test]
+fn an_unresolvable_server_name_is_one_clear_line() {
+    let output = loadgen(&["--server", "no-such-host.invalid", "--qname", "a.example"]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(
+        message
+            .starts_with("satloc-loadgen: cannot resolve server name \"no-such-host.invalid\": "),
+        "{message}"
+    );
+    assert_eq!(message.lines().count(), 1, "{message}");
+}
+
+#[test]
+fn a_silent_server_is_reported_as_no_response() {
+    // Bound but never read: queries vanish without an ICMP error.
+    let silent = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port().to_string();
+    let output = loadgen(&[
+        "--port",
+        &port,
+        "--qname",
+        "a.example",
+        "--requests",
+        "5",
+        "--timeout",
+        "200ms",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output),
+        format!(
+            "satloc-loadgen: no response from 127.0.0.1:{port}: all 5 queries timed out after 200ms\n"
+        )
+    );
+    assert!(stdout(&output).contains("lost 5"), "{}", stdout(&output));
+}
+
+#[test]
+fn json_summary_goes_to_stdout_with_the_documented_fields() {
+    let server = TestServer::udp(Behaviour::Immediate);
+    let output = loadgen(&[
+        "--server",
+        &server.addr.to_string(),
+        "--qname",
+        "test.example",
+        "--requests",
+        "300",
+        "--json",
+        "-",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
+    assert_eq!(json["sent"], 300);
+    assert_eq!(json["completed"], 300);
+    assert_eq!(json["lost"], 0);
+    assert_eq!(json["errors"], 0);
+    assert_eq!(json["rcodes"]["NOERROR"], 300);
+    assert!(json["qps"].as_f64().unwrap() > 0.0);
+    for key in ["min", "mean", "p50", "p90", "p99", "p999", "max"] {
+        assert!(json["latency_us"][key].is_number(), "latency_us.{key}");
+    }
+    // The text report went to stderr instead.
+    assert!(stderr(&output).contains("latency us"));
+}
+
+#[test]
+fn merge_prints_one_summary_of_several_logs() {
+    let dir = temp_dir("merge");
+    let server = TestServer::udp(Behaviour::Immediate);
+    let mut logs = Vec::new();
+    for name in ["a.hlog", "b.hlog"] {
+        let log = dir.join(name);
+        let output = loadgen(&[
+            "--server",
+            &server.addr.to_string(),
+            "--qname",
+            "test.example",
+            "--requests",
+            "500",
+            "--hdr-log",
+            log.to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        logs.push(log);
+    }
+    let json_path = dir.join("merged.json");
+    let output = loadgen(&[
+        "merge",
+        logs[0].to_str().unwrap(),
+        logs[1].to_str().unwrap(),
+        "--json",
+        json_path.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("merged from 2 logs"),
+        "{}",
+        stdout(&output)
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_path).unwrap()).unwrap();
+    assert_eq!(json["completed"], 1000);
+    assert_eq!(json["sent"], 1000);
+    assert_eq!(json["latency_us"]["count"], 1000);
+
+    let output = loadgen(&["merge", dir.join("missing.hlog").to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("missing.hlog: cannot read"),
+        "{}",
+        stderr(&output)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

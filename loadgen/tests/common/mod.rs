@@ -1,0 +1,281 @@
+//! A tiny DNS server for the load generator's tests, with behaviours chosen
+//! to make the load generator's answers checkable: a known delay, a known
+//! number of dropped queries, a stall at a known moment.
+//!
+//! It answers every query (parsed with hickory-proto) with the question
+//! echoed and one A record, on 127.0.0.1 at a free port, from one thread
+//! that stops when the server value is dropped.
+
+#![allow(dead_code)]
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use hickory_proto::op::{Message, MessageType, OpCode};
+use hickory_proto::rr::rdata::A;
+use hickory_proto::rr::{RData, Record};
+
+/// What the server does with each query.
+#[derive(Debug, Clone, Copy)]
+pub enum Behaviour {
+    /// Answer at once.
+    Immediate,
+    /// Answer each query this long after it arrived.
+    Delay(Duration),
+    /// Answer the 1st, 3rd, 5th... query; drop the others.
+    DropEveryOther,
+    /// Answer at once, but once, `after` the first query, stop reading for
+    /// `stall`, then answer the backlog.
+    StallOnce {
+        /// Time from the first query to the stall.
+        after: Duration,
+        /// How long the stall lasts.
+        stall: Duration,
+    },
+    /// Over TCP: close the connection after this many answers.
+    CloseAfter(u64),
+}
+
+/// A running test server.
+#[derive(Debug)]
+pub struct TestServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Queries received.
+    pub received: Arc<AtomicU64>,
+    /// Queries answered.
+    pub answered: Arc<AtomicU64>,
+    /// Queries dropped on purpose.
+    pub dropped: Arc<AtomicU64>,
+    /// Set to stop the thread.
+    stop: Arc<AtomicBool>,
+    /// The serving thread.
+    handle: Option<JoinHandle<()>>,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(handle) = self.handle.take() {
+            let _ = handle.join();
+        }
+    }
+}
+
+/// The response to `query`: question echoed, one A record; `None` if the
+/// query does not parse.
+pub fn answer(query: &[u8]) -> Option<Vec<u8>> {
+    let request = Message::from_vec(query).ok()?;
+    let mut response = Message::new(request.metadata.id, MessageType::Response, OpCode::Query);
+    response.metadata.authoritative = true;
+    response.metadata.recursion_desired = request.metadata.recursion_desired;
+    for query in &request.queries {
+        response.add_query(query.clone());
+        response.add_answer(Record::from_rdata(
+            query.name().clone(),
+            60,
+            RData::A(A::new(192, 0, 2, 1)),
+        ));
+    }
+    response.to_vec().ok()
+}
+
+impl TestServer {
+    /// Starts a UDP server with `behaviour`.
+    pub fn udp(behaviour: Behaviour) -> Self {
+        let socket = UdpSocket::bind("127.0.0.1:0").expect("bind test server");
+        let addr = socket.local_addr().unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let received = Arc::new(AtomicU64::new(0));
+        let answered = Arc::new(AtomicU64::new(0));
+        let dropped = Arc::new(AtomicU64::new(0));
+        let counters = (received.clone(), answered.clone(), dropped.clone());
+        let stop_flag = stop.clone();
+        let handle = std::thread::spawn(move || {
+            serve_udp(socket, behaviour, &stop_flag, counters);
+        });
+        Self {
+            addr,
+            received,
+            answered,
+            dropped,
+            stop,
+            handle: Some(handle),
+        }
+    }
+
+    /// Starts a TCP server with `behaviour` (Immediate or CloseAfter).
+    pub fn tcp(behaviour: Behaviour) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind test server");
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let received = Arc::new(AtomicU64::new(0));
+        let answered = Arc::new(AtomicU64::new(0));
+        let dropped = Arc::new(AtomicU64::new(0));
+        let counters = (received.clone(), answered.clone(), dropped.clone());
+        let stop_flag = stop.clone();
+        let handle = std::thread::spawn(move || {
+            serve_tcp(listener, behaviour, &stop_flag, counters);
+        });
+        Self {
+            addr,
+            received,
+            answered,
+            dropped,
+            stop,
+            handle: Some(handle),
+        }
+    }
+}
+
+/// The UDP serving loop.
+fn serve_udp(
+    socket: UdpSocket,
+    behaviour: Behaviour,
+    stop: &AtomicBool,
+    (received, answered, dropped): (Arc<AtomicU64>, Arc<AtomicU64>, Arc<AtomicU64>),
+) {
+    let mut buf = [0u8; 4096];
+    // Delayed responses go to a sender thread that sleeps until each is due
+    // (a socket read timeout would round the delay up to the kernel tick).
+    // The delay is the same for all, so due times are in arrival order.
+    let (delayed_tx, delayed_rx) = std::sync::mpsc::channel::<(Instant, Vec<u8>, SocketAddr)>();
+    let sender_socket = socket.try_clone().unwrap();
+    let sender_answered = answered.clone();
+    let sender = std::thread::spawn(move || {
+        for (due, response, peer) in delayed_rx {
+            std::thread::sleep(due.saturating_duration_since(Instant::now()));
+            let _ = sender_socket.send_to(&response, peer);
+            sender_answered.fetch_add(1, Ordering::Relaxed);
+        }
+    });
+    socket
+        .set_read_timeout(Some(Duration::from_millis(5)))
+        .unwrap();
+    let mut first_query: Option<Instant> = None;
+    let mut stalled = false;
+    while !stop.load(Ordering::Relaxed) {
+        if let (Behaviour::StallOnce { after, stall }, Some(first)) = (behaviour, first_query)
+            && !stalled
+            && Instant::now() >= first + after
+        {
+            stalled = true;
+            std::thread::sleep(stall);
+        }
+        let (len, peer) = match socket.recv_from(&mut buf) {
+            Ok(got) => got,
+            Err(_) => continue,
+        };
+        let count = received.fetch_add(1, Ordering::Relaxed);
+        first_query.get_or_insert_with(Instant::now);
+        let Some(response) = answer(&buf[..len]) else {
+            continue;
+        };
+        match behaviour {
+            Behaviour::DropEveryOther if count % 2 == 1 => {
+                dropped.fetch_add(1, Ordering::Relaxed);
+            }
+            Behaviour::Delay(delay) => {
+                let _ = delayed_tx.send((Instant::now() + delay, response, peer));
+            }
+            _ => {
+                let _ = socket.send_to(&response, peer);
+                answered.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+    drop(delayed_tx);
+    let _ = sender.join();
+}
+
+/// The TCP serving loop: one connection at a time, frames answered in order.
+fn serve_tcp(
+    listener: TcpListener,
+    behaviour: Behaviour,
+    stop: &AtomicBool,
+    (received, answered, _dropped): (Arc<AtomicU64>, Arc<AtomicU64>, Arc<AtomicU64>),
+) {
+    let mut connections: Vec<(TcpStream, Vec<u8>, u64)> = Vec::new();
+    while !stop.load(Ordering::Relaxed) {
+        if let Ok((stream, _)) = listener.accept() {
+            stream.set_nonblocking(true).unwrap();
+            stream.set_nodelay(true).unwrap();
+            connections.push((stream, Vec::new(), 0));
+        }
+        let mut idle = true;
+        connections.retain_mut(|(stream, input, served)| {
+            let mut chunk = [0u8; 4096];
+            match stream.read(&mut chunk) {
+                Ok(0) => return false,
+                Ok(n) => {
+                    idle = false;
+                    input.extend_from_slice(&chunk[..n]);
+                }
+                Err(err) if err.kind() == ErrorKind::WouldBlock => {}
+                Err(_) => return false,
+            }
+            while input.len() >= 2 {
+                let len = usize::from(u16::from_be_bytes([input[0], input[1]]));
+                if input.len() < 2 + len {
+                    break;
+                }
+                let query: Vec<u8> = input.drain(..2 + len).skip(2).collect();
+                received.fetch_add(1, Ordering::Relaxed);
+                if let Behaviour::CloseAfter(limit) = behaviour
+                    && *served >= limit
+                {
+                    return false;
+                }
+                if let Some(response) = answer(&query) {
+                    let mut framed = u16::try_from(response.len())
+                        .unwrap()
+                        .to_be_bytes()
+                        .to_vec();
+                    framed.extend_from_slice(&response);
+                    stream.set_nonblocking(false).unwrap();
+                    let written = stream.write_all(&framed);
+                    stream.set_nonblocking(true).unwrap();
+                    if written.is_err() {
+                        return false;
+                    }
+                    *served += 1;
+                    answered.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            true
+        });
+        if idle {
+            std::thread::sleep(Duration::from_micros(200));
+        }
+    }
+}
+
+/// Arguments for a run against `server` asking for `test.example. A`.
+pub fn args(server: SocketAddr, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "satloc-loadgen",
+        "--server",
+        &server.to_string(),
+        "--qname",
+        "test.example",
+        "--quiet",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+/// Runs the load generator in-process with `args` (see [`args`]).
+pub fn run(args: Vec<String>) -> satloc_loadgen::run::RunResult {
+    use clap::Parser;
+    let cli = satloc_loadgen::cli::Cli::try_parse_from(args).expect("valid arguments");
+    let config = cli.run.into_config().expect("valid configuration");
+    satloc_loadgen::run::run(&config, Arc::new(AtomicBool::new(false))).expect("run starts")
+}
