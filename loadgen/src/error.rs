@@ -66,7 +66,8 @@ pub enum LoadgenError {
 
     /// The server host answered with ICMP port unreachable (UDP) or a TCP
     /// reset: nothing listens on that port.
-    #[error("{server} refused the {transport} query: nothing is listening on port {port}", port = server.port())]
+    #[error("{server} refused the {what}: nothing is listening on port {port}",
+        what = refused_what(transport), port = server.port())]
     Refused {
         /// The address the queries went to.
         server: SocketAddr,
@@ -145,7 +146,8 @@ impl LoadgenError {
             io::ErrorKind::ConnectionRefused => Self::Refused { server, transport },
             io::ErrorKind::NetworkUnreachable
             | io::ErrorKind::HostUnreachable
-            | io::ErrorKind::AddrNotAvailable => Self::Unreachable {
+            | io::ErrorKind::AddrNotAvailable
+            | io::ErrorKind::TimedOut => Self::Unreachable {
                 server,
                 transport,
                 source: err,
@@ -155,5 +157,15 @@ impl LoadgenError {
                 source: err,
             },
         }
+    }
+}
+
+/// What a refusal refused: UDP queries are refused by an ICMP message, TCP
+/// connections by a reset.
+fn refused_what(transport: &str) -> &'static str {
+    if transport == "TCP" {
+        "TCP connection"
+    } else {
+        "UDP query (ICMP port unreachable)"
     }
 }

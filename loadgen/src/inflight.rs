@@ -170,7 +170,8 @@ impl InFlight {
     }
 
     /// Expires every query sent at or before `deadline_ns` (now minus the
-    /// timeout), oldest first, calling `on_lost(measured)` for each.
+    /// timeout; `u64::MAX` for everything, when the connection carrying
+    /// them closed), oldest first, calling `on_lost(measured)` for each.
     pub fn expire(&mut self, deadline_ns: u64, mut on_lost: impl FnMut(bool)) {
         // While anything is pending, a pending slot lies between tail and
         // head, so this walk stops before it passes the head.
@@ -188,12 +189,6 @@ impl InFlight {
             self.tail = self.tail.wrapping_add(1);
         }
         self.tail = self.head;
-    }
-
-    /// Expires everything still pending (the connection carrying them
-    /// closed), calling `on_lost(measured)` for each.
-    pub fn expire_all(&mut self, on_lost: impl FnMut(bool)) {
-        self.expire(u64::MAX, on_lost);
     }
 
     /// When the oldest pending query was sent, if any is pending.
@@ -247,7 +242,7 @@ mod tests {
         assert_eq!(table.lookup(a), Lookup::Late { measured: true });
         assert_eq!(table.oldest_sent_ns(), Some(300));
 
-        table.expire_all(|measured| lost.push(measured));
+        table.expire(u64::MAX, |measured| lost.push(measured));
         assert_eq!(lost, vec![true, false]);
         assert_eq!(table.pending(), 0);
         assert_eq!(table.oldest_sent_ns(), None);

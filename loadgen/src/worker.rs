@@ -293,23 +293,29 @@ impl Sink for State {
     }
 
     fn closed(&mut self, channel: usize) {
+        self.expire(channel, u64::MAX);
+        self.interval.counters.reconnects += 1;
+    }
+}
+
+impl State {
+    /// Counts every query on `channel` sent at or before `deadline_ns` as
+    /// lost (`u64::MAX`: everything in flight).
+    fn expire(&mut self, channel: usize, deadline_ns: u64) {
         let mut lost_measured = 0u64;
         let mut lost_warmup = 0u64;
-        self.inflight[channel].expire_all(|measured| {
+        self.inflight[channel].expire(deadline_ns, |measured| {
             if measured {
                 lost_measured += 1;
             } else {
                 lost_warmup += 1;
             }
         });
-        let measuring = self.measuring();
-        let counters = &mut self.interval.counters;
-        counters.lost += if measuring {
+        self.interval.counters.lost += if self.measuring() {
             lost_measured
         } else {
             lost_warmup
         };
-        counters.reconnects += 1;
     }
 }
 
@@ -403,6 +409,16 @@ impl<T: Transport> Worker<T> {
         let error = self.drive().err();
         let now_ns = self.clock.now_ns();
         self.state.roll(now_ns);
+        if error.is_some() {
+            // Abandoned: whatever is still in flight will never be answered
+            // as far as this run is concerned.
+            if self.send_end_ns == 0 {
+                self.send_end_ns = now_ns;
+            }
+            for channel in 0..self.state.inflight.len() {
+                self.state.expire(channel, u64::MAX);
+            }
+        }
         self.state.emit_last(now_ns);
         let scheduled = match (&self.load, self.stop) {
             (WorkerLoad::Open(schedule), WorkerStop::At(end_ns)) => schedule
@@ -507,21 +523,7 @@ impl<T: Transport> Worker<T> {
             return;
         };
         for channel in 0..self.state.inflight.len() {
-            let mut lost_measured = 0u64;
-            let mut lost_warmup = 0u64;
-            self.state.inflight[channel].expire(deadline_ns, |measured| {
-                if measured {
-                    lost_measured += 1;
-                } else {
-                    lost_warmup += 1;
-                }
-            });
-            let measuring = self.state.measuring();
-            self.state.interval.counters.lost += if measuring {
-                lost_measured
-            } else {
-                lost_warmup
-            };
+            self.state.expire(channel, deadline_ns);
         }
     }
 

@@ -73,12 +73,20 @@ fn a_refused_port_is_one_clear_line_and_a_failure_exit() {
     assert_eq!(
         message,
         format!(
-            "satloc-loadgen: 127.0.0.1:{port} refused the UDP query: nothing is listening on port {port}\n"
+            "satloc-loadgen: 127.0.0.1:{port} refused the UDP query (ICMP port unreachable): nothing is listening on port {port}\n"
         ),
     );
-    // What was measured is still printed.
+    // What was measured is still printed, and the queries abandoned in
+    // flight count as lost.
     let report = stdout(&output);
-    assert!(report.contains("queries     sent"), "{report}");
+    let sent = report
+        .split("sent ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap();
+    assert!(report.contains(&format!("lost {sent}")), "{report}");
 }
 
 #[test]
@@ -93,7 +101,7 @@ fn a_refused_tcp_port_fails_before_the_run() {
     assert_eq!(
         stderr(&output),
         format!(
-            "satloc-loadgen: 127.0.0.1:{port} refused the TCP query: nothing is listening on port {port}\n"
+            "satloc-loadgen: 127.0.0.1:{port} refused the TCP connection: nothing is listening on port {port}\n"
         )
     );
 }

@@ -264,3 +264,94 @@ fn random_case_names_are_echoed_and_accepted() {
     assert_eq!(result.counters.completed, 200);
     assert_eq!(result.counters.mismatched, 0);
 }
+
+#[test]
+fn every_kind_of_response_is_counted_separately() {
+    let server = TestServer::udp(Behaviour::Mixed);
+    let result = run(args(
+        server.addr,
+        &["--concurrency", "5", "--requests", "500"],
+    ));
+    assert!(result.error.is_none(), "{:?}", result.error);
+    let counters = &result.counters;
+    assert_eq!(counters.sent, 500);
+    assert_eq!(counters.mismatched, 100, "answers to another name");
+    assert_eq!(counters.malformed, 100, "bytes that are not DNS");
+    assert_eq!(counters.truncated, 100, "TC answers still complete");
+    assert_eq!(counters.completed, 300);
+    assert_eq!(counters.rcodes[0], 200);
+    assert_eq!(counters.rcodes[3], 100);
+    assert_eq!(
+        counters.lost, 0,
+        "a bad response ends its query as an error"
+    );
+    assert_eq!(counters.errors(), 200);
+    let rcodes = result.report.rcodes.as_ref().unwrap();
+    assert_eq!(rcodes.get("NOERROR"), Some(&200));
+    assert_eq!(rcodes.get("NXDOMAIN"), Some(&100));
+    assert_eq!(
+        result.histogram.len(),
+        300,
+        "only proper answers have a latency"
+    );
+}
+
+#[test]
+fn answers_after_the_timeout_are_late_not_fast() {
+    let delay = Duration::from_millis(150);
+    let server = TestServer::udp(Behaviour::DelayEvery { nth: 10, delay });
+    let result = run(args(
+        server.addr,
+        &[
+            "--concurrency",
+            "5",
+            "--duration",
+            "1s",
+            "--timeout",
+            "50ms",
+            "--threads",
+            "1",
+        ],
+    ));
+    assert!(result.error.is_none(), "{:?}", result.error);
+    let counters = &result.counters;
+    assert!(counters.lost > 0);
+    assert!(counters.late > 0, "late answers seen while the run went on");
+    assert!(
+        counters.late <= counters.lost,
+        "only lost queries can be late"
+    );
+    assert_eq!(counters.completed + counters.lost, counters.sent);
+    assert_eq!(counters.unexpected, 0);
+    assert!(
+        result.report.latency_us.max < 50_000,
+        "a late answer never enters the histogram: max {} us",
+        result.report.latency_us.max
+    );
+}
+
+#[test]
+fn threads_split_the_load_and_add_up() {
+    let server = TestServer::udp(Behaviour::Immediate);
+    let result = run(args(
+        server.addr,
+        &[
+            "--threads",
+            "2",
+            "--concurrency",
+            "6",
+            "--sockets",
+            "3",
+            "--requests",
+            "1001",
+        ],
+    ));
+    assert!(result.error.is_none(), "{:?}", result.error);
+    assert_eq!(result.counters.sent, 1001);
+    assert_eq!(result.counters.completed, 1001);
+    assert_eq!(result.report.threads, Some(2));
+    assert_eq!(
+        server.received.load(std::sync::atomic::Ordering::Relaxed),
+        1001
+    );
+}

@@ -15,9 +15,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use hickory_proto::op::{Message, MessageType, OpCode};
+use hickory_proto::op::{Message, MessageType, OpCode, Query};
 use hickory_proto::rr::rdata::A;
-use hickory_proto::rr::{RData, Record};
+use hickory_proto::rr::{Name, RData, Record};
 
 /// What the server does with each query.
 #[derive(Debug, Clone, Copy)]
@@ -38,6 +38,17 @@ pub enum Behaviour {
     },
     /// Over TCP: close the connection after this many answers.
     CloseAfter(u64),
+    /// Answer every `nth` query `delay` late, the others at once.
+    DelayEvery {
+        /// Which queries are slow: every nth, starting with the first.
+        nth: u64,
+        /// How late they are answered.
+        delay: Duration,
+    },
+    /// Cycle through five kinds of response, one per query: a proper answer,
+    /// an answer to another name, bytes that are not DNS, an answer with TC
+    /// set, an NXDOMAIN.
+    Mixed,
 }
 
 /// A running test server.
@@ -176,9 +187,16 @@ fn serve_udp(
         let Some(response) = answer(&buf[..len]) else {
             continue;
         };
+        let response = match behaviour {
+            Behaviour::Mixed => mixed_response(count, &buf[..len], response),
+            _ => response,
+        };
         match behaviour {
             Behaviour::DropEveryOther if count % 2 == 1 => {
                 dropped.fetch_add(1, Ordering::Relaxed);
+            }
+            Behaviour::DelayEvery { nth, delay } if count % nth == 0 => {
+                let _ = delayed_tx.send((Instant::now() + delay, response, peer));
             }
             Behaviour::Delay(delay) => {
                 let _ = delayed_tx.send((Instant::now() + delay, response, peer));
@@ -191,6 +209,34 @@ fn serve_udp(
     }
     drop(delayed_tx);
     let _ = sender.join();
+}
+
+/// Response number `count` of [`Behaviour::Mixed`].
+fn mixed_response(count: u64, query: &[u8], proper: Vec<u8>) -> Vec<u8> {
+    match count % 5 {
+        1 => {
+            let mut request = Message::from_vec(query).unwrap();
+            let other = Name::from_ascii("other.example.").unwrap();
+            let qtype = request.queries[0].query_type();
+            request.queries[0] = Query::query(other, qtype);
+            answer(&request.to_vec().unwrap()).unwrap()
+        }
+        // The query's ID, then a header promising records that never come.
+        2 => vec![
+            query[0], query[1], 0x81, 0x80, 0x00, 0x01, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00, 0x03,
+        ],
+        3 => {
+            let mut truncated = proper;
+            truncated[2] |= 0x02;
+            truncated
+        }
+        4 => {
+            let mut nxdomain = proper;
+            nxdomain[3] = (nxdomain[3] & 0xF0) | 3;
+            nxdomain
+        }
+        _ => proper,
+    }
 }
 
 /// The TCP serving loop: one connection at a time, frames answered in order.
