@@ -14,7 +14,6 @@ use satloc_loadgen::config::JsonTarget;
 use satloc_loadgen::hdrlog::merge_logs;
 use satloc_loadgen::report::Report;
 use satloc_loadgen::run::run;
-use satloc_loadgen::stats::LatencySummary;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -47,51 +46,7 @@ fn run_load(cli: Cli) -> anyhow::Result<()> {
 /// Merges interval logs and prints the merged summary.
 fn merge(args: MergeArgs) -> anyhow::Result<()> {
     let merged = merge_logs(&args.logs)?;
-    let completed = merged.histogram.len();
-    let qps = if merged.span_s > 0.0 {
-        completed as f64 / merged.span_s
-    } else {
-        0.0
-    };
-    let mut report = Report {
-        tool: format!(
-            "{} {} merge",
-            env!("CARGO_PKG_NAME"),
-            env!("CARGO_PKG_VERSION")
-        ),
-        server: None,
-        transport: None,
-        load: None,
-        threads: None,
-        sockets_per_thread: None,
-        elapsed_s: merged.span_s,
-        qps,
-        sent: None,
-        completed,
-        lost: None,
-        errors: None,
-        mismatched: None,
-        malformed: None,
-        truncated: None,
-        late: None,
-        unexpected: None,
-        send_errors: None,
-        reconnects: None,
-        rcodes: None,
-        latency_us: LatencySummary::from_histogram(&merged.histogram),
-        open_loop: None,
-        merged_logs: Some(
-            merged
-                .logs
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect(),
-        ),
-        error: None,
-    };
-    if let Some(totals) = &merged.totals {
-        report = report.with_counters(totals);
-    }
+    let report = Report::from_merge(&merged);
     emit(&report, args.json.as_deref().map(json_target).as_ref())
 }
 

@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::hdrlog::Merged;
 use crate::stats::{Counters, LatencySummary, rcode_name};
 
 /// Closed or open loop as reported.
@@ -96,6 +97,68 @@ pub struct Report {
 }
 
 impl Report {
+    /// A report with the figures every report has (rate from `completed`
+    /// over `elapsed_s`) and every optional part empty.
+    pub fn new(tool: String, elapsed_s: f64, completed: u64, latency_us: LatencySummary) -> Self {
+        Self {
+            tool,
+            server: None,
+            transport: None,
+            load: None,
+            threads: None,
+            sockets_per_thread: None,
+            elapsed_s,
+            qps: if elapsed_s > 0.0 {
+                completed as f64 / elapsed_s
+            } else {
+                0.0
+            },
+            sent: None,
+            completed,
+            lost: None,
+            errors: None,
+            mismatched: None,
+            malformed: None,
+            truncated: None,
+            late: None,
+            unexpected: None,
+            send_errors: None,
+            reconnects: None,
+            rcodes: None,
+            latency_us,
+            open_loop: None,
+            merged_logs: None,
+            error: None,
+        }
+    }
+
+    /// The summary of merged interval logs: latency from the merged
+    /// histogram, rate over the logs' common span, counters when every log
+    /// carried them.
+    pub fn from_merge(merged: &Merged) -> Self {
+        let mut report = Self::new(
+            format!(
+                "{} {} merge",
+                env!("CARGO_PKG_NAME"),
+                env!("CARGO_PKG_VERSION")
+            ),
+            merged.span_s,
+            merged.histogram.len(),
+            LatencySummary::from_histogram(&merged.histogram),
+        );
+        report.merged_logs = Some(
+            merged
+                .logs
+                .iter()
+                .map(|path| path.display().to_string())
+                .collect(),
+        );
+        match &merged.totals {
+            Some(totals) => report.with_counters(totals),
+            None => report,
+        }
+    }
+
     /// A report with the counters filled in from `counters`.
     pub fn with_counters(mut self, counters: &Counters) -> Self {
         self.sent = Some(counters.sent);
@@ -277,47 +340,28 @@ mod tests {
         };
         counters.rcodes[0] = 980;
         counters.rcodes[3] = 10;
-        Report {
-            tool: "satloc-loadgen 0.1.0".to_owned(),
-            server: Some("127.0.0.1:53".to_owned()),
-            transport: Some("udp"),
-            load: Some(LoadReport {
-                mode: "closed",
-                concurrency: Some(10),
-                target_qps: None,
-            }),
-            threads: Some(1),
-            sockets_per_thread: Some(4),
-            elapsed_s: 1.0,
-            qps: 990.0,
-            sent: None,
-            completed: 990,
-            lost: None,
-            errors: None,
-            mismatched: None,
-            malformed: None,
-            truncated: None,
-            late: None,
-            unexpected: None,
-            send_errors: None,
-            reconnects: None,
-            rcodes: None,
-            latency_us: LatencySummary {
-                count: 990,
-                min: 20,
-                mean: 51.5,
-                p50: 50,
-                p90: 70,
-                p99: 90,
-                p999: 120,
-                p9999: 130,
-                max: 130,
-            },
-            open_loop: None,
-            merged_logs: None,
-            error: None,
-        }
-        .with_counters(&counters)
+        let latency = LatencySummary {
+            count: 990,
+            min: 20,
+            mean: 51.5,
+            p50: 50,
+            p90: 70,
+            p99: 90,
+            p999: 120,
+            p9999: 130,
+            max: 130,
+        };
+        let mut report = Report::new("satloc-loadgen 0.1.0".to_owned(), 1.0, 990, latency);
+        report.server = Some("127.0.0.1:53".to_owned());
+        report.transport = Some("udp");
+        report.load = Some(LoadReport {
+            mode: "closed",
+            concurrency: Some(10),
+            target_qps: None,
+        });
+        report.threads = Some(1);
+        report.sockets_per_thread = Some(4);
+        report.with_counters(&counters)
     }
 
     #[test]

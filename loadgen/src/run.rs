@@ -335,7 +335,15 @@ fn build_report(
             0.0
         }
     };
-    let server = if config.server_name == config.server.to_string() {
+    // A name is shown with what it resolved to; an address needs no gloss.
+    let typed = config
+        .server_name
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let server = if typed.parse::<std::net::IpAddr>().is_ok()
+        || typed.parse::<std::net::SocketAddr>().is_ok()
+        || config.server_name.parse::<std::net::SocketAddr>().is_ok()
+    {
         config.server.to_string()
     } else {
         format!("{} ({})", config.server_name, config.server)
@@ -387,33 +395,20 @@ fn build_report(
             )
         }
     };
-    Report {
-        tool: format!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
-        server: Some(server),
-        transport: Some(config.transport.name()),
-        load: Some(load),
-        threads: Some(config.threads),
-        sockets_per_thread: Some(config.channels_per_thread),
+    let mut report = Report::new(
+        format!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
         elapsed_s,
-        qps: per_second(totals.completed, elapsed_s),
-        sent: None,
-        completed: totals.completed,
-        lost: None,
-        errors: None,
-        mismatched: None,
-        malformed: None,
-        truncated: None,
-        late: None,
-        unexpected: None,
-        send_errors: None,
-        reconnects: None,
-        rcodes: None,
-        latency_us: LatencySummary::from_histogram(histogram),
-        open_loop,
-        merged_logs: None,
-        error: error.map(|err| format!("{err:#}")),
-    }
-    .with_counters(totals)
+        totals.completed,
+        LatencySummary::from_histogram(histogram),
+    );
+    report.server = Some(server);
+    report.transport = Some(config.transport.name());
+    report.load = Some(load);
+    report.threads = Some(config.threads);
+    report.sockets_per_thread = Some(config.channels_per_thread);
+    report.open_loop = open_loop;
+    report.error = error.map(|err| format!("{err:#}"));
+    report.with_counters(totals)
 }
 
 /// One second of the run, summed over the workers.

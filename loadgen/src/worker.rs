@@ -473,24 +473,25 @@ impl<T: Transport> Worker<T> {
     /// Sleeping costs a context switch and, on a virtual machine, a wake-up
     /// interrupt through the hypervisor; when the answer is due within tens
     /// of microseconds, looking again is cheaper than sleeping. Measured
-    /// against NSD on loopback at concurrency 1 (`taskset -c 1
-    /// satloc-loadgen -q 1 -l 3`): sleeping at once gave 12.1k qps at
-    /// 3.06 CPU-s per 100k queries, spinning 41.5k qps at 2.41 CPU-s.
-    fn wait_until(&mut self, wake_ns: Option<u64>) -> std::io::Result<()> {
-        let start_ns = self.clock.now_ns();
-        let spin_end_ns = start_ns.saturating_add(self.spin_ns);
-        let spin_end_ns = wake_ns.map_or(spin_end_ns, |wake| wake.min(spin_end_ns));
+    /// against NSD on loopback at concurrency 1 on a quiet 2-core VM
+    /// (`taskset -c 1 satloc-loadgen -q 1 -l 3`, NSD on the other core):
+    /// sleeping at once (`--spin 0`) gave 12.1k qps at 3.06 CPU-s per 100k
+    /// queries; the default 50 µs spin 41.6k qps at 2.36 CPU-s.
+    fn wait_until(&mut self, wake_ns: u64) -> std::io::Result<()> {
+        let spin_end_ns = self
+            .clock
+            .now_ns()
+            .saturating_add(self.spin_ns)
+            .min(wake_ns);
         loop {
             if self.transport.wait(Some(0))? {
                 return Ok(());
             }
             let now_ns = self.clock.now_ns();
             if now_ns >= spin_end_ns {
-                if wake_ns.is_some_and(|wake| now_ns >= wake) {
-                    return Ok(());
+                if now_ns < wake_ns {
+                    self.transport.wait(Some(wake_ns - now_ns))?;
                 }
-                self.transport
-                    .wait(wake_ns.map(|wake| wake.saturating_sub(now_ns)))?;
                 return Ok(());
             }
         }
@@ -625,7 +626,7 @@ impl<T: Transport> Worker<T> {
     }
 
     /// The next moment the loop must wake even if no socket is ready.
-    fn next_wake(&mut self, sending: bool) -> Option<u64> {
+    fn next_wake(&mut self, sending: bool) -> u64 {
         let mut wake = self.state.interval.end_ns;
         for table in &mut self.state.inflight {
             if let Some(sent_ns) = table.oldest_sent_ns() {
@@ -640,7 +641,7 @@ impl<T: Transport> Worker<T> {
                 wake = wake.min(schedule.next_due_ns());
             }
         }
-        Some(wake)
+        wake
     }
 
     /// Maps a socket error to the user-facing error.
