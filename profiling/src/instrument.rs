@@ -13,6 +13,10 @@
 //! the experiment) would be off by whatever the threads had not flushed yet.
 //! `profiling/README.md` has the measured cost of the shared add.
 //!
+//! A latency pair also resets coz's begin and end counters once per name before the first
+//! visit, because coz 0.2.2 leaves them uninitialised (`coz_latency.rs` has the evidence);
+//! after that first time the check is one load of a `Once`.
+//!
 //! Names end up in `profile.coz`, a tab-separated file, so a name is checked at compile time:
 //! not empty, no tab, no newline.
 
@@ -76,6 +80,9 @@ macro_rules! latency_begin {
             $crate::__private::is_valid_point_name($name),
             "latency point names must be non-empty, without tabs or newlines"
         );
+        // coz 0.2.2 starts latency counters uninitialised: zero them before the first visit.
+        static RESET: ::std::sync::Once = ::std::sync::Once::new();
+        RESET.call_once(|| $crate::__private::reset_latency_counters($name));
         $crate::__private::coz::begin!($name);
     }};
 }
@@ -117,6 +124,9 @@ macro_rules! latency_end {
             $crate::__private::is_valid_point_name($name),
             "latency point names must be non-empty, without tabs or newlines"
         );
+        // coz 0.2.2 starts latency counters uninitialised: zero them before the first visit.
+        static RESET: ::std::sync::Once = ::std::sync::Once::new();
+        RESET.call_once(|| $crate::__private::reset_latency_counters($name));
         $crate::__private::coz::end!($name);
     }};
 }

@@ -17,6 +17,8 @@
 //! coz and pprof-rs both drive their samplers with `SIGPROF`: run them as separate passes
 //! (`docs/profiling.md`).
 
+#[cfg(feature = "coz")]
+mod coz_latency;
 mod instrument;
 
 pub mod causal;
@@ -27,6 +29,8 @@ pub use instrument::thread_init;
 /// What the macros expand to; not part of the public API.
 #[doc(hidden)]
 pub mod __private {
+    #[cfg(feature = "coz")]
+    pub use crate::coz_latency::reset_latency_counters;
     pub use crate::instrument::is_valid_point_name;
     #[cfg(feature = "coz")]
     pub use coz;

@@ -53,6 +53,8 @@ pub enum WarningKind {
     LowVisits,
     /// Pooled measurements outside coz's plotting range.
     OutOfRange,
+    /// Latency readings with impossible in-flight counts (coz 0.2.2's uninitialised counters).
+    UninitialisedLatency,
     /// coz selected lines in the standard library or dependencies.
     OutsideWorkspace,
     /// A half-written last line was skipped.
@@ -86,9 +88,12 @@ pub fn warnings(profile: &CozProfile, analysis: &Analysis) -> Vec<Warning> {
     }
     if summary.experiments == 0 {
         let cause = if summary.total_samples == 0 {
-            "coz mapped no sample to a source line it may select: check the source scope \
-             (`coz run -s '<workspace>/%'`), that the binary has debug info (DWARF 4 for \
-             Debian's coz: the `profiling` Cargo profile), and that a progress point is reached"
+            "coz mapped no sample to a source line it may select. Most likely the binary was \
+             linked by rust-lld (the default since Rust 1.90 on x86_64 Linux), whose segment \
+             layout coz 0.2.2 misreads: build with RUSTFLAGS='-C linker-features=-lld'. \
+             Otherwise check the source scope (`coz run -s '<workspace>/%'`), that the binary \
+             has debug info (DWARF 4 for Debian's coz: the `profiling` Cargo profile), and that \
+             a progress point is reached"
         } else {
             "coz sampled code in scope but never started an experiment, which it does only \
              once a progress point has been reached: check that the binary was built with \
@@ -142,7 +147,8 @@ pub fn warnings(profile: &CozProfile, analysis: &Analysis) -> Vec<Warning> {
             WarningKind::NoBaseline,
             format!(
                 "{without_baseline} of {lines} line(s) have no 0 % (baseline) experiment and \
-                 cannot be plotted; they are listed as not ranked"
+                 cannot be plotted; they are listed as not ranked. {}",
+                how_long(lines, mean_experiment)
             ),
         );
     }
@@ -180,6 +186,22 @@ pub fn warnings(profile: &CozProfile, analysis: &Analysis) -> Vec<Warning> {
                  coz's first experiment",
                 analysis.dropped.low_visit_readings,
                 MIN_VISITS * 2
+            ),
+        );
+    }
+    if let Some(example) = &analysis.dropped.implausible_latency_example {
+        warn(
+            WarningKind::UninitialisedLatency,
+            format!(
+                "{} latency reading(s) were ignored: coz reported {} request(s) in flight for \
+                 `{}`, more than the {} that arrived in the whole run. coz 0.2.2 starts latency \
+                 counters uninitialised (coz issue #208); satloc-profiling's latency macros \
+                 reset them, so this profile comes from a program that does not use them, or \
+                 from an older build",
+                analysis.dropped.implausible_latency_readings,
+                example.difference,
+                example.point,
+                example.run_arrivals
             ),
         );
     }

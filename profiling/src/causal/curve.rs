@@ -11,10 +11,11 @@
 //!   point's value is the mean latency by Little's law, `in_flight / (arrivals / duration)`;
 //! - program speedup at line speedup `s` is `(baseline - value(s)) / baseline`, where baseline
 //!   is the value at `s = 0`; a curve without a 0 % experiment has no baseline and no points;
-//! - values that are not finite are skipped, and so are speedups outside coz's plotting range
-//!   (below -100 % or above +200 %).
+//! - values that are not finite are skipped, and so are program speedups outside coz's
+//!   plotting range (below -100 % or above +200 %; for latency this range applies to the
+//!   value plotted here, whose sign differs from coz's, see below).
 //!
-//! Two deliberate differences, both documented in `docs/profiling.md`:
+//! Three deliberate differences, all documented in `docs/profiling.md`:
 //!
 //! - A reading with fewer than [`MIN_VISITS`] visits (for latency: fewer arrivals or
 //!   departures) is dropped before pooling. Newer coz drops such experiments itself
@@ -26,12 +27,15 @@
 //!   Here both kinds share one orientation: positive means better. The relative change of
 //!   the value is kept too ([`Measurement::change_vs_baseline`]), which is exactly the number
 //!   coz's viewer plots for a latency point.
+//! - A latency reading with more requests in flight than arrived in its whole run is dropped:
+//!   coz 0.2.2 starts latency counters uninitialised (coz issue #208), and its in-flight
+//!   counts are then pointer-sized garbage that would turn every latency into nonsense.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::file::{CozProfile, PointReading};
+use super::file::{CozProfile, PointReading, Run};
 
 /// Readings with fewer visits than this during their experiment are ignored.
 pub const MIN_VISITS: u64 = 5;
@@ -117,12 +121,28 @@ impl Curve {
 }
 
 /// Counts of what pooling left out, for the warnings.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Dropped {
     /// Readings ignored for having fewer than [`MIN_VISITS`] visits.
     pub low_visit_readings: usize,
+    /// Latency readings ignored because their in-flight count is impossible.
+    pub implausible_latency_readings: usize,
+    /// The first such reading, to quote in the warning.
+    pub implausible_latency_example: Option<ImplausibleLatency>,
     /// Pooled measurements skipped as not finite or outside coz's plotting range.
     pub out_of_range_measurements: usize,
+}
+
+/// A latency reading whose in-flight count exceeds every arrival of its run: what coz 0.2.2's
+/// uninitialised counters produce (coz issue #208; `src/coz_latency.rs`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImplausibleLatency {
+    /// The latency point.
+    pub point: String,
+    /// The in-flight count coz wrote.
+    pub difference: i64,
+    /// All arrivals of the point in that run's experiments.
+    pub run_arrivals: u64,
 }
 
 /// Builds every curve in the profile, ordered by line, then point.
@@ -130,28 +150,49 @@ pub struct Dropped {
 pub fn curves(profile: &CozProfile) -> (Vec<Curve>, Dropped) {
     let mut dropped = Dropped::default();
     let mut pools: BTreeMap<(&str, &str, PointKind), BTreeMap<u32, Pool>> = BTreeMap::new();
-    for experiment in profile.experiments() {
-        for reading in &experiment.points {
-            let kind = match reading {
-                PointReading::Throughput { delta, .. } if *delta < MIN_VISITS => None,
-                PointReading::Latency {
-                    arrivals,
-                    departures,
-                    ..
-                } if *arrivals < MIN_VISITS || *departures < MIN_VISITS => None,
-                PointReading::Throughput { .. } => Some(PointKind::Throughput),
-                PointReading::Latency { .. } => Some(PointKind::Latency),
-            };
-            let Some(kind) = kind else {
-                dropped.low_visit_readings += 1;
-                continue;
-            };
-            pools
-                .entry((experiment.selected.as_str(), reading.name(), kind))
-                .or_default()
-                .entry(experiment.speedup_percent)
-                .or_default()
-                .add(experiment.duration_ns, reading);
+    for run in &profile.runs {
+        let run_arrivals = arrivals_by_point(run);
+        for experiment in &run.experiments {
+            for reading in &experiment.points {
+                if let PointReading::Latency {
+                    name, difference, ..
+                } = reading
+                {
+                    let arrivals = run_arrivals.get(name.as_str()).copied().unwrap_or(0);
+                    // More in flight than ever arrived: the counters did not start at 0.
+                    if difference.unsigned_abs() > arrivals {
+                        dropped.implausible_latency_readings += 1;
+                        dropped.implausible_latency_example.get_or_insert_with(|| {
+                            ImplausibleLatency {
+                                point: name.clone(),
+                                difference: *difference,
+                                run_arrivals: arrivals,
+                            }
+                        });
+                        continue;
+                    }
+                }
+                let kind = match reading {
+                    PointReading::Throughput { delta, .. } if *delta < MIN_VISITS => None,
+                    PointReading::Latency {
+                        arrivals,
+                        departures,
+                        ..
+                    } if *arrivals < MIN_VISITS || *departures < MIN_VISITS => None,
+                    PointReading::Throughput { .. } => Some(PointKind::Throughput),
+                    PointReading::Latency { .. } => Some(PointKind::Latency),
+                };
+                let Some(kind) = kind else {
+                    dropped.low_visit_readings += 1;
+                    continue;
+                };
+                pools
+                    .entry((experiment.selected.as_str(), reading.name(), kind))
+                    .or_default()
+                    .entry(experiment.speedup_percent)
+                    .or_default()
+                    .add(experiment.duration_ns, reading);
+            }
         }
     }
     let curves = pools
@@ -161,6 +202,18 @@ pub fn curves(profile: &CozProfile) -> (Vec<Curve>, Dropped) {
         })
         .collect();
     (curves, dropped)
+}
+
+/// Arrivals of each latency point summed over the run's experiments.
+fn arrivals_by_point(run: &Run) -> BTreeMap<&str, u64> {
+    let mut totals = BTreeMap::new();
+    for reading in run.experiments.iter().flat_map(|e| &e.points) {
+        if let PointReading::Latency { name, arrivals, .. } = reading {
+            let total: &mut u64 = totals.entry(name.as_str()).or_default();
+            *total = total.saturating_add(*arrivals);
+        }
+    }
+    totals
 }
 
 fn build_curve(
@@ -177,13 +230,7 @@ fn build_curve(
         for (&speedup, pool) in by_speedup {
             let value = pool.value_ns(kind);
             let program_speedup = (baseline - value) / baseline;
-            // coz's viewer keeps values in [-1, 2] of *its* number, which for latency is the
-            // negation (see the module docs).
-            let coz_plotted = match kind {
-                PointKind::Throughput => program_speedup,
-                PointKind::Latency => -program_speedup,
-            };
-            if !value.is_finite() || !(-1.0..=2.0).contains(&coz_plotted) {
+            if !value.is_finite() || !(-1.0..=2.0).contains(&program_speedup) {
                 dropped.out_of_range_measurements += 1;
                 continue;
             }
@@ -379,6 +426,30 @@ mod tests {
         assert!(close(at_20.value_ns, 30_000_000.0));
         assert!(close(at_20.program_speedup, 0.25));
         assert!(close(at_20.change_vs_baseline, -0.25));
+    }
+
+    /// coz 0.2.2 with uninitialised counters: 8 in flight plus a garbage offset. Those
+    /// readings go; a plausible run in the same file (difference 3 <= 200 arrivals) stays.
+    #[test]
+    fn latency_readings_with_impossible_in_flight_counts_are_dropped() {
+        let p = profile(
+            "startup\ttime=0\n\
+             experiment\tselected=b.rs:2\tspeedup=0.00\tduration=1000\tselected-samples=0\n\
+             latency-point\tname=q\tarrivals=300\tdepartures=300\tdifference=570483625747086032\n\
+             startup\ttime=0\n\
+             experiment\tselected=b.rs:2\tspeedup=0.00\tduration=1000\tselected-samples=0\n\
+             latency-point\tname=q\tarrivals=200\tdepartures=200\tdifference=3\n",
+        );
+        let (curves, dropped) = curves(&p);
+        assert_eq!(dropped.implausible_latency_readings, 1);
+        let example = dropped.implausible_latency_example.unwrap();
+        assert_eq!(
+            (example.difference, example.run_arrivals),
+            (570_483_625_747_086_032, 300)
+        );
+        assert_eq!(curves[0].experiments, 1);
+        // 3 in flight, 200 arrivals in 1000 ns: 3 * 1000 / 200 = 15 ns.
+        assert!(close(curves[0].baseline().unwrap().value_ns, 15.0));
     }
 
     #[test]

@@ -62,11 +62,19 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(&cli) {
         Ok(code) => code,
+        // `satloc-prof coz-report … | head`: the reader left; nothing is wrong.
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("satloc-prof: error: {err:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain()
+        .filter_map(|cause| cause.downcast_ref::<io::Error>())
+        .any(|io| io.kind() == io::ErrorKind::BrokenPipe)
 }
 
 fn run(cli: &Cli) -> Result<ExitCode> {
@@ -94,6 +102,11 @@ fn coz_report(args: &CozReportArgs) -> Result<ExitCode> {
     for warning in &analysis.warnings {
         eprintln!("satloc-prof: warning: {}", warning.message);
     }
+    // The file first, so that a reader who stops reading stdout early still gets it.
+    if let Some(svg) = &args.svg {
+        plot::write_svg(svg, &args.file, &analysis, args.top, &display)
+            .with_context(|| format!("drawing {}", svg.display()))?;
+    }
     let stdout = io::stdout();
     let mut out = stdout.lock();
     if args.json {
@@ -101,20 +114,18 @@ fn coz_report(args: &CozReportArgs) -> Result<ExitCode> {
             file: &args.file,
             analysis: &analysis,
         };
-        serde_json::to_writer_pretty(&mut out, &report).context("writing JSON")?;
+        serde_json::to_writer_pretty(&mut out, &report)
+            .map_err(io::Error::from)
+            .context("writing JSON")?;
         writeln!(out)?;
     } else {
         table::write(&mut out, &args.file, &analysis, args.top, &display)
             .context("writing the report")?;
-    }
-    out.flush()?;
-    if let Some(svg) = &args.svg {
-        plot::write_svg(svg, &args.file, &analysis, args.top, &display)
-            .with_context(|| format!("drawing {}", svg.display()))?;
-        if !args.json {
+        if let Some(svg) = &args.svg {
             writeln!(out, "\nspeedup curves: {}", svg.display())?;
         }
     }
+    out.flush()?;
     Ok(if analysis.ranked.is_empty() {
         ExitCode::from(2)
     } else {

@@ -17,7 +17,7 @@ use std::path::Path;
 use anyhow::{Result, anyhow};
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use satloc_profiling::causal::{Analysis, Curve, ProgressPoint};
+use satloc_profiling::causal::{Analysis, Curve, PointKind, ProgressPoint};
 
 use crate::PathDisplay;
 use crate::table::percent;
@@ -139,8 +139,18 @@ fn draw_plot(
             .map_err(plot_error)?
             .label(format!("{} ({})", curve.point, curve.kind.as_str()))
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2)));
+        // Latency points as rings around the dots, so a latency curve that coincides with a
+        // throughput curve (a closed loop keeps the number in flight constant) stays visible.
+        let marker = match curve.kind {
+            PointKind::Throughput => color.filled(),
+            PointKind::Latency => color.stroke_width(2),
+        };
+        let radius = match curve.kind {
+            PointKind::Throughput => 3,
+            PointKind::Latency => 6,
+        };
         chart
-            .draw_series(xy.iter().map(|&p| Circle::new(p, 3, color.filled())))
+            .draw_series(xy.iter().map(|&p| Circle::new(p, radius, marker)))
             .map_err(plot_error)?;
     }
     chart

@@ -119,6 +119,12 @@ fn write_ranking(
             line.impact_point
         )?;
     }
+    if analysis.ranked.iter().any(|l| l.line.ends_with(":0")) {
+        writeln!(
+            out,
+            "(a line number 0 is code the compiler generated without a source line)"
+        )?;
+    }
     Ok(())
 }
 

@@ -1,0 +1,144 @@
+//! `satloc-prof coz-report` as a person or a script runs it: exit status, stdout, stderr,
+//! and the files it writes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn satloc_prof(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_satloc-prof"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("satloc-prof-cli");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+#[test]
+fn the_toy_profile_prints_a_ranked_table_and_draws_the_curves() {
+    let svg = scratch("toy.svg");
+    let _ = std::fs::remove_file(&svg);
+    let out = satloc_prof(&[
+        "coz-report",
+        fixture("coz_toy.coz").to_str().unwrap(),
+        "--svg",
+        svg.to_str().unwrap(),
+        "--top",
+        "2",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("1 run(s), 175 experiment(s) (50 at the 0 % baseline)"));
+    let first_row = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("1  "))
+        .expect("a rank 1 row");
+    assert!(first_row.contains("coz_toy.rs:68"), "{first_row}");
+    assert!(stdout.contains("#1 "), "{stdout}");
+    assert!(stdout.contains("#2 "));
+    assert!(!stdout.contains("#3 "), "--top 2 shows two lines in detail");
+    assert!(stdout.contains("change vs baseline"));
+    assert!(text(&out.stderr).is_empty(), "{}", text(&out.stderr));
+
+    let drawing = std::fs::read_to_string(&svg).unwrap();
+    assert!(drawing.starts_with("<svg"), "{}", &drawing[..80]);
+    assert!(drawing.contains("coz_toy.rs:68"));
+    assert!(drawing.contains("request done (throughput)"));
+}
+
+#[test]
+fn json_carries_the_whole_analysis() {
+    let out = satloc_prof(&[
+        "coz-report",
+        fixture("coz_toy.coz").to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["summary"]["experiments"], 175);
+    assert!(
+        json["ranked"][0]["line"]
+            .as_str()
+            .unwrap()
+            .ends_with("coz_toy.rs:68")
+    );
+    let curve = &json["curves"][json["ranked"][0]["curves"][0].as_u64().unwrap() as usize];
+    assert!(curve["measurements"].as_array().unwrap().len() >= 5);
+    assert_eq!(json["warnings"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn an_empty_profile_explains_itself_instead_of_plotting_nothing() {
+    let svg = scratch("empty.svg");
+    let out = satloc_prof(&[
+        "coz-report",
+        fixture("lld_linked_empty.coz").to_str().unwrap(),
+        "--svg",
+        svg.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "nothing to rank is exit status 2"
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("warning: no experiments in 1 run(s)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("linker-features=-lld"), "{stderr}");
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("nothing to rank"), "{stdout}");
+    assert!(stdout.contains("warnings:"));
+    let drawing = std::fs::read_to_string(&svg).unwrap();
+    assert!(drawing.contains("Nothing to plot."));
+    assert!(drawing.contains("no experiments"));
+}
+
+#[test]
+fn a_malformed_profile_is_an_error_naming_file_and_line() {
+    let bad = scratch("bad.coz");
+    std::fs::write(
+        &bad,
+        "startup\ttime=1\nexperiment\tselected=a.rs:1\tspeedup=zero\tduration=1\tselected-samples=0\n",
+    )
+    .unwrap();
+    let out = satloc_prof(&["coz-report", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with("satloc-prof: error: reading "),
+        "{stderr}"
+    );
+    assert!(
+        stderr
+            .contains("bad.coz: line 2: experiment: `speedup=zero` is not a fraction from 0 to 1"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.lines().count(),
+        1,
+        "the error is printed once: {stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn a_missing_file_is_an_error() {
+    let out = satloc_prof(&["coz-report", "/nonexistent/profile.coz"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("reading /nonexistent/profile.coz"));
+}

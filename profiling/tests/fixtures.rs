@@ -1,0 +1,191 @@
+//! The analysis on real profiles written by Debian's coz 0.2.2 (`tests/fixtures/README.md`
+//! says how each was made).
+
+use std::path::Path;
+
+use satloc_profiling::causal::{self, Analysis, CozProfile, Options, PointKind, WarningKind};
+
+fn fixture(name: &str) -> CozProfile {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap();
+    CozProfile::parse(&text).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+}
+
+fn analyze(name: &str) -> Analysis {
+    causal::analyze(&fixture(name), &Options::default())
+}
+
+fn kinds(analysis: &Analysis) -> Vec<WarningKind> {
+    analysis.warnings.iter().map(|w| w.kind).collect()
+}
+
+/// Where the two loops of `examples/coz_toy.rs` were when `coz_toy.coz` was recorded.
+const COSTLY_LINE: &str = "/work/main/profiling/examples/coz_toy.rs:68";
+const CHEAP_LINE: &str = "/work/main/profiling/examples/coz_toy.rs:58";
+
+#[test]
+fn the_fixture_lines_are_still_the_loops_of_the_toy() {
+    let source = include_str!("../examples/coz_toy.rs");
+    let lines: Vec<&str> = source.lines().collect();
+    // 1-based line numbers, as coz writes them.
+    assert!(
+        lines[57].contains("h = black_box("),
+        "line 58: {}",
+        lines[57]
+    );
+    assert!(
+        lines[67].contains("h = black_box("),
+        "line 68: {}",
+        lines[67]
+    );
+    let costly_fn = lines.iter().position(|l| l.contains("fn costly")).unwrap();
+    let cheap_fn = lines.iter().position(|l| l.contains("fn cheap")).unwrap();
+    assert!(cheap_fn < 57 && 57 < costly_fn && costly_fn < 67);
+}
+
+#[test]
+fn the_toy_profile_ranks_the_costly_loop_first() {
+    let analysis = analyze("coz_toy.coz");
+    let s = &analysis.summary;
+    assert_eq!(
+        (s.runs, s.experiments, s.baseline_experiments),
+        (1, 175, 50)
+    );
+    assert_eq!(s.selected_lines, 3);
+    assert_eq!(s.progress_points.len(), 2);
+
+    let first = &analysis.ranked[0];
+    assert_eq!(first.line, COSTLY_LINE);
+    assert_eq!(analysis.ranked[1].line, CHEAP_LINE);
+    assert!(first.impact > analysis.ranked[1].impact);
+    // The costly loop does three times the work of the cheap one: coz's samples agree.
+    let costly = first.samples as f64;
+    let cheap = analysis.ranked[1].samples as f64;
+    assert!((2.5..3.5).contains(&(costly / cheap)), "{costly} / {cheap}");
+    assert!(first.sample_share.unwrap() > 0.6);
+    // A rising curve: most of the benefit shows at large line speedups.
+    assert!(first.max_program_speedup > 0.3);
+    assert!(first.max_at_line_speedup_percent >= 80);
+    assert!(analysis.warnings.is_empty(), "{:?}", analysis.warnings);
+}
+
+/// The costly loop's throughput curve, recomputed from the file with a few lines of Python
+/// (tests/fixtures/README.md): at 0 %, 38 experiments, 19 023 447 740 ns and 10 408 visits,
+/// 1 827 771.7 ns per visit; at 100 %, 4 experiments, 1 178 448 003 ns and 1 154 visits,
+/// 1 021 185.4 ns per visit; program speedup (1 827 771.7 - 1 021 185.4) / 1 827 771.7 =
+/// 0.44129. And with 8 requests always in flight, latency is 8 periods, so the latency curve
+/// gives the same speedups.
+#[test]
+fn the_costly_loop_curve_matches_a_hand_computation() {
+    let analysis = analyze("coz_toy.coz");
+    let first = &analysis.ranked[0];
+    let curve = |kind| {
+        first
+            .curves
+            .iter()
+            .map(|&i| &analysis.curves[i])
+            .find(|c| c.kind == kind)
+            .unwrap()
+    };
+    let throughput = curve(PointKind::Throughput);
+    let baseline = throughput.baseline().unwrap();
+    assert_eq!(
+        (baseline.experiments, baseline.duration_ns, baseline.visits),
+        (38, 19_023_447_740, 10_408)
+    );
+    assert!((baseline.value_ns - 1_827_771.689).abs() < 0.01);
+    let full = throughput.measurements.last().unwrap();
+    assert_eq!(
+        (
+            full.line_speedup_percent,
+            full.experiments,
+            full.duration_ns,
+            full.visits
+        ),
+        (100, 4, 1_178_448_003, 1_154)
+    );
+    assert!((full.program_speedup - 0.441_29).abs() < 1e-5, "{full:?}");
+
+    let latency = curve(PointKind::Latency);
+    assert_eq!(throughput.measurements.len(), latency.measurements.len());
+    for (t, l) in throughput.measurements.iter().zip(&latency.measurements) {
+        assert_eq!(t.line_speedup_percent, l.line_speedup_percent);
+        assert!(
+            (l.value_ns / t.value_ns - 8.0).abs() < 0.01,
+            "{l:?} vs {t:?}"
+        );
+        assert!((l.program_speedup - t.program_speedup).abs() < 0.01);
+    }
+}
+
+#[test]
+fn two_runs_appended_to_one_file_are_pooled() {
+    let profile = fixture("coz_toy_two_runs.coz");
+    assert_eq!(profile.runs.len(), 2);
+    let per_run: Vec<usize> = profile.runs.iter().map(|r| r.experiments.len()).collect();
+    let analysis = causal::analyze(&profile, &Options::default());
+    assert_eq!(analysis.summary.experiments, per_run.iter().sum::<usize>());
+    assert!(per_run.iter().all(|&n| n > 0), "{per_run:?}");
+    // Samples: the last dump of each run, added up.
+    let total: u64 = profile
+        .runs
+        .iter()
+        .map(|r| r.samples.values().sum::<u64>())
+        .sum();
+    assert_eq!(analysis.summary.total_samples, total);
+    // 20 s is too short for every line: one never got a 0 % experiment, and the report says
+    // so and how long to run.
+    let no_baseline = analysis
+        .warnings
+        .iter()
+        .find(|w| w.kind == WarningKind::NoBaseline)
+        .expect("a warning about a line without baseline");
+    assert!(
+        no_baseline
+            .message
+            .starts_with("1 of 3 line(s) have no 0 % (baseline)"),
+        "{}",
+        no_baseline.message
+    );
+    assert!(no_baseline.message.contains("Run for at least 1 minute(s)"));
+    assert_eq!(analysis.unranked.len(), 1);
+    assert!(!analysis.unranked[0].has_baseline);
+}
+
+#[test]
+fn coz_0_2_2_latency_counters_from_coz_h_are_garbage_and_ignored() {
+    let profile = fixture("c_latency_uninitialised.coz");
+    let analysis = causal::analyze(&profile, &Options::default());
+    let latency_readings = profile
+        .experiments()
+        .flat_map(|e| &e.points)
+        .filter(|p| matches!(p, causal::file::PointReading::Latency { .. }))
+        .count();
+    assert!(latency_readings > 0);
+    assert_eq!(
+        analysis.dropped.implausible_latency_readings,
+        latency_readings
+    );
+    assert!(kinds(&analysis).contains(&WarningKind::UninitialisedLatency));
+    assert!(
+        analysis
+            .curves
+            .iter()
+            .all(|c| c.kind == PointKind::Throughput)
+    );
+}
+
+#[test]
+fn a_profile_of_an_lld_linked_binary_is_empty_and_says_why() {
+    let analysis = analyze("lld_linked_empty.coz");
+    assert_eq!(analysis.summary.runs, 1);
+    assert_eq!(analysis.summary.experiments, 0);
+    assert!(analysis.ranked.is_empty());
+    assert_eq!(kinds(&analysis), [WarningKind::NoExperiments]);
+    let message = &analysis.warnings[0].message;
+    assert!(message.contains("no experiments"), "{message}");
+    assert!(message.contains("debug info"), "{message}");
+    assert!(message.contains("minutes"), "{message}");
+}
