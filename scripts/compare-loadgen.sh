@@ -6,11 +6,14 @@
 # load generator process (user + sys from /usr/bin/time).
 #
 # NSD runs pinned to one core and the load generator to another (taskset), so
-# "CPU per query" is the generator's own cost. Each level runs dnsperf first,
-# then satloc-loadgen, so slow drifts on a shared machine hit both alike.
+# "CPU per query" is the generator's own cost. Every level is run REPEAT times
+# per tool (default 3), the two tools back to back and taking turns going
+# first; the table shows, per tool and level, the run with the median QPS
+# (with that run's latency and CPU), so one disturbed run on a shared machine
+# does not decide a row.
 #
-#   scripts/compare-loadgen.sh               # 5 s per run
-#   DURATION=10 LEVELS="10 100" scripts/compare-loadgen.sh
+#   scripts/compare-loadgen.sh               # 3 s per run, 3 rounds: ~90 s
+#   DURATION=10 REPEAT=1 LEVELS="10 100" scripts/compare-loadgen.sh
 #
 # Installs dnsperf, nsd and time from Debian if missing. NSD gets its own
 # config, zone and state in a temporary directory (rrl-ratelimit: 0, a free
@@ -18,7 +21,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DURATION="${DURATION:-5}"
+DURATION="${DURATION:-3}"
+REPEAT="${REPEAT:-3}"
 LEVELS="${LEVELS:-1 10 100 1000}"
 SERVER_CPU="${SERVER_CPU:-0}"
 GENERATOR_CPU="${GENERATOR_CPU:-1}"
@@ -129,61 +133,87 @@ done
     { cat "$work/nsd.out" "$work/nsd.log" >&2; echo "NSD did not answer" >&2; exit 1; }
 
 dnsperf_version=$(dnsperf -h 2>&1 | sed -n 's/^Version //p' | head -1)
-echo "==> dnsperf ${dnsperf_version:-?} vs $("$LOADGEN" --version), ${DURATION}s per run, generator on CPU $GENERATOR_CPU" >&2
+echo "==> dnsperf ${dnsperf_version:-?} vs $("$LOADGEN" --version), ${DURATION}s per run, $REPEAT rounds, generator on CPU $GENERATOR_CPU" >&2
 
 results="$work/results.tsv"
 : >"$results"
-for level in $LEVELS; do
-    echo "==> concurrency $level: dnsperf" >&2
+
+# One dnsperf run at concurrency $1 (round $2), appended to $results as
+# tool, level, round, qps, completed, mean us, p50 us, p99 us, cpu s.
+run_dnsperf() {
     taskset -c "$GENERATOR_CPU" /usr/bin/time -f "%U %S" -o "$work/dnsperf.time" \
-        dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries.txt" -q "$level" -l "$DURATION" -t 1 \
+        dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries.txt" -q "$1" -l "$DURATION" -t 1 \
         >"$work/dnsperf.out" 2>&1
-    echo "==> concurrency $level: satloc-loadgen" >&2
-    taskset -c "$GENERATOR_CPU" /usr/bin/time -f "%U %S" -o "$work/loadgen.time" \
-        "$LOADGEN" -s 127.0.0.1 -p "$port" -d "$work/queries.txt" -q "$level" -l "$DURATION" -t 1s \
-        --quiet --json "$work/loadgen.json" >"$work/loadgen.out" 2>&1 ||
-        { cat "$work/loadgen.out" >&2; exit 1; }
-    python3 - "$level" "$work" >>"$results" <<'EOF'
-import json, re, sys
-level, work = sys.argv[1], sys.argv[2]
-def cpu(path):
-    user, sys_ = open(path).read().split()[-2:]
-    return float(user) + float(sys_)
+    python3 - "$1" "$2" "$work" >>"$results" <<'PY'
+import re, sys
+level, rep, work = sys.argv[1:]
 out = open(f"{work}/dnsperf.out").read()
 def field(name):
     m = re.search(name + r":\s+([0-9.]+)", out)
     return float(m.group(1)) if m else float("nan")
-d_qps = field("Queries per second")
-d_done = field("Queries completed")
-d_avg_us = field(r"Average Latency \(s\)") * 1e6
-d_cpu = cpu(f"{work}/dnsperf.time")
+user, system = open(f"{work}/dnsperf.time").read().split()[-2:]
+print("dnsperf", level, rep, field("Queries per second"), field("Queries completed"),
+      field(r"Average Latency \(s\)") * 1e6, "nan", "nan", float(user) + float(system), sep="\t")
+PY
+}
+
+# The same for satloc-loadgen.
+run_loadgen() {
+    taskset -c "$GENERATOR_CPU" /usr/bin/time -f "%U %S" -o "$work/loadgen.time" \
+        "$LOADGEN" -s 127.0.0.1 -p "$port" -d "$work/queries.txt" -q "$1" -l "$DURATION" -t 1s \
+        --quiet --json "$work/loadgen.json" >"$work/loadgen.out" 2>&1 ||
+        { cat "$work/loadgen.out" >&2; exit 1; }
+    python3 - "$1" "$2" "$work" >>"$results" <<'PY'
+import json, sys
+level, rep, work = sys.argv[1:]
 j = json.load(open(f"{work}/loadgen.json"))
-l_cpu = cpu(f"{work}/loadgen.time")
-per100k = lambda c, n: c / n * 1e5 if n else float("nan")
-print("\t".join(str(x) for x in [
-    level, d_qps, d_avg_us, per100k(d_cpu, d_done),
-    j["qps"], j["latency_us"]["p50"], j["latency_us"]["p99"], per100k(l_cpu, j["completed"]),
-]))
-EOF
+user, system = open(f"{work}/loadgen.time").read().split()[-2:]
+print("loadgen", level, rep, j["qps"], j["completed"], j["latency_us"]["mean"],
+      j["latency_us"]["p50"], j["latency_us"]["p99"], float(user) + float(system), sep="\t")
+PY
+}
+
+for rep in $(seq "$REPEAT"); do
+    for level in $LEVELS; do
+        echo "==> round $rep/$REPEAT, concurrency $level" >&2
+        # Take turns going first, so neither tool always follows the other.
+        if ((rep % 2)); then
+            run_dnsperf "$level" "$rep"
+            run_loadgen "$level" "$rep"
+        else
+            run_loadgen "$level" "$rep"
+            run_dnsperf "$level" "$rep"
+        fi
+    done
 done
 
-python3 - "$results" <<'EOF'
+python3 - "$results" "$LEVELS" <<'PY'
 import sys
-rows = [line.split("\t") for line in open(sys.argv[1]) if line.strip()]
+from collections import defaultdict
+runs = defaultdict(list)
+for line in open(sys.argv[1]):
+    tool, level, rep, qps, done, mean, p50, p99, cpu = line.rstrip("\n").split("\t")
+    runs[(tool, level)].append(dict(qps=float(qps), done=float(done), mean=float(mean),
+                                    p50=float(p50), p99=float(p99), cpu=float(cpu)))
+def median_run(tool, level):
+    ordered = sorted(runs[(tool, level)], key=lambda r: r["qps"])
+    return ordered[(len(ordered) - 1) // 2]
+def per100k(r):
+    return r["cpu"] / r["done"] * 1e5 if r["done"] else float("nan")
 head = ("conc", "dnsperf qps", "dnsperf avg/p50/p99 us", "dnsperf cpu-s/100k",
         "loadgen qps", "loadgen p50/p99 us", "loadgen cpu-s/100k", "qps ratio", "cpu ratio")
 table = []
-for level, dq, davg, dcpu, lq, lp50, lp99, lcpu in rows:
-    dq, davg, dcpu, lq, lcpu = map(float, (dq, davg, dcpu, lq, lcpu))
+for level in sys.argv[2].split():
+    d, l = median_run("dnsperf", level), median_run("loadgen", level)
     table.append((
-        level, f"{dq:,.0f}", f"{davg:,.0f} / n/a / n/a", f"{dcpu:.3f}",
-        f"{lq:,.0f}", f"{int(lp50):,} / {int(lp99):,}", f"{lcpu:.3f}",
-        f"{lq / dq:.2f}x", f"{lcpu / dcpu:.2f}x",
+        level, f"{d['qps']:,.0f}", f"{d['mean']:,.0f} / n/a / n/a", f"{per100k(d):.3f}",
+        f"{l['qps']:,.0f}", f"{l['p50']:,.0f} / {l['p99']:,.0f}", f"{per100k(l):.3f}",
+        f"{l['qps'] / d['qps']:.2f}x", f"{per100k(l) / per100k(d):.2f}x",
     ))
-widths = [max(len(str(r[i])) for r in [head] + table) for i in range(len(head))]
-line = lambda r: "| " + " | ".join(str(c).rjust(w) for c, w in zip(r, widths)) + " |"
+widths = [max(len(r[i]) for r in [head] + table) for i in range(len(head))]
+line = lambda r: "| " + " | ".join(c.rjust(w) for c, w in zip(r, widths)) + " |"
 print(line(head))
 print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
 for r in table:
     print(line(r))
-EOF
+PY
