@@ -215,7 +215,8 @@ fn write_unranked(
 
 /// `+12.3%`.
 pub fn percent(fraction: f64) -> String {
-    format!("{:+.1}%", fraction * 100.0)
+    // `+ 0.0` turns -0.0 (the baseline's change, negated) into +0.0.
+    format!("{:+.1}%", fraction * 100.0 + 0.0)
 }
 
 fn share(fraction: Option<f64>) -> String {
