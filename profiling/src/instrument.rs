@@ -62,7 +62,7 @@ macro_rules! progress {
 }
 
 /// Start of a latency measurement: one arrival of the operation `name`. Pair it with
-/// [`latency_end!`] of the same name where the operation is finished.
+/// [`latency_end!`](crate::latency_end!) of the same name where the operation is finished.
 ///
 /// coz derives the mean latency from arrivals, departures and the number in flight
 /// (Little's law), so every begin should eventually be matched by one end.
@@ -88,7 +88,7 @@ macro_rules! latency_begin {
 }
 
 /// Start of a latency measurement: one arrival of the operation `name`. Pair it with
-/// [`latency_end!`] of the same name where the operation is finished.
+/// [`latency_end!`](crate::latency_end!) of the same name where the operation is finished.
 ///
 /// coz derives the mean latency from arrivals, departures and the number in flight
 /// (Little's law), so every begin should eventually be matched by one end.
@@ -110,7 +110,7 @@ macro_rules! latency_begin {
 }
 
 /// End of a latency measurement: one departure of the operation `name`, begun with
-/// [`latency_begin!`]. Compiles to nothing without the `coz` feature.
+/// [`latency_begin!`](crate::latency_begin!). Compiles to nothing without the `coz` feature.
 ///
 /// ```
 /// satloc_profiling::latency_begin!("query");
@@ -132,7 +132,7 @@ macro_rules! latency_end {
 }
 
 /// End of a latency measurement: one departure of the operation `name`, begun with
-/// [`latency_begin!`]. Compiles to nothing without the `coz` feature.
+/// [`latency_begin!`](crate::latency_begin!). Compiles to nothing without the `coz` feature.
 ///
 /// ```
 /// satloc_profiling::latency_begin!("query");

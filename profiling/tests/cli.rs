@@ -142,3 +142,43 @@ fn a_missing_file_is_an_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("reading /nonexistent/profile.coz"));
 }
+
+/// `cpu_profile.pb` is pprof-rs output of `examples/cpu_profile.rs` (2 s at 249 Hz);
+/// `go tool pprof -top -cum` on it gives costly_three_quarters 73.94 % and cheap_quarter
+/// 26.06 % of 1987.95 ms.
+#[cfg(feature = "pprof")]
+#[test]
+fn pprof_top_lists_the_functions_go_pprof_lists() {
+    let out = satloc_prof(&[
+        "pprof-top",
+        fixture("cpu_profile.pb").to_str().unwrap(),
+        "--top",
+        "20",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("(cpu nanoseconds: 1.988 s in "), "{stdout}");
+    let row = |name: &str| {
+        stdout
+            .lines()
+            .rfind(|l| l.ends_with(name))
+            .unwrap_or_else(|| panic!("{name} in {stdout}"))
+            .to_owned()
+    };
+    assert!(
+        row("cpu_profile::costly_three_quarters").contains(" 73.9%"),
+        "{stdout}"
+    );
+    assert!(
+        row("cpu_profile::cheap_quarter").contains(" 26.1%"),
+        "{stdout}"
+    );
+}
+
+#[cfg(not(feature = "pprof"))]
+#[test]
+fn pprof_top_without_the_feature_says_how_to_build_it() {
+    let out = satloc_prof(&["pprof-top", fixture("cpu_profile.pb").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("built without the `pprof` feature"));
+}

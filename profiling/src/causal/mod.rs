@@ -1,7 +1,7 @@
 //! Causal profile analysis: from coz's `profile.coz` to ranked lines with speedup curves and
 //! plain warnings about what the profile cannot say.
 //!
-//! [`file`] reads the file, [`curve`] turns experiments into speedup curves exactly as coz's
+//! [`file`](mod@file) reads the file, [`curve`] turns experiments into speedup curves exactly as coz's
 //! viewer does (with the two documented exceptions), [`rank`] orders lines by coz's "impact",
 //! and [`advice`] explains empty, short or mis-scoped profiles and how long to run instead.
 //! [`analyze`] runs all four; the `satloc-prof coz-report` binary only formats the result.

@@ -4,11 +4,15 @@
 //! predicted impact, prints a table, and optionally draws the speedup curves as SVG or writes
 //! the whole analysis as JSON. The analysis itself lives in the library
 //! (`satloc_profiling::causal`); this binary only parses arguments and formats.
+//! `satloc-prof pprof-top FILE.pb` lists the top functions of a CPU profile (with the `pprof`
+//! feature).
 //!
 //! Exit status: 0 when at least one line could be ranked, 2 when the profile was read but
 //! says nothing yet (empty, no baseline, too few speedups: the warnings say why), 1 on errors.
 
 mod plot;
+#[cfg(feature = "pprof")]
+mod pprof_top;
 mod table;
 
 use std::fs;
@@ -38,6 +42,18 @@ enum Command {
     /// viewer does, and prints the lines by coz's "impact" order. Warnings (stderr and
     /// output) say when the profile is too short to mean anything and how long to run.
     CozReport(CozReportArgs),
+    /// Print the top functions of a pprof protobuf (`--cpu-profile profile.pb`), by self and
+    /// by total CPU time, without needing Go's pprof. Needs the `pprof` feature.
+    PprofTop(PprofTopArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct PprofTopArgs {
+    /// The profile, gzip-compressed or not.
+    file: PathBuf,
+    /// How many functions to list in each table.
+    #[arg(long, value_name = "N", default_value_t = 15)]
+    top: usize,
 }
 
 #[derive(Debug, clap::Args)]
@@ -80,7 +96,26 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
 fn run(cli: &Cli) -> Result<ExitCode> {
     match &cli.command {
         Command::CozReport(args) => coz_report(args),
+        Command::PprofTop(args) => pprof_top(args),
     }
+}
+
+#[cfg(feature = "pprof")]
+fn pprof_top(args: &PprofTopArgs) -> Result<ExitCode> {
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    pprof_top::write(&mut out, &args.file, args.top.max(1))?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(not(feature = "pprof"))]
+fn pprof_top(args: &PprofTopArgs) -> Result<ExitCode> {
+    bail!(
+        "pprof-top {}: this satloc-prof was built without the `pprof` feature \
+         (cargo build -p satloc-profiling --features pprof --bin satloc-prof)",
+        args.file.display()
+    )
 }
 
 fn coz_report(args: &CozReportArgs) -> Result<ExitCode> {
