@@ -102,9 +102,11 @@ pub fn warnings(profile: &CozProfile, analysis: &Analysis) -> Vec<Warning> {
         warn(
             WarningKind::NoExperiments,
             format!(
-                "no experiments in {} run(s): {cause}. Then run for minutes, not seconds: {}",
+                "no experiments in {} run(s): {cause}. Then run for minutes, not seconds: each \
+                 experiment lasts at least {:.1} s and a line needs about \
+                 {EXPERIMENTS_PER_LINE} of them",
                 summary.runs,
-                how_long(3, None)
+                MIN_EXPERIMENT.as_secs_f64()
             ),
         );
         return warnings;

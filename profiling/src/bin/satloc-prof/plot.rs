@@ -28,6 +28,8 @@ const PLOT_HEIGHT: u32 = 320;
 const TEXT_LINE: u32 = 18;
 const WRAP_AT: usize = 140;
 const FONT: &str = "sans-serif";
+/// Indent of wrapped header lines.
+const INDENT: &str = "\u{a0}\u{a0}\u{a0}\u{a0}";
 
 pub fn write_svg(
     path: &Path,
@@ -183,7 +185,8 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     for word in text.split_whitespace() {
         if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
             lines.push(std::mem::take(&mut line));
-            line.push_str("    ");
+            // No-break spaces: SVG collapses ordinary ones.
+            line.push_str(INDENT);
         } else if !line.is_empty() {
             line.push(' ');
         }
@@ -225,7 +228,14 @@ mod tests {
     #[test]
     fn wrap_keeps_words_whole_and_indents_continuations() {
         let lines = wrap("warning: one two three four", 14);
-        assert_eq!(lines, ["warning: one", "    two three", "    four"]);
+        assert_eq!(
+            lines,
+            [
+                "warning: one",
+                "\u{a0}\u{a0}\u{a0}\u{a0}two three",
+                "\u{a0}\u{a0}\u{a0}\u{a0}four"
+            ]
+        );
     }
 
     #[test]
