@@ -1,5 +1,6 @@
 //! Fuzzes the answer core with arbitrary bytes over both transports: it must
-//! never panic, and whatever it writes must stay within the transport's limit.
+//! never panic, whatever it writes must stay within the transport's limit, and
+//! whenever the fast path accepts a query its bytes must equal the hickory path's.
 //!
 //! RUSTC_BOOTSTRAP=1 cargo fuzz run answer -- -max_total_time=60
 
@@ -8,7 +9,7 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use satloc_server::answer::{Outcome, Transport, answer};
+use satloc_server::answer::{Outcome, Transport, answer, answer_with_hickory, fast};
 use satloc_server::catalog::{Catalog, NamingOptions, Source};
 use satloc_server::zone::Zone;
 
@@ -29,6 +30,11 @@ fuzz_target!(|data: &[u8]| {
     let fixture = fixture();
     let now = chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap();
     let mut out = Vec::new();
+    let mut reference = Vec::new();
+    if fast::try_answer(data, &fixture.zone, &fixture.catalog, now, &mut out) {
+        answer_with_hickory(data, Transport::Udp, &fixture.zone, &fixture.catalog, now, &mut reference);
+        assert_eq!(out, reference, "fast path and hickory path disagree");
+    }
     for transport in [Transport::Udp, Transport::Tcp] {
         if answer(data, transport, &fixture.zone, &fixture.catalog, now, &mut out) == Outcome::Respond {
             assert!(out.len() >= 12);

@@ -6,6 +6,15 @@
 //! an unknown name NXDOMAIN, a foreign zone REFUSED, a non-QUERY opcode NOTIMP.
 //! Only input that must not be answered at all (shorter than a header, or
 //! already a response) yields [`Outcome::Drop`].
+//!
+//! Two paths produce the bytes. [`answer_with_hickory`] parses and builds every
+//! message with hickory-proto and handles everything. [`fast`] handles the one
+//! shape that dominates real load -- a plain LOC question for an object, with or
+//! without EDNS -- by reading and writing the wire format directly, with no
+//! allocation. [`answer`] tries the fast path first. The two are held equal
+//! byte for byte by `tests/fast_path.rs` and the fuzz target.
+
+pub mod fast;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use hickory_proto::op::{
@@ -44,6 +53,22 @@ const CLASSIC_UDP_PAYLOAD: u16 = 512;
 /// Answers one query. `out` is cleared and receives the response when the
 /// outcome is [`Outcome::Respond`]; callers reuse it across queries.
 pub fn answer(
+    query: &[u8],
+    transport: Transport,
+    zone: &Zone,
+    catalog: &Catalog,
+    now: DateTime<Utc>,
+    out: &mut Vec<u8>,
+) -> Outcome {
+    if fast::try_answer(query, zone, catalog, now, out) {
+        return Outcome::Respond;
+    }
+    answer_with_hickory(query, transport, zone, catalog, now, out)
+}
+
+/// Answers one query entirely through hickory-proto: the reference path, which
+/// handles every kind of query.
+pub fn answer_with_hickory(
     query: &[u8],
     transport: Transport,
     zone: &Zone,
