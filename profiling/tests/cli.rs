@@ -182,3 +182,142 @@ fn pprof_top_without_the_feature_says_how_to_build_it() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("built without the `pprof` feature"));
 }
+
+/// A hand-made profile of a server that handles one query at a time: `good.rs:1` speeds the
+/// program up, `noise.rs:2` does nothing, and three of its latency readings caught no query
+/// in flight (`difference=0`), which Little's law would turn into latencies of 0 ns and
+/// "+100 %" program speedups.
+fn one_at_a_time_profile() -> PathBuf {
+    let mut text = String::from("startup\ttime=0\n");
+    let rows = [
+        (
+            "good.rs:1",
+            [
+                (0, 1000, 1),
+                (20, 1100, 1),
+                (40, 1200, 1),
+                (60, 1300, 1),
+                (80, 1400, 1),
+                (100, 1500, 1),
+            ],
+        ),
+        (
+            "noise.rs:2",
+            [
+                (0, 1000, 1),
+                (20, 1000, 0),
+                (40, 1000, 0),
+                (60, 1000, 0),
+                (80, 1000, 1),
+                (100, 1000, 1),
+            ],
+        ),
+    ];
+    for (line, experiments) in rows {
+        for (speedup, visits, in_flight) in experiments {
+            text.push_str(&format!(
+                "experiment\tselected={line}\tspeedup={:.2}\tduration=1000000000\tselected-samples=1\n\
+                 throughput-point\tname=response\tdelta={visits}\n\
+                 latency-point\tname=query\tarrivals={visits}\tdepartures={visits}\tdifference={in_flight}\n",
+                f64::from(speedup) / 100.0
+            ));
+        }
+    }
+    let path = scratch("one_at_a_time.coz");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn no_in_flight_readings_never_become_0_ns_and_the_table_names_its_point() {
+    let profile = one_at_a_time_profile();
+    let out = satloc_prof(&["coz-report", profile.to_str().unwrap(), "--min-points", "3"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(!stdout.contains(" 0 ns"), "{stdout}");
+    assert!(!stdout.contains("+100.0%"), "{stdout}");
+    assert!(
+        stdout.contains("lines by impact on `response` (throughput point, the default"),
+        "{stdout}"
+    );
+    let first_row = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("1  "))
+        .expect("a rank 1 row");
+    assert!(first_row.contains("good.rs:1"), "{first_row}");
+    assert!(first_row.contains("+33.3% at 100%"), "{first_row}");
+    assert!(
+        stdout.contains(
+            "(3 reading(s) with no request in flight at the end of their experiment skipped"
+        ),
+        "{stdout}"
+    );
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(
+            "warning: latency point `query`: 3 of 12 reading(s) had no request in flight"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Read the throughput point `response` instead"));
+}
+
+#[test]
+fn point_chooses_the_ranking_and_json_says_which() {
+    let profile = one_at_a_time_profile();
+    let profile = profile.to_str().unwrap();
+    let out = satloc_prof(&["coz-report", profile, "--point", "query"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("lines by impact on `query` (latency point, as --point asked)"),
+        "{stdout}"
+    );
+    // Program speedups 1 - 1000/visits: 0, 9.1, 16.7, 23.1, 28.6, 33.3 % at 0..100 %; the
+    // trapezoids under them average 18.8 % (with one in flight, latency is the period).
+    assert!(stdout.contains("(impact +18.8% on query,"), "{stdout}");
+
+    let out = satloc_prof(&["coz-report", profile, "--json", "--point", "query"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json["ranked_by"],
+        serde_json::json!({"point": "query", "kind": "latency", "requested": true})
+    );
+    assert_eq!(json["ranked"][0]["impact_point"], "query");
+    assert_eq!(json["dropped"]["no_in_flight_latency_readings"], 3);
+    assert_eq!(json["dropped"]["in_flight"][0]["none_in_flight"], 3);
+    let kinds: Vec<&str> = json["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"few-in-flight"), "{kinds:?}");
+
+    let out = satloc_prof(&["coz-report", profile, "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        json["ranked_by"],
+        serde_json::json!({"point": "response", "kind": "throughput", "requested": false})
+    );
+}
+
+#[test]
+fn an_unknown_point_is_an_error_listing_the_points() {
+    let out = satloc_prof(&[
+        "coz-report",
+        fixture("coz_toy.coz").to_str().unwrap(),
+        "--point",
+        "requests done",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(
+            "coz_toy.coz: no progress point named `requests done` in this profile; its points \
+             are: request (latency), request done (throughput)"
+        ),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}

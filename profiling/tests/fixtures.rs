@@ -14,7 +14,7 @@ fn fixture(name: &str) -> CozProfile {
 }
 
 fn analyze(name: &str) -> Analysis {
-    causal::analyze(&fixture(name), &Options::default())
+    causal::analyze(&fixture(name), &Options::default()).unwrap()
 }
 
 fn kinds(analysis: &Analysis) -> Vec<WarningKind> {
@@ -125,7 +125,7 @@ fn two_runs_appended_to_one_file_are_pooled() {
     let profile = fixture("coz_toy_two_runs.coz");
     assert_eq!(profile.runs.len(), 2);
     let per_run: Vec<usize> = profile.runs.iter().map(|r| r.experiments.len()).collect();
-    let analysis = causal::analyze(&profile, &Options::default());
+    let analysis = causal::analyze(&profile, &Options::default()).unwrap();
     assert_eq!(analysis.summary.experiments, per_run.iter().sum::<usize>());
     assert!(per_run.iter().all(|&n| n > 0), "{per_run:?}");
     // Samples: the last dump of each run, added up.
@@ -157,7 +157,7 @@ fn two_runs_appended_to_one_file_are_pooled() {
 #[test]
 fn coz_0_2_2_latency_counters_from_coz_h_are_garbage_and_ignored() {
     let profile = fixture("c_latency_uninitialised.coz");
-    let analysis = causal::analyze(&profile, &Options::default());
+    let analysis = causal::analyze(&profile, &Options::default()).unwrap();
     let latency_readings = profile
         .experiments()
         .flat_map(|e| &e.points)
@@ -188,4 +188,66 @@ fn a_profile_of_an_lld_linked_binary_is_empty_and_says_why() {
     assert!(message.contains("no experiments"), "{message}");
     assert!(message.contains("debug info"), "{message}");
     assert!(message.contains("minutes"), "{message}");
+}
+
+/// satloc-server's first real coz run (60 s, UDP loop engine, closed loop at concurrency 10).
+/// Each worker handles one query at a time, so coz's in-flight snapshot was 0 or 1: 26 of
+/// 121 latency readings were 0. Read as latencies of 0 ns they made "+100 %" program
+/// speedups and ranked answer.rs:333 first at "+100.0% at 65%"; now they are skipped and
+/// counted, and the ranking uses the throughput point.
+#[test]
+fn the_first_server_profile_ranks_by_throughput_and_skips_empty_snapshots() {
+    let analysis = analyze("satloc_server_udp_loop.coz");
+    assert_eq!(analysis.summary.experiments, 121);
+    let by = analysis.ranked_by.as_ref().unwrap();
+    assert_eq!(
+        (by.point.as_str(), by.kind, by.requested),
+        ("response", PointKind::Throughput, false)
+    );
+    assert!(analysis.ranked.iter().all(|l| l.impact_point == "response"));
+    assert_eq!(analysis.dropped.no_in_flight_latency_readings, 26);
+    let snapshots = &analysis.dropped.in_flight[0];
+    assert_eq!(
+        (
+            snapshots.point.as_str(),
+            snapshots.readings,
+            snapshots.none_in_flight,
+            snapshots.max_in_flight
+        ),
+        ("query", 121, 26, 1)
+    );
+    assert!(kinds(&analysis).contains(&WarningKind::FewInFlight));
+    // No reading of 0, so no "+100 %" anywhere, on any curve.
+    for curve in &analysis.curves {
+        for m in &curve.measurements {
+            assert!(m.value_ns > 0.0, "{curve:?}");
+            assert!(
+                m.program_speedup < 0.9,
+                "{} {}: {m:?}",
+                curve.line,
+                curve.point
+            );
+        }
+    }
+    // With at most one in flight, the latency kept is the time between arrivals: at every
+    // line speedup where both curves pooled the same experiments, they agree.
+    for line in &analysis.ranked {
+        let curves: Vec<_> = line.curves.iter().map(|&i| &analysis.curves[i]).collect();
+        let (Some(throughput), Some(latency)) = (
+            curves.iter().find(|c| c.kind == PointKind::Throughput),
+            curves.iter().find(|c| c.kind == PointKind::Latency),
+        ) else {
+            continue;
+        };
+        for l in &latency.measurements {
+            if let Some(t) = throughput.measurements.iter().find(|t| {
+                t.line_speedup_percent == l.line_speedup_percent && t.experiments == l.experiments
+            }) {
+                assert!(
+                    (l.value_ns / t.value_ns - 1.0).abs() < 0.01,
+                    "{l:?} vs {t:?}"
+                );
+            }
+        }
+    }
 }

@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::Analysis;
-use super::curve::MIN_VISITS;
+use super::curve::{InFlightSnapshots, MIN_VISITS};
 use super::file::CozProfile;
+use super::{Analysis, PointKind};
 
 /// coz's shortest experiment (`ExperimentMinTime`).
 const MIN_EXPERIMENT: Duration = Duration::from_millis(500);
@@ -55,6 +55,9 @@ pub enum WarningKind {
     OutOfRange,
     /// Latency readings with impossible in-flight counts (coz 0.2.2's uninitialised counters).
     UninitialisedLatency,
+    /// Latency readings with no request in flight at the end of their experiment: too few in
+    /// flight for Little's law; read the throughput point.
+    FewInFlight,
     /// coz selected lines in the standard library or dependencies.
     OutsideWorkspace,
     /// A half-written last line was skipped.
@@ -207,6 +210,11 @@ pub fn warnings(profile: &CozProfile, analysis: &Analysis) -> Vec<Warning> {
             ),
         );
     }
+    for snapshots in &analysis.dropped.in_flight {
+        if snapshots.none_in_flight > 0 {
+            warn(WarningKind::FewInFlight, few_in_flight(snapshots, analysis));
+        }
+    }
     if analysis.dropped.out_of_range_measurements > 0 {
         warn(
             WarningKind::OutOfRange,
@@ -218,6 +226,57 @@ pub fn warnings(profile: &CozProfile, analysis: &Analysis) -> Vec<Warning> {
         );
     }
     warnings
+}
+
+/// The [`WarningKind::FewInFlight`] sentence for one latency point.
+fn few_in_flight(snapshots: &InFlightSnapshots, analysis: &Analysis) -> String {
+    let point = &snapshots.point;
+    let mut message = format!(
+        "latency point `{point}`: {} of {} reading(s) had no request in flight when their \
+         experiment ended (the largest snapshot was {}, the mean {:.2}). Too few requests are \
+         in flight at experiment ends for Little's law, which needs the number in flight: \
+         coz writes one snapshot of it per experiment, and a snapshot of 0 would make the \
+         latency 0 and the program speedup +100 %, so those readings were skipped",
+        snapshots.none_in_flight,
+        snapshots.readings,
+        snapshots.max_in_flight,
+        snapshots.mean_in_flight
+    );
+    if snapshots.max_in_flight <= 1 {
+        message.push_str(
+            ". With at most one in flight, the readings kept make the latency the time between \
+             arrivals: its curves are the throughput curves again, on fewer experiments, and add nothing",
+        );
+    }
+    let ranked_by = analysis.ranked_by.as_ref();
+    let ranking_throughput = ranked_by
+        .filter(|by| by.kind == PointKind::Throughput)
+        .map(|by| by.point.as_str());
+    let any_throughput = analysis
+        .summary
+        .progress_points
+        .iter()
+        .find(|p| p.kind == PointKind::Throughput)
+        .map(|p| p.name.as_str());
+    let ranked_by_this =
+        ranked_by.is_some_and(|by| by.kind == PointKind::Latency && &by.point == point);
+    match (ranking_throughput, any_throughput) {
+        (Some(throughput), _) => message.push_str(&format!(
+            ". Read the throughput point `{throughput}` instead (the ranking uses it)"
+        )),
+        (None, Some(throughput)) if ranked_by_this => message.push_str(&format!(
+            ". Read the throughput point `{throughput}` instead: the ranking uses `{point}` \
+             only because --point asked for it"
+        )),
+        (None, Some(throughput)) => message.push_str(&format!(
+            ". Read the throughput point `{throughput}` instead (--point {throughput})"
+        )),
+        (None, None) => message.push_str(
+            ". Read a throughput point instead: add one where each request is finished \
+             (satloc_profiling::progress!)",
+        ),
+    }
+    message
 }
 
 fn mean_experiment(total_ns: u64, experiments: usize) -> Option<Duration> {

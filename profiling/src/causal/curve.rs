@@ -30,6 +30,28 @@
 //! - A latency reading with more requests in flight than arrived in its whole run is dropped:
 //!   coz 0.2.2 starts latency counters uninitialised (coz issue #208), and its in-flight
 //!   counts are then pointer-sized garbage that would turn every latency into nonsense.
+//! - A latency reading with no request in flight (`difference=0`, or below 0 when an end was
+//!   counted between coz's two counter reads) is dropped, and counted per point
+//!   ([`InFlightSnapshots`]). Little's law needs the mean number in flight over the
+//!   experiment; coz only writes a snapshot of it at the experiment's end. A snapshot of 0
+//!   turns the latency into 0 ns and the "program speedup" into +100 %, whatever the line
+//!   did. coz's viewer keeps such readings: it averages them into the pool (so a pool of
+//!   one zero plots as -100 % in its orientation, and a pool of zeros and ones as a latency
+//!   cut by the share of zeros), which is how a first profile of satloc-server was ranked
+//!   by "+100 % at 5 %" readings.
+//!
+//! A snapshot of 1 is kept, deliberately. A server that handles one request at a time per
+//! worker can only show 0 or 1; with the zeros gone, every reading says "one in flight", and
+//! Little's law becomes `duration / arrivals`, the time between arrivals: the throughput
+//! point's period, not an independent latency. That is not wrong (one request is in flight
+//! whenever the worker is busy, and a closed-loop load keeps it busy), only redundant, and a
+//! 1 is one ordinary value among several for a server that does hold many requests at once
+//! (a task per request, several workers), where dropping it would bias the mean upwards
+//! again. So 1s stay; the warning names the point and says to read the throughput point,
+//! and the ranking uses a throughput point by default ([`super::RankedBy`]).
+//!
+//! Measurements whose value is not a positive number (0 ns per visit or of latency) are
+//! skipped with the out-of-range ones: a period or latency of 0 is never a reading.
 
 use std::collections::BTreeMap;
 
@@ -92,6 +114,9 @@ pub struct Curve {
     pub kind: PointKind,
     /// Experiments on this line with a usable reading of this point.
     pub experiments: usize,
+    /// Latency readings of this line and point dropped because no request was in flight at
+    /// the end of their experiment (always 0 for throughput).
+    pub no_in_flight_readings: usize,
     /// Whether there was a usable 0 % experiment.
     pub has_baseline: bool,
     /// The valid measurements by increasing line speedup (empty without a baseline); the
@@ -121,7 +146,7 @@ impl Curve {
 }
 
 /// Counts of what pooling left out, for the warnings.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Dropped {
     /// Readings ignored for having fewer than [`MIN_VISITS`] visits.
     pub low_visit_readings: usize,
@@ -129,8 +154,31 @@ pub struct Dropped {
     pub implausible_latency_readings: usize,
     /// The first such reading, to quote in the warning.
     pub implausible_latency_example: Option<ImplausibleLatency>,
-    /// Pooled measurements skipped as not finite or outside coz's plotting range.
+    /// Latency readings ignored because no request was in flight at the end of their
+    /// experiment (`difference` 0 or below), over all latency points.
+    pub no_in_flight_latency_readings: usize,
+    /// The in-flight snapshots of each latency point, by name.
+    pub in_flight: Vec<InFlightSnapshots>,
+    /// Pooled measurements skipped as not finite, not positive, or outside coz's plotting
+    /// range.
     pub out_of_range_measurements: usize,
+}
+
+/// What coz's in-flight snapshots (`difference=`) of one latency point looked like, over the
+/// readings with plausible counts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InFlightSnapshots {
+    /// The latency point.
+    pub point: String,
+    /// Readings with a plausible in-flight count.
+    pub readings: usize,
+    /// Of those, readings with no request in flight (`difference` 0 or below); the ones with
+    /// enough visits were dropped and are counted in [`Dropped::no_in_flight_latency_readings`].
+    pub none_in_flight: usize,
+    /// The largest snapshot.
+    pub max_in_flight: i64,
+    /// The mean snapshot, every plausible reading counted once.
+    pub mean_in_flight: f64,
 }
 
 /// A latency reading whose in-flight count exceeds every arrival of its run: what coz 0.2.2's
@@ -150,6 +198,8 @@ pub struct ImplausibleLatency {
 pub fn curves(profile: &CozProfile) -> (Vec<Curve>, Dropped) {
     let mut dropped = Dropped::default();
     let mut pools: BTreeMap<(&str, &str, PointKind), BTreeMap<u32, Pool>> = BTreeMap::new();
+    let mut no_in_flight: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    let mut snapshots: BTreeMap<&str, SnapshotTally> = BTreeMap::new();
     for run in &profile.runs {
         let run_arrivals = arrivals_by_point(run);
         for experiment in &run.experiments {
@@ -171,6 +221,7 @@ pub fn curves(profile: &CozProfile) -> (Vec<Curve>, Dropped) {
                         });
                         continue;
                     }
+                    snapshots.entry(name.as_str()).or_default().add(*difference);
                 }
                 let kind = match reading {
                     PointReading::Throughput { delta, .. } if *delta < MIN_VISITS => None,
@@ -186,6 +237,14 @@ pub fn curves(profile: &CozProfile) -> (Vec<Curve>, Dropped) {
                     dropped.low_visit_readings += 1;
                     continue;
                 };
+                // Nothing in flight at the experiment's end: Little's law would say 0 ns.
+                if matches!(reading, PointReading::Latency { difference, .. } if *difference <= 0) {
+                    dropped.no_in_flight_latency_readings += 1;
+                    *no_in_flight
+                        .entry((experiment.selected.as_str(), reading.name()))
+                        .or_default() += 1;
+                    continue;
+                }
                 pools
                     .entry((experiment.selected.as_str(), reading.name(), kind))
                     .or_default()
@@ -195,13 +254,78 @@ pub fn curves(profile: &CozProfile) -> (Vec<Curve>, Dropped) {
             }
         }
     }
-    let curves = pools
+    dropped.in_flight = snapshots
+        .into_iter()
+        .map(|(point, tally)| tally.summary(point))
+        .collect();
+    let mut curves: Vec<Curve> = pools
         .into_iter()
         .map(|((line, point, kind), by_speedup)| {
-            build_curve(line, point, kind, &by_speedup, &mut dropped)
+            let mut curve = build_curve(line, point, kind, &by_speedup, &mut dropped);
+            if kind == PointKind::Latency {
+                curve.no_in_flight_readings =
+                    no_in_flight.remove(&(line, point)).unwrap_or_default();
+            }
+            curve
         })
         .collect();
+    // Lines whose every reading of a latency point had nothing in flight still get a curve,
+    // an empty one, so that the report can say what happened to them.
+    for ((line, point), count) in no_in_flight {
+        curves.push(Curve {
+            line: line.to_owned(),
+            point: point.to_owned(),
+            kind: PointKind::Latency,
+            experiments: 0,
+            no_in_flight_readings: count,
+            has_baseline: false,
+            measurements: Vec::new(),
+            impact: 0.0,
+        });
+    }
+    curves.sort_by(|a, b| (&a.line, &a.point, a.kind).cmp(&(&b.line, &b.point, b.kind)));
     (curves, dropped)
+}
+
+/// In-flight snapshots of one latency point, as they are read.
+#[derive(Debug, Default)]
+struct SnapshotTally {
+    readings: usize,
+    none_in_flight: usize,
+    max_in_flight: i64,
+    sum: i128,
+}
+
+impl SnapshotTally {
+    fn add(&mut self, difference: i64) {
+        if self.readings == 0 {
+            self.max_in_flight = i64::MIN;
+        }
+        self.readings += 1;
+        if difference <= 0 {
+            self.none_in_flight += 1;
+        }
+        self.max_in_flight = self.max_in_flight.max(difference);
+        self.sum += i128::from(difference);
+    }
+
+    fn summary(&self, point: &str) -> InFlightSnapshots {
+        // Snapshots are bounded by a run's arrivals (implausible ones never get here), so
+        // the sum and the count are far inside f64's exact range.
+        #[allow(clippy::cast_precision_loss)]
+        let mean_in_flight = if self.readings == 0 {
+            0.0
+        } else {
+            self.sum as f64 / self.readings as f64
+        };
+        InFlightSnapshots {
+            point: point.to_owned(),
+            readings: self.readings,
+            none_in_flight: self.none_in_flight,
+            max_in_flight: self.max_in_flight,
+            mean_in_flight,
+        }
+    }
 }
 
 /// Arrivals of each latency point summed over the run's experiments.
@@ -230,7 +354,9 @@ fn build_curve(
         for (&speedup, pool) in by_speedup {
             let value = pool.value_ns(kind);
             let program_speedup = (baseline - value) / baseline;
-            if !value.is_finite() || !(-1.0..=2.0).contains(&program_speedup) {
+            // A period or latency of 0 is no reading (and `value > 0.0` is false for NaN).
+            let valid = value.is_finite() && value > 0.0;
+            if !(valid && (-1.0..=2.0).contains(&program_speedup)) {
                 dropped.out_of_range_measurements += 1;
                 continue;
             }
@@ -251,6 +377,7 @@ fn build_curve(
         point: point.to_owned(),
         kind,
         experiments,
+        no_in_flight_readings: 0,
         has_baseline: baseline.is_some(),
         measurements,
         impact,
@@ -450,6 +577,87 @@ mod tests {
         assert_eq!(curves[0].experiments, 1);
         // 3 in flight, 200 arrivals in 1000 ns: 3 * 1000 / 200 = 15 ns.
         assert!(close(curves[0].baseline().unwrap().value_ns, 15.0));
+    }
+
+    /// A one-at-a-time server: snapshots of 0 or 1. Worked by hand:
+    /// - 0 %: 1.0 s, 100 arrivals, 1 in flight -> 1 * 1.0 s / 100 = 10 ms; a second 0 %
+    ///   experiment with 0 in flight is skipped (pooled, it would halve the latency).
+    /// - 50 %: 0 in flight only -> skipped; coz's viewer would plot a latency of 0.
+    /// - 100 %: 1.0 s, 125 arrivals, 1 in flight -> 8 ms: +20 %, the throughput period's.
+    /// - -1 (an end counted between coz's two reads) counts as none in flight.
+    #[test]
+    fn latency_readings_with_nothing_in_flight_are_skipped_and_counted() {
+        let p = profile(
+            "experiment\tselected=d.rs:4\tspeedup=0.00\tduration=1000000000\tselected-samples=0\n\
+             latency-point\tname=q\tarrivals=100\tdepartures=100\tdifference=1\n\
+             experiment\tselected=d.rs:4\tspeedup=0.00\tduration=1000000000\tselected-samples=0\n\
+             latency-point\tname=q\tarrivals=100\tdepartures=100\tdifference=0\n\
+             experiment\tselected=d.rs:4\tspeedup=0.50\tduration=1000000000\tselected-samples=0\n\
+             latency-point\tname=q\tarrivals=110\tdepartures=110\tdifference=0\n\
+             experiment\tselected=d.rs:4\tspeedup=1.00\tduration=1000000000\tselected-samples=0\n\
+             latency-point\tname=q\tarrivals=125\tdepartures=125\tdifference=1\n\
+             experiment\tselected=e.rs:5\tspeedup=0.00\tduration=1000000000\tselected-samples=0\n\
+             latency-point\tname=q\tarrivals=100\tdepartures=101\tdifference=18446744073709551615\n\
+             experiment\tselected=e.rs:5\tspeedup=0.05\tduration=1000000000\tselected-samples=0\n\
+             latency-point\tname=q\tarrivals=3\tdepartures=3\tdifference=0\n",
+        );
+        let (curves, dropped) = curves(&p);
+        // Three readings with enough visits and nothing in flight; the one with 3 arrivals
+        // is a low-visit reading (counted there, once).
+        assert_eq!(dropped.no_in_flight_latency_readings, 3);
+        assert_eq!(dropped.low_visit_readings, 1);
+        assert_eq!(dropped.out_of_range_measurements, 0);
+        assert_eq!(
+            dropped.in_flight,
+            [InFlightSnapshots {
+                point: "q".into(),
+                readings: 6,
+                none_in_flight: 4,
+                max_in_flight: 1,
+                mean_in_flight: 1.0 / 6.0,
+            }]
+        );
+
+        let d = curves.iter().find(|c| c.line == "d.rs:4").unwrap();
+        assert_eq!((d.experiments, d.no_in_flight_readings), (2, 2));
+        let got: Vec<(u32, f64)> = d
+            .measurements
+            .iter()
+            .map(|m| (m.line_speedup_percent, m.value_ns))
+            .collect();
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0].0, 0);
+        assert!(close(got[0].1, 10_000_000.0), "{got:?}");
+        assert_eq!(got[1].0, 100);
+        assert!(close(got[1].1, 8_000_000.0), "{got:?}");
+        assert!(close(d.measurements[1].program_speedup, 0.2));
+
+        // Every reading of e.rs:5 went: an empty curve that still says why.
+        let e = curves.iter().find(|c| c.line == "e.rs:5").unwrap();
+        assert_eq!(e.kind, PointKind::Latency);
+        assert_eq!((e.experiments, e.no_in_flight_readings), (0, 1));
+        assert!(e.measurements.is_empty() && !e.has_baseline);
+        // No latency of 0 anywhere.
+        assert!(
+            curves
+                .iter()
+                .flat_map(|c| &c.measurements)
+                .all(|m| m.value_ns > 0.0)
+        );
+    }
+
+    /// Zero-length experiments make a period of 0 ns: skipped, never a reading.
+    #[test]
+    fn a_value_of_zero_is_never_a_measurement() {
+        let p = profile(
+            "experiment\tselected=f.rs:6\tspeedup=0.00\tduration=1000\tselected-samples=0\n\
+             throughput-point\tname=ops\tdelta=10\n\
+             experiment\tselected=f.rs:6\tspeedup=0.50\tduration=0\tselected-samples=0\n\
+             throughput-point\tname=ops\tdelta=10\n",
+        );
+        let (curves, dropped) = curves(&p);
+        assert_eq!(curves[0].measurements.len(), 1);
+        assert_eq!(dropped.out_of_range_measurements, 1);
     }
 
     #[test]

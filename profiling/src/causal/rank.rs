@@ -1,14 +1,18 @@
-//! Ordering lines by predicted impact.
+//! Ordering lines by predicted impact on one progress point.
 //!
-//! A line's score is the largest [`impact`](super::curve::impact) among its curves that have
-//! enough points (coz's viewer also takes the maximum over progress points). Ties, common
-//! among lines whose curves never rise above zero, fall back to the largest single predicted
-//! speedup, then to the share of samples.
+//! A line's score is the [`impact`](super::curve::impact) of its curve for the ranking point
+//! ([`RankedBy`]), when that curve has enough points. coz's viewer takes the largest impact
+//! over all progress points instead; with a latency point that is estimated from a snapshot
+//! of 0 or 1 requests in flight, that maximum is whichever reading was the wildest, so the
+//! ranking here sticks to one point and says which. Ties, common among lines whose curves
+//! never rise above zero, fall back to the largest single predicted speedup on that curve,
+//! then to the share of samples. The line's other curves are kept for display.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use super::RankedBy;
 use super::curve::Curve;
 use super::file::CozProfile;
 
@@ -19,24 +23,25 @@ pub struct RankedLine {
     pub rank: usize,
     /// `FILE:LINE`.
     pub line: String,
-    /// The best curve's impact (mean predicted program speedup, see `curve::impact`).
+    /// The impact of the ranking point's curve (mean predicted program speedup, see
+    /// `curve::impact`).
     pub impact: f64,
-    /// The progress point of that curve.
+    /// The ranking point (the same for every line: [`Analysis::ranked_by`](super::Analysis::ranked_by)).
     pub impact_point: String,
-    /// The largest predicted program speedup on any ranked curve of the line.
+    /// The largest predicted program speedup on the ranking point's curve.
     pub max_program_speedup: f64,
     /// The line speedup, percent, at which that was predicted.
     pub max_at_line_speedup_percent: u32,
     /// Experiments that selected this line.
     pub experiments: usize,
-    /// Distinct line speedups on the best curve (0 % included).
+    /// Distinct line speedups on the ranking point's curve (0 % included).
     pub speedups_tested: usize,
     /// Samples coz attributed to the line.
     pub samples: u64,
     /// `samples` over all samples in scope (`None` when the profile has no sample counts).
     pub sample_share: Option<f64>,
-    /// Indexes into [`Analysis::curves`](super::Analysis::curves) of the curves with enough
-    /// points, by progress point name.
+    /// Indexes into [`Analysis::curves`](super::Analysis::curves) of the line's curves with
+    /// enough points: the ranking point's first, then the others by name.
     pub curves: Vec<usize>,
 }
 
@@ -47,9 +52,9 @@ pub struct UnrankedLine {
     pub line: String,
     /// Experiments that selected this line.
     pub experiments: usize,
-    /// Whether any of its curves has a 0 % baseline.
+    /// Whether its curve for the ranking point has a 0 % baseline.
     pub has_baseline: bool,
-    /// The most line speedups on any of its curves (0 % included).
+    /// Line speedups on its curve for the ranking point (0 % included).
     pub speedups_tested: usize,
     /// Samples coz attributed to the line.
     pub samples: u64,
@@ -57,13 +62,15 @@ pub struct UnrankedLine {
     pub sample_share: Option<f64>,
 }
 
-/// Splits the experimented lines into ranked and unranked.
+/// Splits the experimented lines into ranked and unranked, comparing the curves of
+/// `ranked_by` (with no point, nothing can be ranked).
 #[must_use]
 pub fn rank(
     profile: &CozProfile,
     curves: &[Curve],
     samples: &BTreeMap<&str, u64>,
     min_points: usize,
+    ranked_by: Option<&RankedBy>,
 ) -> (Vec<RankedLine>, Vec<UnrankedLine>) {
     let mut experiments: BTreeMap<&str, usize> = BTreeMap::new();
     for experiment in profile.experiments() {
@@ -77,6 +84,10 @@ pub fn rank(
             share
         })
     };
+    let min_points = min_points.max(1);
+    let is_ranking_curve = |curve: &Curve| {
+        ranked_by.is_some_and(|by| curve.point == by.point && curve.kind == by.kind)
+    };
 
     let mut ranked = Vec::new();
     let mut unranked = Vec::new();
@@ -86,47 +97,40 @@ pub fn rank(
         let mine: Vec<usize> = (0..curves.len())
             .filter(|&i| curves[i].line == line)
             .collect();
-        let eligible: Vec<usize> = mine
-            .iter()
-            .copied()
-            .filter(|&i| curves[i].measurements.len() >= min_points.max(1))
-            .collect();
-        let best = eligible
-            .iter()
-            .copied()
-            .max_by(|&a, &b| curves[a].impact.total_cmp(&curves[b].impact));
-        let Some(best) = best else {
+        let ranking = mine.iter().copied().find(|&i| is_ranking_curve(&curves[i]));
+        let Some(ranking) = ranking.filter(|&i| curves[i].measurements.len() >= min_points) else {
             unranked.push(UnrankedLine {
                 line: line.to_owned(),
                 experiments: experiments[line],
-                has_baseline: mine.iter().any(|&i| curves[i].has_baseline),
-                speedups_tested: mine
-                    .iter()
-                    .map(|&i| curves[i].measurements.len())
-                    .max()
-                    .unwrap_or(0),
+                has_baseline: ranking.is_some_and(|i| curves[i].has_baseline),
+                speedups_tested: ranking.map_or(0, |i| curves[i].measurements.len()),
                 samples: line_samples,
                 sample_share: share(line_samples),
             });
             continue;
         };
-        let (max_program_speedup, max_at_line_speedup_percent) = eligible
-            .iter()
-            .filter_map(|&i| curves[i].max_program_speedup())
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .unwrap_or((0.0, 0));
+        let curve = &curves[ranking];
+        let (max_program_speedup, max_at_line_speedup_percent) =
+            curve.max_program_speedup().unwrap_or((0.0, 0));
+        let shown = std::iter::once(ranking)
+            .chain(
+                mine.iter()
+                    .copied()
+                    .filter(|&i| i != ranking && curves[i].measurements.len() >= min_points),
+            )
+            .collect();
         ranked.push(RankedLine {
             rank: 0,
             line: line.to_owned(),
-            impact: curves[best].impact,
-            impact_point: curves[best].point.clone(),
+            impact: curve.impact,
+            impact_point: curve.point.clone(),
             max_program_speedup,
             max_at_line_speedup_percent,
             experiments: experiments[line],
-            speedups_tested: curves[best].measurements.len(),
+            speedups_tested: curve.measurements.len(),
             samples: line_samples,
             sample_share: share(line_samples),
-            curves: eligible,
+            curves: shown,
         });
     }
     ranked.sort_by(|a, b| {

@@ -39,8 +39,9 @@ enum Command {
     ///
     /// Reads the tab-separated profile of coz 0.2.2 (all runs appended to the file), computes
     /// each line's program speedup at each line speedup against the 0 % baseline as coz's
-    /// viewer does, and prints the lines by coz's "impact" order. Warnings (stderr and
-    /// output) say when the profile is too short to mean anything and how long to run.
+    /// viewer does, and prints the lines by coz's "impact" order on one progress point (a
+    /// throughput point unless --point names another). Warnings (stderr and output) say when
+    /// the profile is too short to mean anything and how long to run.
     CozReport(CozReportArgs),
     /// Print the top functions of a pprof protobuf (`--cpu-profile profile.pb`), by self and
     /// by total CPU time, without needing Go's pprof. Needs the `pprof` feature.
@@ -72,6 +73,10 @@ struct CozReportArgs {
     /// Line speedups (0 % included) a curve needs before its line is ranked.
     #[arg(long, value_name = "N", default_value_t = Options::default().min_points)]
     min_points: usize,
+    /// Rank by this progress point (default: the most visited throughput point, which coz
+    /// counts exactly; a latency point is estimated from a snapshot of the number in flight).
+    #[arg(long, value_name = "NAME")]
+    point: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -130,8 +135,10 @@ fn coz_report(args: &CozReportArgs) -> Result<ExitCode> {
         &profile,
         &Options {
             min_points: args.min_points.max(1),
+            point: args.point.clone(),
         },
-    );
+    )
+    .with_context(|| args.file.display().to_string())?;
     let display = PathDisplay::from_current_dir();
 
     for warning in &analysis.warnings {

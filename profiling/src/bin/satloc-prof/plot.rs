@@ -39,8 +39,11 @@ pub fn write_svg(
     display: &PathDisplay,
 ) -> Result<()> {
     let lines: Vec<_> = analysis.ranked.iter().take(top).collect();
+    let ranked_on = analysis.ranked_by.as_ref().map_or_else(String::new, |by| {
+        format!(" on {} ({})", by.point, by.kind.as_str())
+    });
     let mut header = vec![format!(
-        "coz profile {}: {} experiment(s), {} line(s) ranked by impact",
+        "coz profile {}: {} experiment(s), {} line(s) ranked by impact{ranked_on}",
         file.display(),
         analysis.summary.experiments,
         analysis.ranked.len()

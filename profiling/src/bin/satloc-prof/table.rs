@@ -8,7 +8,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use satloc_profiling::causal::{Analysis, Curve, PointKind};
+use satloc_profiling::causal::{Analysis, Curve, PointKind, RankedBy};
 
 use crate::PathDisplay;
 
@@ -55,10 +55,11 @@ pub fn write(
         for line in analysis.ranked.iter().take(top) {
             writeln!(
                 out,
-                "\n#{} {} (impact {}, {} experiments, {} of samples)",
+                "\n#{} {} (impact {} on {}, {} experiments, {} of samples)",
                 line.rank,
                 display.short(&line.line),
                 percent(line.impact),
+                line.impact_point,
                 line.experiments,
                 share(line.sample_share)
             )?;
@@ -83,10 +84,11 @@ fn write_ranking(
     analysis: &Analysis,
     display: &PathDisplay,
 ) -> io::Result<()> {
+    writeln!(out, "\n{}", ranking_header(analysis.ranked_by.as_ref()))?;
     writeln!(
         out,
-        "\nlines by impact (coz's \"impact\" order: the mean predicted program speedup over line \
-         speedups 0..x, at its best x; curves need >= {} line speedups)",
+        "(coz's \"impact\" order: the mean predicted program speedup over line speedups 0..x, \
+         at its best x; curves need >= {} line speedups)",
         analysis.summary.min_points
     )?;
     let width = analysis
@@ -98,13 +100,13 @@ fn write_ranking(
         .max(4);
     writeln!(
         out,
-        "{:>4}  {:<width$}  {:>7}  {:>20}  {:>11}  {:>8}  {:>7}  point",
+        "{:>4}  {:<width$}  {:>7}  {:>20}  {:>11}  {:>8}  {:>7}",
         "rank", "line", "impact", "max program speedup", "experiments", "speedups", "samples"
     )?;
     for line in &analysis.ranked {
         writeln!(
             out,
-            "{:>4}  {:<width$}  {:>7}  {:>20}  {:>11}  {:>8}  {:>7}  {}",
+            "{:>4}  {:<width$}  {:>7}  {:>20}  {:>11}  {:>8}  {:>7}",
             line.rank,
             display.short(&line.line),
             percent(line.impact),
@@ -116,7 +118,6 @@ fn write_ranking(
             line.experiments,
             line.speedups_tested,
             share(line.sample_share),
-            line.impact_point
         )?;
     }
     if analysis.ranked.iter().any(|l| l.line.ends_with(":0")) {
@@ -126,6 +127,29 @@ fn write_ranking(
         )?;
     }
     Ok(())
+}
+
+/// "lines by impact on `response` (throughput point, …)": which point, and why that one.
+pub fn ranking_header(ranked_by: Option<&RankedBy>) -> String {
+    let Some(by) = ranked_by else {
+        return "lines by impact (no progress point to rank by)".to_owned();
+    };
+    let why = match (by.requested, by.kind) {
+        (true, _) => "as --point asked".to_owned(),
+        (false, PointKind::Throughput) => {
+            "the default: coz counts its visits exactly, a latency point is estimated from \
+             a snapshot; --point NAME for another"
+                .to_owned()
+        }
+        (false, PointKind::Latency) => {
+            "the profile has no throughput point; --point NAME for another".to_owned()
+        }
+    };
+    format!(
+        "lines by impact on `{}` ({} point, {why})",
+        by.point,
+        by.kind.as_str()
+    )
 }
 
 fn write_curve(out: &mut impl Write, curve: &Curve) -> io::Result<()> {
@@ -162,6 +186,14 @@ fn write_curve(out: &mut impl Write, curve: &Curve) -> io::Result<()> {
             percent(m.program_speedup)
         )?;
     }
+    if curve.no_in_flight_readings > 0 {
+        writeln!(
+            out,
+            "    ({} reading(s) with no request in flight at the end of their experiment \
+             skipped: see the warnings)",
+            curve.no_in_flight_readings
+        )?;
+    }
     Ok(())
 }
 
@@ -173,9 +205,13 @@ fn write_unranked(
     if analysis.unranked.is_empty() {
         return Ok(());
     }
+    let point = analysis
+        .ranked_by
+        .as_ref()
+        .map_or_else(String::new, |by| format!(" for `{}`", by.point));
     writeln!(
         out,
-        "\nnot ranked ({} line(s): no 0 % baseline, or fewer than {} line speedups):",
+        "\nnot ranked ({} line(s): no 0 % baseline{point}, or fewer than {} line speedups):",
         analysis.unranked.len(),
         analysis.summary.min_points
     )?;
@@ -237,7 +273,10 @@ pub fn duration(ns: f64) -> String {
         format!("{:.3} ms", ns / 1e6)
     } else if magnitude >= 1e3 {
         format!("{:.2} µs", ns / 1e3)
-    } else {
+    } else if magnitude >= 10.0 {
         format!("{ns:.0} ns")
+    } else {
+        // Never round a small positive value to "0 ns": it would read as no time at all.
+        format!("{ns:.2} ns")
     }
 }
