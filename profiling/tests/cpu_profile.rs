@@ -5,7 +5,7 @@
 
 use std::hint::black_box;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use satloc_profiling::cpu::{CpuProfile, Error, Format};
@@ -29,23 +29,18 @@ fn profile_into(path: &Path) {
     profile.finish().unwrap();
 }
 
-#[test]
-fn flamegraph_and_pprof_protobuf_by_extension() {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cpu-profile");
-    std::fs::create_dir_all(&dir).unwrap();
-
-    let svg = dir.join("flamegraph.svg");
-    profile_into(&svg);
-    let drawing = std::fs::read_to_string(&svg).unwrap();
+fn assert_flamegraph(svg: &Path) {
+    let drawing = std::fs::read_to_string(svg).unwrap();
     assert!(drawing.contains("<svg"), "not an SVG");
     assert!(
         drawing.contains("satloc_test_spin"),
         "the busy function is in the flamegraph"
     );
+}
 
-    let pb = dir.join("profile.pb");
-    profile_into(&pb);
-    let compressed = std::fs::read(&pb).unwrap();
+/// Decodes a gzip'd pprof protobuf and checks the busy function is in it; the sample count.
+fn assert_pprof(pb: &Path) -> usize {
+    let compressed = std::fs::read(pb).unwrap();
     assert_eq!(
         &compressed[..2],
         &[0x1f, 0x8b],
@@ -64,6 +59,22 @@ fn flamegraph_and_pprof_protobuf_by_extension() {
             .any(|s| s.contains("satloc_test_spin")),
         "the busy function is named"
     );
+    decoded.sample.len()
+}
+
+#[test]
+fn flamegraph_and_pprof_protobuf_by_extension() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cpu-profile");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+
+    let svg = dir.join("flamegraph.svg");
+    profile_into(&svg);
+    assert_flamegraph(&svg);
+
+    let pb = dir.join("profile.pb");
+    profile_into(&pb);
+    assert_pprof(&pb);
 
     // Bad paths fail at start, before any time is spent profiling.
     let err = CpuProfile::start(&dir.join("profile.txt")).unwrap_err();
@@ -71,4 +82,47 @@ fn flamegraph_and_pprof_protobuf_by_extension() {
     let err = CpuProfile::start(&dir.join("missing-dir/profile.svg")).unwrap_err();
     assert!(matches!(err, Error::Io { .. }), "{err}");
     assert_eq!(Format::from_path(&pb).unwrap(), Format::PprofProtobuf);
+
+    // Several outputs from one sampling run (`--cpu-profile` given twice).
+    let many = [dir.join("many/flamegraph.svg"), dir.join("many/profile.pb")];
+    std::fs::create_dir_all(dir.join("many")).unwrap();
+    std::fs::write(&many[0], "an earlier flamegraph").unwrap();
+    let profile = CpuProfile::start_many(&many).unwrap();
+    let outputs: Vec<(PathBuf, Format)> = profile
+        .outputs()
+        .map(|(path, format)| (path.to_path_buf(), format))
+        .collect();
+    assert_eq!(
+        outputs,
+        [
+            (many[0].clone(), Format::FlamegraphSvg),
+            (many[1].clone(), Format::PprofProtobuf)
+        ]
+    );
+    assert_eq!(
+        std::fs::read(&many[0]).unwrap().len(),
+        0,
+        "emptied at start: an unfinished run leaves no old profile"
+    );
+    black_box(satloc_test_spin(Duration::from_millis(400)));
+    profile.finish().unwrap();
+    assert_flamegraph(&many[0]);
+    assert!(assert_pprof(&many[1]) > 0);
+
+    // A bad path among several fails at start and leaves the good ones untouched.
+    let good = dir.join("many/kept.svg");
+    std::fs::write(&good, "kept").unwrap();
+    let fresh = dir.join("many/fresh.pb");
+    let err = CpuProfile::start_many(&[good.clone(), fresh.clone(), dir.join("nowhere/x.svg")])
+        .unwrap_err();
+    assert!(matches!(err, Error::Io { .. }), "{err}");
+    assert_eq!(std::fs::read_to_string(&good).unwrap(), "kept");
+    assert!(!fresh.exists());
+    let err = CpuProfile::start_many(&[good.clone(), good.clone()]).unwrap_err();
+    assert!(matches!(err, Error::DuplicateOutput { .. }), "{err}");
+    let none: [PathBuf; 0] = [];
+    assert!(matches!(
+        CpuProfile::start_many(&none).unwrap_err(),
+        Error::NoOutputs
+    ));
 }
