@@ -10,9 +10,13 @@
 //! - **CPU sampling** ([`cpu::CpuProfile`]). With the `pprof` feature it samples the process
 //!   with pprof-rs and writes a flamegraph SVG or a pprof protobuf; without it, starting a
 //!   profile is an error that says so.
-//! - **Causal profile analysis** ([`causal`]). Reads coz's legacy `profile.coz` and computes
-//!   the speedup curves the way coz's own viewer does, so that the `satloc-prof` binary can
-//!   rank lines, print a table and draw the curves.
+//! - **Causal profile analysis** (`causal`, with the `report` feature). Reads coz's legacy
+//!   `profile.coz` and computes the speedup curves the way coz's own viewer does, so that the
+//!   `satloc-prof` binary can rank lines, print a table and draw the curves.
+//!
+//! Features: `coz` and `pprof` switch the instrumentation on; `report` (default) adds the
+//! analysis and the `satloc-prof` binary with their dependencies. A program that only wants
+//! the instrumentation depends on this crate with `default-features = false`.
 //!
 //! coz and pprof-rs both drive their samplers with `SIGPROF`: run them as separate passes
 //! (`docs/profiling.md`).
@@ -21,6 +25,7 @@
 mod coz_latency;
 mod instrument;
 
+#[cfg(feature = "report")]
 pub mod causal;
 pub mod cpu;
 
