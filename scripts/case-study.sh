@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# The case study's numbers, side by side from one run (docs/case-study.md).
+#
+#   scripts/case-study.sh [--seconds N] [--rounds N] [--concurrency N]
+#
+# Three builds of the query path, same binary, chosen by flags:
+#
+#   A  --udp-engine spawn --answer-path hickory   a task per datagram, fresh
+#                                                 buffers, hickory Message in/out
+#                                                 (the hickory-dns server pattern)
+#   B  --udp-engine loop  --answer-path hickory   no task per query, buffers reused
+#   C  --udp-engine loop  --answer-path fast      plus the allocation-free LOC path
+#                                                 (the default)
+#
+# Each is served by one worker thread pinned to CPU 0 and driven by
+# satloc-loadgen on CPU 1 (closed loop, concurrency 10 as in the HTTP/2 study,
+# LOC iss.sat.example with EDNS), --rounds times in rotating order; the table
+# shows each configuration's median-QPS round, the server's CPU time per 100k
+# answers (from /proc/PID/stat) and the change against A.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seconds=5
+rounds=3
+concurrency=10
+while (($#)); do
+    case "$1" in
+        --seconds) seconds="$2"; shift ;;
+        --rounds) rounds="$2"; shift ;;
+        --concurrency) concurrency="$2"; shift ;;
+        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        *) echo "unknown argument $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+cargo build -q --release -p satloc-server -p satloc-loadgen
+out=target/case-study
+mkdir -p "$out"
+rm -f "$out"/*.json
+tick=$(getconf CLK_TCK)
+server_cpus=0; load_cpus=1
+if (($(nproc) < 2)); then load_cpus=0; fi
+
+declare -A flags=(
+    [A]="--udp-engine spawn --answer-path hickory"
+    [B]="--udp-engine loop --answer-path hickory"
+    [C]="--udp-engine loop --answer-path fast"
+)
+configs=(A B C)
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+run_one() { # config round
+    local config=$1 round=$2 log="$out/server-$1.log"
+    # shellcheck disable=SC2086
+    taskset -c "$server_cpus" target/release/satloc-server --threads 1 --listen 127.0.0.1:0 \
+        --now 2026-11-28T12:00:00Z ${flags[$config]} >"$log" 2>&1 &
+    local pid=$! port=""
+    for _ in $(seq 1 100); do
+        port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -n1)
+        [[ -n $port ]] && break
+        sleep 0.05
+    done
+    [[ -n $port ]] || { cat "$log" >&2; kill "$pid"; return 1; }
+    # Warm up outside the measurement, then measure CPU around the run.
+    taskset -c "$load_cpus" target/release/satloc-loadgen -s 127.0.0.1 -p "$port" --qname iss.sat.example \
+        --qtype LOC --edns -q "$concurrency" -l 1s --quiet >/dev/null 2>&1 || true
+    local before; before=$(cpu_ticks "$pid")
+    taskset -c "$load_cpus" target/release/satloc-loadgen -s 127.0.0.1 -p "$port" --qname iss.sat.example \
+        --qtype LOC --edns -q "$concurrency" -l "${seconds}s" --quiet --json "$out/$config-$round.json" >/dev/null 2>&1
+    local after; after=$(cpu_ticks "$pid")
+    kill -INT "$pid"; wait "$pid" || true
+    echo "$(((after - before)))" >"$out/$config-$round.cpu"
+}
+
+for round in $(seq 1 "$rounds"); do
+    # Rotate the order so no configuration always runs first or last.
+    for i in 0 1 2; do
+        config=${configs[$(((i + round) % 3))]}
+        run_one "$config" "$round"
+    done
+done
+
+python3 - "$out" "$rounds" "$tick" "$concurrency" "$seconds" <<'EOF'
+import json, statistics, sys
+out, rounds, tick, conc, secs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+names = {
+    "A": "spawn + hickory",
+    "B": "loop + hickory",
+    "C": "loop + fast path",
+}
+rows = {}
+for config in "ABC":
+    runs = []
+    for r in range(1, rounds + 1):
+        with open(f"{out}/{config}-{r}.json") as f:
+            doc = json.load(f)
+        cpu_s = int(open(f"{out}/{config}-{r}.cpu").read()) / tick
+        runs.append((doc["qps"], doc, cpu_s))
+    runs.sort(key=lambda x: x[0])
+    qps, doc, cpu_s = runs[len(runs) // 2]
+    lat = doc["latency_us"]
+    rows[config] = {
+        "qps": qps, "p50": lat["p50"], "p99": lat["p99"], "p999": lat["p999"], "mean": lat["mean"],
+        "cpu_per_100k": cpu_s / max(doc["completed"], 1) * 1e5, "lost": doc["lost"],
+        "all_qps": [round(r[0]) for r in sorted(runs, key=lambda x: x[0])],
+    }
+a = rows["A"]
+print(f"closed loop, concurrency {conc}, {secs} s x {rounds} rounds per configuration (median-QPS round shown)")
+print("| config | qps | p50 us | p99 us | p99.9 us | server cpu-s/100k | qps vs A | p50 vs A | cpu vs A | all rounds qps |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+for config in "ABC":
+    r = rows[config]
+    print(f"| {config} {names[config]} | {r['qps']:,.0f} | {r['p50']:.0f} | {r['p99']:.0f} | {r['p999']:.0f} | "
+          f"{r['cpu_per_100k']:.3f} | {r['qps'] / a['qps'] - 1:+.1%} | {r['p50'] / a['p50'] - 1:+.1%} | "
+          f"{r['cpu_per_100k'] / a['cpu_per_100k'] - 1:+.1%} | {r['all_qps']} |")
+EOF
