@@ -186,8 +186,8 @@ fn pprof_top_without_the_feature_says_how_to_build_it() {
 /// A hand-made profile of a server that handles one query at a time: `good.rs:1` speeds the
 /// program up, `noise.rs:2` does nothing, and three of its latency readings caught no query
 /// in flight (`difference=0`), which Little's law would turn into latencies of 0 ns and
-/// "+100 %" program speedups.
-fn one_at_a_time_profile() -> PathBuf {
+/// "+100 %" program speedups. Written to `name`: tests run in parallel, one file each.
+fn one_at_a_time_profile(name: &str) -> PathBuf {
     let mut text = String::from("startup\ttime=0\n");
     let rows = [
         (
@@ -223,14 +223,14 @@ fn one_at_a_time_profile() -> PathBuf {
             ));
         }
     }
-    let path = scratch("one_at_a_time.coz");
+    let path = scratch(name);
     std::fs::write(&path, text).unwrap();
     path
 }
 
 #[test]
 fn no_in_flight_readings_never_become_0_ns_and_the_table_names_its_point() {
-    let profile = one_at_a_time_profile();
+    let profile = one_at_a_time_profile("no_in_flight.coz");
     let out = satloc_prof(&["coz-report", profile.to_str().unwrap(), "--min-points", "3"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
@@ -264,7 +264,7 @@ fn no_in_flight_readings_never_become_0_ns_and_the_table_names_its_point() {
 
 #[test]
 fn point_chooses_the_ranking_and_json_says_which() {
-    let profile = one_at_a_time_profile();
+    let profile = one_at_a_time_profile("point.coz");
     let profile = profile.to_str().unwrap();
     let out = satloc_prof(&["coz-report", profile, "--point", "query"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
