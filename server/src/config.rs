@@ -15,6 +15,7 @@ use clap::Parser;
 use crate::catalog::{NamingOptions, ObjectRef, Source, validate_label};
 use crate::clock::Clock;
 use crate::engine::{EngineOptions, UdpEngine};
+use crate::service::AnswerPath;
 use crate::zone::{
     DEFAULT_MAX_UDP_PAYLOAD, DEFAULT_TTL, DEFAULT_ZONE, PrecisionModel, Zone, parse_fqdn,
 };
@@ -78,6 +79,11 @@ pub struct Args {
     #[arg(long, value_enum, default_value = "loop")]
     pub udp_engine: UdpEngine,
 
+    /// Answer core: the allocation-free fast path for plain LOC queries (hickory
+    /// for the rest), or hickory-proto for everything (for A/B measurements).
+    #[arg(long, value_enum, default_value = "fast")]
+    pub answer_path: AnswerPath,
+
     /// Largest UDP response sent to EDNS clients, in bytes (512..=4096).
     #[arg(long, default_value_t = DEFAULT_MAX_UDP_PAYLOAD, value_name = "BYTES")]
     pub max_udp_payload: u16,
@@ -104,9 +110,9 @@ pub struct Args {
     pub synthetic_work_ns: u64,
 
     /// Write a CPU profile on shutdown: flamegraph (.svg) or pprof protobuf (.pb).
-    /// Needs a build with the `pprof` feature.
-    #[arg(long, value_name = "PATH")]
-    pub cpu_profile: Option<PathBuf>,
+    /// Repeatable, for both formats from one run. Needs the `pprof` feature.
+    #[arg(long = "cpu-profile", value_name = "PATH")]
+    pub cpu_profiles: Vec<PathBuf>,
 }
 
 /// A validated configuration.
@@ -132,8 +138,10 @@ pub struct Config {
     pub check: bool,
     /// Planted work per query, ns.
     pub synthetic_work_ns: u64,
-    /// CPU profile output.
-    pub cpu_profile: Option<PathBuf>,
+    /// CPU profile outputs.
+    pub cpu_profiles: Vec<PathBuf>,
+    /// Answer core implementation.
+    pub answer_path: AnswerPath,
 }
 
 impl Config {
@@ -223,7 +231,8 @@ impl Config {
             stale_after,
             check: args.check,
             synthetic_work_ns: args.synthetic_work_ns,
-            cpu_profile: args.cpu_profile,
+            cpu_profiles: args.cpu_profiles,
+            answer_path: args.answer_path,
         })
     }
 }

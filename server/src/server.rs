@@ -54,12 +54,21 @@ pub fn run(config: Config) -> Result<()> {
         .enable_all()
         .build()
         .context("starting the runtime")?;
-    let profile = match &config.cpu_profile {
-        Some(path) => Some(
-            satloc_profiling::cpu::CpuProfile::start(path)
-                .with_context(|| format!("--cpu-profile {}", path.display()))?,
-        ),
-        None => None,
+    let profile = if config.cpu_profiles.is_empty() {
+        None
+    } else {
+        Some(
+            satloc_profiling::cpu::CpuProfile::start_many(&config.cpu_profiles).with_context(
+                || {
+                    let paths: Vec<String> = config
+                        .cpu_profiles
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect();
+                    format!("--cpu-profile {}", paths.join(", "))
+                },
+            )?,
+        )
     };
     let result = runtime.block_on(async {
         let shutdown = CancellationToken::new();

@@ -33,6 +33,17 @@ pub struct Service {
     catalog: ArcSwap<Catalog>,
     /// Busy-work per query for profiler validation (`--synthetic-work-ns`).
     planted: PlantedCost,
+    /// Which answer path to use (`--answer-path`); the fast path by default.
+    path: AnswerPath,
+}
+
+/// Which implementation of the answer core serves queries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AnswerPath {
+    /// The allocation-free fast path for plain LOC queries, hickory for the rest.
+    Fast,
+    /// hickory-proto for everything (the reference; for A/B measurements).
+    Hickory,
 }
 
 impl Service {
@@ -43,6 +54,7 @@ impl Service {
             clock,
             catalog: ArcSwap::from_pointee(catalog),
             planted: PlantedCost { rounds: 0 },
+            path: AnswerPath::Fast,
         }
     }
 
@@ -50,6 +62,12 @@ impl Service {
     /// path (see [`crate::synthetic`]); used to validate the profiler.
     pub fn with_synthetic_work_ns(mut self, ns: u64) -> Self {
         self.planted = PlantedCost::calibrate(ns);
+        self
+    }
+
+    /// Chooses the answer path.
+    pub fn with_answer_path(mut self, path: AnswerPath) -> Self {
+        self.path = path;
         self
     }
 
