@@ -10,7 +10,8 @@
 #                                                 (the hickory-dns server pattern)
 #   B  --udp-engine loop  --answer-path hickory   no task per query, buffers reused
 #   C  --udp-engine loop  --answer-path fast      plus the allocation-free LOC path
-#                                                 (the default)
+#   D  --udp-engine batch --answer-path fast      plus recvmmsg/sendmmsg batches on
+#                                                 a blocking worker thread
 #
 # Each is served by one worker thread pinned to CPU 0 and driven by
 # satloc-loadgen on CPU 1 (closed loop, concurrency 10 as in the HTTP/2 study,
@@ -46,8 +47,9 @@ declare -A flags=(
     [A]="--udp-engine spawn --answer-path hickory"
     [B]="--udp-engine loop --answer-path hickory"
     [C]="--udp-engine loop --answer-path fast"
+    [D]="--udp-engine batch --answer-path fast"
 )
-configs=(A B C)
+configs=(A B C D)
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
@@ -76,8 +78,8 @@ run_one() { # config round
 
 for round in $(seq 1 "$rounds"); do
     # Rotate the order so no configuration always runs first or last.
-    for i in 0 1 2; do
-        config=${configs[$(((i + round) % 3))]}
+    for i in 0 1 2 3; do
+        config=${configs[$(((i + round) % 4))]}
         run_one "$config" "$round"
     done
 done
@@ -89,9 +91,10 @@ names = {
     "A": "spawn + hickory",
     "B": "loop + hickory",
     "C": "loop + fast path",
+    "D": "batch + fast path",
 }
 rows = {}
-for config in "ABC":
+for config in "ABCD":
     runs = []
     for r in range(1, rounds + 1):
         with open(f"{out}/{config}-{r}.json") as f:
@@ -110,7 +113,7 @@ a = rows["A"]
 print(f"closed loop, concurrency {conc}, {secs} s x {rounds} rounds per configuration (median-QPS round shown)")
 print("| config | qps | p50 us | p99 us | p99.9 us | server cpu-s/100k | qps vs A | p50 vs A | cpu vs A | all rounds qps |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
-for config in "ABC":
+for config in "ABCD":
     r = rows[config]
     print(f"| {config} {names[config]} | {r['qps']:,.0f} | {r['p50']:.0f} | {r['p99']:.0f} | {r['p999']:.0f} | "
           f"{r['cpu_per_100k']:.3f} | {r['qps'] / a['qps'] - 1:+.1%} | {r['p50'] / a['p50'] - 1:+.1%} | "

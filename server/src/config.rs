@@ -75,8 +75,9 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 
-    /// UDP strategy: a receive loop per socket, or a task per datagram.
-    #[arg(long, value_enum, default_value = "loop")]
+    /// UDP strategy: recvmmsg/sendmmsg batches on a worker thread per socket
+    /// (batch), an async receive loop per socket (loop), or a task per datagram (spawn).
+    #[arg(long, value_enum, default_value = "batch")]
     pub udp_engine: UdpEngine,
 
     /// Answer core: the allocation-free fast path for plain LOC queries (hickory

@@ -37,7 +37,7 @@ pub fn run(config: Config) -> Result<()> {
             .with_synthetic_work_ns(config.synthetic_work_ns),
     );
     let per_address = match config.engine.udp {
-        UdpEngine::Loop => config.threads,
+        UdpEngine::Loop | UdpEngine::Batch => config.threads,
         UdpEngine::Spawn => 1,
     };
     let listeners = Listeners::bind(&config.listen, per_address)?;

@@ -4,8 +4,11 @@
 //!
 //! One file per strategy, so strategies can be measured against each other:
 //!
-//! * [`udp_loop`] -- one receive loop per socket, `SO_REUSEPORT` sockets (one per
-//!   runtime worker), buffers reused, no task per query. The default.
+//! * [`udp_batch`] -- the default: one blocking worker thread per
+//!   `SO_REUSEPORT` socket; each `recvmmsg` takes every waiting datagram, one
+//!   `sendmmsg` sends the responses.
+//! * [`udp_loop`] -- one async receive loop per socket (one socket per runtime
+//!   worker), buffers reused, no task per query.
 //! * [`udp_spawn`] -- one socket, a new task (and new buffers) per datagram, as
 //!   hickory-dns's server does. Kept as the baseline of the profiling case study.
 //! * [`tcp`] -- RFC 7766: length-prefixed messages, several (pipelined) queries
@@ -13,6 +16,7 @@
 
 pub mod listeners;
 pub mod tcp;
+pub mod udp_batch;
 pub mod udp_loop;
 pub mod udp_spawn;
 
@@ -32,6 +36,8 @@ use crate::service::Handler;
 pub enum UdpEngine {
     /// A receive loop per socket, no task per query.
     Loop,
+    /// A receive loop per socket moving batches with recvmmsg/sendmmsg.
+    Batch,
     /// A task per datagram (the hickory-dns pattern).
     Spawn,
 }
@@ -50,7 +56,7 @@ pub struct EngineOptions {
 impl Default for EngineOptions {
     fn default() -> Self {
         Self {
-            udp: UdpEngine::Loop,
+            udp: UdpEngine::Batch,
             tcp_idle_timeout: Duration::from_secs(10),
             max_tcp_connections: 1024,
         }
@@ -69,11 +75,17 @@ pub async fn run<H: Handler>(
 ) -> io::Result<()> {
     let mut tasks = JoinSet::new();
     for socket in listeners.udp {
-        let socket = tokio::net::UdpSocket::from_std(socket)?;
         let handler = Arc::clone(&handler);
         let shutdown = shutdown.clone();
+        if options.udp == UdpEngine::Batch {
+            tasks.spawn_blocking(move || udp_batch::serve(socket, handler, shutdown));
+            continue;
+        }
+        let socket = tokio::net::UdpSocket::from_std(socket)?;
         match options.udp {
-            UdpEngine::Loop => tasks.spawn(udp_loop::serve(socket, handler, shutdown)),
+            UdpEngine::Loop | UdpEngine::Batch => {
+                tasks.spawn(udp_loop::serve(socket, handler, shutdown))
+            }
             UdpEngine::Spawn => tasks.spawn(udp_spawn::serve(socket, handler, shutdown)),
         };
     }
