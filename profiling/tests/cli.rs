@@ -42,6 +42,15 @@ fn the_toy_profile_prints_a_ranked_table_and_draws_the_curves() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("1 run(s), 175 experiment(s) (50 at the 0 % baseline)"));
+    // The noise floor of one experiment, from the 50 baseline experiments (worked out
+    // independently by the Python in tests/fixtures/README.md).
+    assert!(
+        stdout.contains(
+            "noise on `request done`: a single 0 % experiment lies a median 6.9% (p90 20.6%) \
+             from its run's baseline, over 50 experiment(s)"
+        ),
+        "{stdout}"
+    );
     let first_row = stdout
         .lines()
         .find(|l| l.trim_start().starts_with("1  "))
@@ -51,7 +60,30 @@ fn the_toy_profile_prints_a_ranked_table_and_draws_the_curves() {
     assert!(stdout.contains("#2 "));
     assert!(!stdout.contains("#3 "), "--top 2 shows two lines in detail");
     assert!(stdout.contains("change vs baseline"));
-    assert!(text(&out.stderr).is_empty(), "{}", text(&out.stderr));
+    // The pooled baseline's size is in each curve's heading.
+    assert!(
+        stdout.contains(
+            "request done (throughput): time per visit vs the 0 % baseline, baseline 1.827 ms \
+             over 50 experiment(s) (every 0 % experiment of the run)"
+        ),
+        "{stdout}"
+    );
+    // Line 0 got 9 experiments above 0 %: listed, with the reason, and warned about (the
+    // only warning; before the default of 20 experiments stderr was empty).
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.contains("coz_toy.rs:0") && l.contains("few experiments")),
+        "{stdout}"
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with(
+            "satloc-prof: warning: 1 of 3 line(s) had fewer than 20 experiments above 0 %"
+        ),
+        "{stderr}"
+    );
 
     let drawing = std::fs::read_to_string(&svg).unwrap();
     assert!(drawing.starts_with("<svg"), "{}", &drawing[..80]);
@@ -75,9 +107,39 @@ fn json_carries_the_whole_analysis() {
             .unwrap()
             .ends_with("coz_toy.rs:68")
     );
+    assert_eq!(json["baseline_mode"], "pooled");
+    assert_eq!(json["summary"]["min_experiments"], 20);
+    assert_eq!(json["ranked"][0]["baseline_experiments"], 50);
+    assert_eq!(json["ranked"][0]["speedup_experiments"], 85);
+    assert!(
+        json["ranked"][0]["slope"]["standard_error"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
     let curve = &json["curves"][json["ranked"][0]["curves"][0].as_u64().unwrap() as usize];
     assert!(curve["measurements"].as_array().unwrap().len() >= 5);
-    assert_eq!(json["warnings"].as_array().unwrap().len(), 0);
+    assert_eq!(curve["baseline"]["experiments"], 50);
+    assert_eq!(json["unranked"][0]["reason"], "few-experiments");
+    let kinds: Vec<&str> = json["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["few-experiments"]);
+
+    let out = satloc_prof(&[
+        "coz-report",
+        fixture("coz_toy.coz").to_str().unwrap(),
+        "--json",
+        "--baseline",
+        "per-line",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["baseline_mode"], "per-line");
+    // The costly loop's own 0 % experiments.
+    assert_eq!(json["ranked"][0]["baseline_experiments"], 38);
 }
 
 #[test]
@@ -231,7 +293,14 @@ fn one_at_a_time_profile(name: &str) -> PathBuf {
 #[test]
 fn no_in_flight_readings_never_become_0_ns_and_the_table_names_its_point() {
     let profile = one_at_a_time_profile("no_in_flight.coz");
-    let out = satloc_prof(&["coz-report", profile.to_str().unwrap(), "--min-points", "3"]);
+    let out = satloc_prof(&[
+        "coz-report",
+        profile.to_str().unwrap(),
+        "--min-points",
+        "3",
+        "--min-experiments",
+        "1",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(!stdout.contains(" 0 ns"), "{stdout}");
@@ -266,7 +335,14 @@ fn no_in_flight_readings_never_become_0_ns_and_the_table_names_its_point() {
 fn point_chooses_the_ranking_and_json_says_which() {
     let profile = one_at_a_time_profile("point.coz");
     let profile = profile.to_str().unwrap();
-    let out = satloc_prof(&["coz-report", profile, "--point", "query"]);
+    let out = satloc_prof(&[
+        "coz-report",
+        profile,
+        "--point",
+        "query",
+        "--min-experiments",
+        "1",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(
@@ -277,7 +353,15 @@ fn point_chooses_the_ranking_and_json_says_which() {
     // trapezoids under them average 18.8 % (with one in flight, latency is the period).
     assert!(stdout.contains("(impact +18.8% on query,"), "{stdout}");
 
-    let out = satloc_prof(&["coz-report", profile, "--json", "--point", "query"]);
+    let out = satloc_prof(&[
+        "coz-report",
+        profile,
+        "--json",
+        "--point",
+        "query",
+        "--min-experiments",
+        "1",
+    ]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         json["ranked_by"],
@@ -320,4 +404,119 @@ fn an_unknown_point_is_an_error_listing_the_points() {
         "{stderr}"
     );
     assert!(out.stdout.is_empty());
+}
+
+/// One run, 1 s experiments of the throughput point `response`: `noisy.rs:1` has one slow
+/// 0 % experiment of its own (700 visits, 1.429 ms per response) and does nothing (1000
+/// visits at every line speedup); `steady.rs:2` has three 0 % experiments of 1000 visits and
+/// 20 speedups at 1000 visits too. Pooled, the baseline is 4 s / 3700 = 1.081 ms: the noisy
+/// line's 0 % row is 1 - 1.429 / 1.081 = -32.1 %, and its curve 1 - 1 / 1.081 = +7.5 %
+/// everywhere, as is the steady line's. Per line, the noisy line's single slow baseline
+/// makes every point 1 - 1 / 1.429 = +30 % and ranks it first.
+fn one_slow_baseline_profile(name: &str) -> PathBuf {
+    let mut text = String::from("startup\ttime=0\n");
+    let mut experiment = |line: &str, speedup: u32, visits: u64| {
+        text.push_str(&format!(
+            "experiment\tselected={line}\tspeedup={:.2}\tduration=1000000000\tselected-samples=1\n\
+             throughput-point\tname=response\tdelta={visits}\n",
+            f64::from(speedup) / 100.0
+        ));
+    };
+    experiment("noisy.rs:1", 0, 700);
+    for _ in 0..3 {
+        experiment("steady.rs:2", 0, 1000);
+    }
+    for i in 0..20 {
+        experiment("noisy.rs:1", 5 * (i + 1), 1000);
+        experiment("steady.rs:2", 5 * (i + 1), 1000);
+    }
+    let path = scratch(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn baseline_chooses_pooled_or_per_line_and_the_table_says_which() {
+    let profile = one_slow_baseline_profile("baseline.coz");
+    let profile = profile.to_str().unwrap();
+
+    let out = satloc_prof(&["coz-report", profile]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("(baseline: pooled, every 0 % experiment of the run"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("baseline 1.081 ms over 4 experiment(s) (every 0 % experiment of the run)"),
+        "{stdout}"
+    );
+    // The noisy line's own 0 % row stays in its table, against the pooled baseline.
+    assert!(
+        stdout.lines().any(|l| l.trim_start().starts_with("0%")
+            && l.contains("1.429 ms")
+            && l.trim_end().ends_with("-32.1%")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("(the 0 % row: this line's own 1 experiment(s) at 0 %"),
+        "{stdout}"
+    );
+    for line in ["noisy.rs:1", "steady.rs:2"] {
+        let row = stdout
+            .lines()
+            .find(|l| l.contains(line) && l.contains(" at "))
+            .unwrap_or_else(|| panic!("a ranking row for {line}: {stdout}"));
+        assert!(row.contains("+7.5% at 5%"), "{row}");
+    }
+
+    let out = satloc_prof(&["coz-report", profile, "--baseline", "per-line"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("(baseline: per line,"), "{stdout}");
+    let first_row = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("1  "))
+        .expect("a rank 1 row");
+    assert!(first_row.contains("noisy.rs:1"), "{first_row}");
+    assert!(first_row.contains("+30.0% at 5%"), "{first_row}");
+    assert!(
+        stdout.contains("baseline 1.429 ms over 1 experiment(s) (this line's own)"),
+        "{stdout}"
+    );
+
+    let out = satloc_prof(&["coz-report", profile, "--baseline", "line"]);
+    assert_eq!(out.status.code(), Some(2), "clap's usage error");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("pooled") && stderr.contains("per-line"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn min_experiments_moves_the_bar_and_the_table_gives_the_reason() {
+    let profile = one_slow_baseline_profile("min_experiments.coz");
+    let profile = profile.to_str().unwrap();
+    let out = satloc_prof(&["coz-report", profile, "--min-experiments", "21"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "nothing ranked: {}",
+        text(&out.stderr)
+    );
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("nothing to rank"), "{stdout}");
+    let row = stdout
+        .lines()
+        .find(|l| l.contains("steady.rs:2"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(row.contains("few experiments"), "{row}");
+    assert!(
+        text(&out.stderr).contains(
+            "warning: nothing can be ranked yet: no line had 21 or more experiments above 0 %"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use satloc_profiling::causal::{self, Analysis, CozProfile, Options, PointKind, WarningKind};
+use satloc_profiling::causal::{
+    self, Analysis, BaselineMode, CozProfile, NotRanked, Options, PointKind, WarningKind,
+};
 
 fn fixture(name: &str) -> CozProfile {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -68,15 +70,30 @@ fn the_toy_profile_ranks_the_costly_loop_first() {
     // A rising curve: most of the benefit shows at large line speedups.
     assert!(first.max_program_speedup > 0.3);
     assert!(first.max_at_line_speedup_percent >= 80);
-    assert!(analysis.warnings.is_empty(), "{:?}", analysis.warnings);
+    // So does the straight-line fit, well clear of its standard error.
+    let fit = first.slope.as_ref().unwrap();
+    assert!(fit.slope > 0.3 && fit.standard_error < 0.1, "{fit:?}");
+    // The third line, code without a source line (`:0`), got 9 experiments above 0 %: too
+    // few to rank with the default of 20 (before that default it ranked third, at +0.0 %).
+    assert_eq!(analysis.ranked.len(), 2);
+    let third = &analysis.unranked[0];
+    assert!(third.line.ends_with("coz_toy.rs:0"), "{third:?}");
+    assert_eq!(
+        (third.reason, third.speedup_experiments),
+        (NotRanked::FewExperiments, 9)
+    );
+    assert_eq!(kinds(&analysis), [WarningKind::FewExperiments]);
 }
 
 /// The costly loop's throughput curve, recomputed from the file with a few lines of Python
-/// (tests/fixtures/README.md): at 0 %, 38 experiments, 19 023 447 740 ns and 10 408 visits,
-/// 1 827 771.7 ns per visit; at 100 %, 4 experiments, 1 178 448 003 ns and 1 154 visits,
-/// 1 021 185.4 ns per visit; program speedup (1 827 771.7 - 1 021 185.4) / 1 827 771.7 =
-/// 0.44129. And with 8 requests always in flight, latency is 8 periods, so the latency curve
-/// gives the same speedups.
+/// (tests/fixtures/README.md). The pooled baseline (the default): all 50 experiments at 0 %,
+/// whichever of the three lines coz selected, 25 101 354 437 ns and 13 741 visits,
+/// 1 826 748.7 ns per visit. At 100 %, 4 experiments, 1 178 448 003 ns and 1 154 visits,
+/// 1 021 185.4 ns per visit; program speedup (1 826 748.7 - 1 021 185.4) / 1 826 748.7 =
+/// 0.44098. The line's own 38 experiments at 0 % give 1 827 771.7 ns per visit, and 0.44129
+/// at 100 % per line (this test's numbers before the pooled default): the toy's baselines
+/// agree to 0.06 %, because every line of it had many. And with 8 requests always in
+/// flight, latency is 8 periods, so the latency curve gives the same speedups.
 #[test]
 fn the_costly_loop_curve_matches_a_hand_computation() {
     let analysis = analyze("coz_toy.coz");
@@ -90,12 +107,23 @@ fn the_costly_loop_curve_matches_a_hand_computation() {
             .unwrap()
     };
     let throughput = curve(PointKind::Throughput);
-    let baseline = throughput.baseline().unwrap();
+    let baseline = throughput.baseline.as_ref().unwrap();
     assert_eq!(
         (baseline.experiments, baseline.duration_ns, baseline.visits),
+        (50, 25_101_354_437, 13_741)
+    );
+    assert!((baseline.value_ns - 1_826_748.740).abs() < 0.01);
+    // The line's own 0 % row, against the pooled baseline.
+    let own = throughput.own_baseline().unwrap();
+    assert_eq!(
+        (own.experiments, own.duration_ns, own.visits),
         (38, 19_023_447_740, 10_408)
     );
-    assert!((baseline.value_ns - 1_827_771.689).abs() < 0.01);
+    assert!((own.value_ns - 1_827_771.689).abs() < 0.01);
+    assert!(
+        (own.program_speedup - (1.0 - 1_827_771.689 / 1_826_748.740)).abs() < 1e-9,
+        "{own:?}"
+    );
     let full = throughput.measurements.last().unwrap();
     assert_eq!(
         (
@@ -106,6 +134,26 @@ fn the_costly_loop_curve_matches_a_hand_computation() {
         ),
         (100, 4, 1_178_448_003, 1_154)
     );
+    assert!((full.program_speedup - 0.440_98).abs() < 1e-5, "{full:?}");
+
+    // coz's viewer's baseline, the line's own 0 % experiments.
+    let per_line = causal::analyze(
+        &fixture("coz_toy.coz"),
+        &Options {
+            baseline: BaselineMode::PerLine,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    let line = &per_line.ranked[0];
+    assert_eq!(line.line, COSTLY_LINE);
+    let throughput = &per_line.curves[line.curves[0]];
+    let baseline = throughput.baseline.as_ref().unwrap();
+    assert_eq!(
+        (baseline.experiments, baseline.duration_ns, baseline.visits),
+        (38, 19_023_447_740, 10_408)
+    );
+    let full = throughput.measurements.last().unwrap();
     assert!((full.program_speedup - 0.441_29).abs() < 1e-5, "{full:?}");
 
     let latency = curve(PointKind::Latency);
@@ -120,6 +168,8 @@ fn the_costly_loop_curve_matches_a_hand_computation() {
     }
 }
 
+/// Two 10 s runs of the toy, on a machine whose load changed between them: run 1's
+/// baseline is 1.16 ms per request (6 experiments at 0 %), run 2's 1.75 ms (1 experiment).
 #[test]
 fn two_runs_appended_to_one_file_are_pooled() {
     let profile = fixture("coz_toy_two_runs.coz");
@@ -135,9 +185,56 @@ fn two_runs_appended_to_one_file_are_pooled() {
         .map(|r| r.samples.values().sum::<u64>())
         .sum();
     assert_eq!(analysis.summary.total_samples, total);
-    // 20 s is too short for every line: one never got a 0 % experiment, and the report says
-    // so and how long to run.
-    let no_baseline = analysis
+    // coz_toy.rs:0 ran once, at 80 % in run 2, and never at 0 %. Against run 2's pooled
+    // baseline (one experiment of line 68: 500 105 301 ns / 286 = 1 748 619.9 ns) its
+    // 492 919 527 ns / 206 = 2 392 813.2 ns is a program speedup of -36.84 %. One pool for
+    // the whole file (7 experiments, 3 501 910 949 ns / 2 877 = 1 217 209.2 ns, mostly the
+    // faster run 1) would have said -96.58 %.
+    let zero = analysis
+        .curves
+        .iter()
+        .find(|c| c.line.ends_with("coz_toy.rs:0") && c.kind == PointKind::Throughput)
+        .unwrap();
+    let baseline = zero.baseline.as_ref().unwrap();
+    assert_eq!((baseline.experiments, baseline.runs), (1, 1));
+    assert_eq!(zero.measurements.len(), 1);
+    let at_80 = &zero.measurements[0];
+    assert_eq!(at_80.line_speedup_percent, 80);
+    assert!(
+        (at_80.program_speedup - -0.368_401).abs() < 1e-6,
+        "{at_80:?}"
+    );
+    // The costly loop ran in both: its baseline has both runs' 0 % experiments.
+    let costly = analysis
+        .curves
+        .iter()
+        .find(|c| c.line == COSTLY_LINE && c.kind == PointKind::Throughput)
+        .unwrap();
+    let baseline = costly.baseline.as_ref().unwrap();
+    assert_eq!((baseline.experiments, baseline.runs), (7, 2));
+    // 20 s is too short: the cheap loop and line 0 have a handful of experiments each, and
+    // the report says so and how long to run.
+    assert_eq!(analysis.ranked.len(), 1);
+    assert!(
+        analysis
+            .unranked
+            .iter()
+            .all(|l| l.reason == NotRanked::FewExperiments && l.has_baseline)
+    );
+    assert!(kinds(&analysis).contains(&WarningKind::FewExperiments));
+    assert!(!kinds(&analysis).contains(&WarningKind::NoBaseline));
+
+    // Per line, as coz's viewer does it, line 0 has no baseline at all: the report says so
+    // and how long to run (before the pooled default, this was the test's only check).
+    let per_line = causal::analyze(
+        &profile,
+        &Options {
+            baseline: BaselineMode::PerLine,
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    let no_baseline = per_line
         .warnings
         .iter()
         .find(|w| w.kind == WarningKind::NoBaseline)
@@ -150,8 +247,15 @@ fn two_runs_appended_to_one_file_are_pooled() {
         no_baseline.message
     );
     assert!(no_baseline.message.contains("Run for at least 1 minute(s)"));
-    assert_eq!(analysis.unranked.len(), 1);
-    assert!(!analysis.unranked[0].has_baseline);
+    let line_0 = per_line
+        .unranked
+        .iter()
+        .find(|l| l.line.ends_with("coz_toy.rs:0"))
+        .unwrap();
+    assert_eq!(
+        (line_0.reason, line_0.has_baseline),
+        (NotRanked::NoBaseline, false)
+    );
 }
 
 #[test]
@@ -197,7 +301,17 @@ fn a_profile_of_an_lld_linked_binary_is_empty_and_says_why() {
 /// counted, and the ranking uses the throughput point.
 #[test]
 fn the_first_server_profile_ranks_by_throughput_and_skips_empty_snapshots() {
-    let analysis = analyze("satloc_server_udp_loop.coz");
+    // A 60 s run: its lines have 21 experiments above 0 % at most, so the default bar of 20
+    // would leave one line to compare curves on. The checks below are about readings, not
+    // ranking: every line with a curve takes part.
+    let analysis = causal::analyze(
+        &fixture("satloc_server_udp_loop.coz"),
+        &Options {
+            min_experiments: 1,
+            ..Options::default()
+        },
+    )
+    .unwrap();
     assert_eq!(analysis.summary.experiments, 121);
     let by = analysis.ranked_by.as_ref().unwrap();
     assert_eq!(

@@ -5,21 +5,23 @@
 //! standard library. Each case gets a sentence that names the cause and the fix, and where
 //! the fix is "run longer" it says how long, from coz's own timing: experiments last at least
 //! 0.5 s (longer while a progress point sees fewer than 5 visits), about 1 in 4 is a 0 %
-//! baseline, and the other speedups are drawn from 21 steps of 5 %.
+//! baseline, and the other speedups are drawn from 20 steps of 5 %. A line is ranked once it
+//! has `min_experiments` experiments above 0 % ([`super::rank`]), so that is what the advice
+//! aims at: about 4/3 of it per line, or, for the lines that fell short, the run length at
+//! which the closest of them would get there at the rate it got experiments so far (coz
+//! picks lines in proportion to their samples, so a rarely sampled line needs a long run).
 
 use std::time::Duration;
 
 use serde::Serialize;
 
-use super::curve::{InFlightSnapshots, MIN_VISITS};
+use super::curve::{BaselineMode, InFlightSnapshots, MIN_VISITS};
 use super::file::CozProfile;
+use super::rank::{NotRanked, UnrankedLine};
 use super::{Analysis, PointKind};
 
 /// coz's shortest experiment (`ExperimentMinTime`).
 const MIN_EXPERIMENT: Duration = Duration::from_millis(500);
-/// Experiments per line that usually cover ten or more distinct speedups: about 6 baselines
-/// and 14 draws from the 20 non-zero steps.
-const EXPERIMENTS_PER_LINE: u32 = 20;
 /// Path fragments of code outside the workspace that coz may select without `-s`.
 const OUTSIDE_WORKSPACE: [&str; 4] = [
     "/rustc/",
@@ -47,6 +49,8 @@ pub enum WarningKind {
     NoExperiments,
     /// Experiments, but lines without a 0 % baseline.
     NoBaseline,
+    /// Lines with too few experiments above 0 % to rank.
+    FewExperiments,
     /// Lines tested at too few speedups to rank.
     FewSpeedups,
     /// Point readings dropped for having fewer than 5 visits.
@@ -106,10 +110,10 @@ pub fn warnings(profile: &CozProfile, analysis: &Analysis) -> Vec<Warning> {
             WarningKind::NoExperiments,
             format!(
                 "no experiments in {} run(s): {cause}. Then run for minutes, not seconds: each \
-                 experiment lasts at least {:.1} s and a line needs about \
-                 {EXPERIMENTS_PER_LINE} of them",
+                 experiment lasts at least {:.1} s and a line needs about {} of them",
                 summary.runs,
-                MIN_EXPERIMENT.as_secs_f64()
+                MIN_EXPERIMENT.as_secs_f64(),
+                experiments_per_line(summary.min_experiments)
             ),
         );
         return warnings;
@@ -136,37 +140,81 @@ pub fn warnings(profile: &CozProfile, analysis: &Analysis) -> Vec<Warning> {
 
     let mean_experiment = mean_experiment(summary.experiment_time_ns, summary.experiments);
     let lines = summary.selected_lines;
-    let without_baseline = analysis.unranked.iter().filter(|l| !l.has_baseline).count();
+    let how_long = how_long(lines, mean_experiment, summary.min_experiments);
+    let count = |reason| {
+        analysis
+            .unranked
+            .iter()
+            .filter(|l| l.reason == reason)
+            .count()
+    };
+    let without_baseline = count(NotRanked::NoBaseline);
+    let whose = match analysis.baseline_mode {
+        BaselineMode::Pooled => "in its run (the baseline pools every 0 % experiment of a run)",
+        BaselineMode::PerLine => "of its own (--baseline per-line)",
+    };
     if without_baseline == lines {
         warn(
             WarningKind::NoBaseline,
             format!(
-                "no line has a 0 % (baseline) experiment, so no speedup can be computed: \
-                 {} experiment(s) is far too few. {}",
+                "no line has a 0 % (baseline) experiment {whose}, so no speedup can be \
+                 computed: {} experiment(s) is far too few. {how_long}",
                 summary.experiments,
-                how_long(lines, mean_experiment)
             ),
         );
     } else if without_baseline > 0 {
         warn(
             WarningKind::NoBaseline,
             format!(
-                "{without_baseline} of {lines} line(s) have no 0 % (baseline) experiment and \
-                 cannot be plotted; they are listed as not ranked. {}",
-                how_long(lines, mean_experiment)
+                "{without_baseline} of {lines} line(s) have no 0 % (baseline) experiment \
+                 {whose} and cannot be plotted; they are listed as not ranked. {how_long}"
             ),
         );
     }
 
-    let few = analysis.unranked.len() - without_baseline;
+    let few_experiments = count(NotRanked::FewExperiments);
+    if few_experiments > 0 {
+        let closest = analysis
+            .unranked
+            .iter()
+            .filter(|l| l.reason == NotRanked::FewExperiments)
+            .max_by_key(|l| l.speedup_experiments);
+        let run_more = closest
+            .and_then(|line| {
+                at_this_rate(line, summary.experiment_time_ns, summary.min_experiments)
+            })
+            .unwrap_or_else(|| how_long.clone());
+        let what = if analysis.ranked.is_empty() {
+            format!(
+                "nothing can be ranked yet: no line had {} or more experiments above 0 % line \
+                 speedup",
+                summary.min_experiments
+            )
+        } else {
+            format!(
+                "{few_experiments} of {lines} line(s) had fewer than {} experiments above 0 % \
+                 line speedup and are not ranked",
+                summary.min_experiments
+            )
+        };
+        warn(
+            WarningKind::FewExperiments,
+            format!(
+                "{what}: one experiment's program speedup scatters by several percent, and a \
+                 curve on a handful of them can lead the ranking on luck (--min-experiments N \
+                 to change the bar). {run_more}"
+            ),
+        );
+    }
+
+    let few = count(NotRanked::FewSpeedups);
     if analysis.ranked.is_empty() && few > 0 {
         warn(
             WarningKind::FewSpeedups,
             format!(
                 "nothing can be ranked yet: no line was tested at {} or more line speedups \
-                 (coz tests 0-100 % in 5 % steps; its own viewer wants 10). {}",
+                 (coz tests 0-100 % in 5 % steps; its own viewer wants 10). {how_long}",
                 summary.min_points,
-                how_long(lines, mean_experiment)
             ),
         );
     } else if few > 0 {
@@ -174,9 +222,8 @@ pub fn warnings(profile: &CozProfile, analysis: &Analysis) -> Vec<Warning> {
             WarningKind::FewSpeedups,
             format!(
                 "{few} of {lines} line(s) were tested at fewer than {} line speedups and are \
-                 not ranked. {}",
+                 not ranked. {how_long}",
                 summary.min_points,
-                how_long(lines, mean_experiment)
             ),
         );
     }
@@ -284,20 +331,53 @@ fn mean_experiment(total_ns: u64, experiments: usize) -> Option<Duration> {
     Some(Duration::from_nanos(total_ns / experiments))
 }
 
-/// "Run for at least N minutes …" for `lines` lines at the observed experiment length.
-fn how_long(lines: usize, mean_experiment: Option<Duration>) -> String {
+/// Experiments coz must run on a line for it to get `min_experiments` above 0 %: about 1 in
+/// 4 of a line's experiments is a baseline (27-30 % in satloc-server's profiles).
+fn experiments_per_line(min_experiments: usize) -> u32 {
+    let wanted = u32::try_from(min_experiments.max(1)).unwrap_or(u32::MAX);
+    wanted.saturating_mul(4).div_ceil(3)
+}
+
+/// "Run for at least N minutes …" for `lines` lines at the observed experiment length, if
+/// coz spread its experiments evenly (it does not: the advice is a floor).
+fn how_long(lines: usize, mean_experiment: Option<Duration>, min_experiments: usize) -> String {
     let per_experiment = mean_experiment.map_or(MIN_EXPERIMENT, |m| m.max(MIN_EXPERIMENT));
+    let per_line = experiments_per_line(min_experiments);
     let lines = u32::try_from(lines.max(1)).unwrap_or(u32::MAX);
     let total = per_experiment
-        .saturating_mul(EXPERIMENTS_PER_LINE)
+        .saturating_mul(per_line)
         .saturating_mul(lines);
     let minutes = total.as_secs().div_ceil(60).max(1);
     format!(
-        "Run for at least {minutes} minute(s) under steady load: coz needs about \
-         {EXPERIMENTS_PER_LINE} experiments per line for {lines} line(s), and each lasts at \
-         least {:.1} s",
+        "Run for at least {minutes} minute(s) under steady load: coz needs about {per_line} \
+         experiments per line ({min_experiments} above 0 %) for {lines} line(s), and each \
+         lasts at least {:.1} s",
         per_experiment.as_secs_f64()
     )
+}
+
+/// How long a run would get `line` to `min_experiments` experiments above 0 % at the rate it
+/// got them in `experiment_time_ns` of experiments; `None` if it got none.
+fn at_this_rate(
+    line: &UnrankedLine,
+    experiment_time_ns: u64,
+    min_experiments: usize,
+) -> Option<String> {
+    let got = u64::try_from(line.speedup_experiments)
+        .ok()
+        .filter(|&n| n > 0)?;
+    let wanted = u64::try_from(min_experiments).unwrap_or(u64::MAX);
+    let needed = Duration::from_nanos(experiment_time_ns)
+        .checked_mul(u32::try_from(wanted).unwrap_or(u32::MAX))?
+        / u32::try_from(got).unwrap_or(u32::MAX);
+    let minutes = needed.as_secs().div_ceil(60).max(1);
+    Some(format!(
+        "The closest, {}, got {got} in {:.0} s of experiments: at that rate it needs a run of \
+         about {minutes} minute(s) under steady load (coz picks lines by their samples, so \
+         the others need longer)",
+        line.line,
+        Duration::from_nanos(experiment_time_ns).as_secs_f64()
+    ))
 }
 
 #[cfg(test)]
@@ -306,16 +386,50 @@ mod tests {
 
     #[test]
     fn run_length_advice_scales_with_lines_and_experiment_length() {
+        // 15 above 0 % needs 20 experiments per line (1 in 4 is a baseline):
         // 3 lines x 20 experiments x 0.5 s = 30 s: rounds up to 1 minute.
-        assert!(how_long(3, None).starts_with("Run for at least 1 minute(s)"));
+        assert!(how_long(3, None, 15).starts_with("Run for at least 1 minute(s)"));
         // 30 lines x 20 x 1.2 s = 720 s = 12 minutes.
-        let advice = how_long(30, Some(Duration::from_millis(1200)));
+        let advice = how_long(30, Some(Duration::from_millis(1200)), 15);
         assert!(
             advice.starts_with("Run for at least 12 minute(s)"),
             "{advice}"
         );
         assert!(advice.contains("1.2 s"));
-        // Experiments shorter than coz's minimum are not believed.
-        assert!(how_long(60, Some(Duration::from_millis(10))).contains("10 minute(s)"));
+        assert!(advice.contains("about 20 experiments per line (15 above 0 %)"));
+        // Experiments shorter than coz's minimum are not believed: 60 x 20 x 0.5 s = 10 min.
+        assert!(how_long(60, Some(Duration::from_millis(10)), 15).contains("10 minute(s)"));
+        // The default bar, 20 above 0 %: 27 per line; 51 lines x 27 x 0.5 s = 688.5 s, 12 min.
+        assert_eq!(experiments_per_line(20), 27);
+        assert!(how_long(51, None, 20).starts_with("Run for at least 12 minute(s)"));
+    }
+
+    #[test]
+    fn the_rate_advice_extrapolates_from_the_closest_line() {
+        let line = UnrankedLine {
+            line: "a.rs:1".into(),
+            reason: NotRanked::FewExperiments,
+            experiments: 14,
+            speedup_experiments: 10,
+            has_baseline: true,
+            speedups_tested: 8,
+            impact: 0.1,
+            samples: 1,
+            sample_share: None,
+        };
+        // 10 of 20 in 405 s of experiments: 810 s, 13.5 minutes, rounded up to 14.
+        let advice = at_this_rate(&line, 405_000_000_000, 20).unwrap();
+        assert!(
+            advice.starts_with(
+                "The closest, a.rs:1, got 10 in 405 s of experiments: at that \
+                 rate it needs a run of about 14 minute(s)"
+            ),
+            "{advice}"
+        );
+        let none = UnrankedLine {
+            speedup_experiments: 0,
+            ..line
+        };
+        assert_eq!(at_this_rate(&none, 405_000_000_000, 20), None);
     }
 }

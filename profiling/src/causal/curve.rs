@@ -9,14 +9,27 @@
 //!   experiment duration;
 //! - a throughput point's value is the *period*, `duration / visits` (ns per visit); a latency
 //!   point's value is the mean latency by Little's law, `in_flight / (arrivals / duration)`;
-//! - program speedup at line speedup `s` is `(baseline - value(s)) / baseline`, where baseline
-//!   is the value at `s = 0`; a curve without a 0 % experiment has no baseline and no points;
+//! - program speedup at line speedup `s` is `(baseline - value(s)) / baseline`; coz's viewer
+//!   takes the baseline from the line's own 0 % experiments, and a line without one has no
+//!   curve (here: [`BaselineMode::PerLine`]; the default is different, see below);
 //! - values that are not finite are skipped, and so are program speedups outside coz's
 //!   plotting range (below -100 % or above +200 %; for latency this range applies to the
 //!   value plotted here, whose sign differs from coz's, see below).
 //!
-//! Three deliberate differences, all documented in `docs/profiling.md`:
+//! Deliberate differences, all documented in `docs/profiling.md`:
 //!
+//! - The baseline, by default ([`BaselineMode::Pooled`]), is every 0 % experiment of the run
+//!   for that progress point, whatever line coz selected. A 0 % experiment inserts no delay,
+//!   so the selected line changes nothing about what the program does: all 0 % experiments of
+//!   a run measure the same thing, and coz's split of them by line only makes each line's
+//!   share small. In a 7-minute profile of satloc-server (824 experiments, 238 at 0 %, 51
+//!   lines) the per-line baselines ranged from 0 to 33 experiments, and the line ranked first
+//!   rested on one. Runs appended to one file may be different builds or loads, so the pool is
+//!   per run: each experiment is compared with its own run's baseline, and a measurement that
+//!   pools experiments of several runs is `Σ value × visits / Σ baseline × visits` over them
+//!   (for one run, `value / baseline`). A line's own 0 % experiments still appear as its
+//!   0 % row, against the pooled baseline, which shows how far a single baseline scatters;
+//!   the curve itself starts at (0 %, 0) whichever baseline is used.
 //! - A reading with fewer than [`MIN_VISITS`] visits (for latency: fewer arrivals or
 //!   departures) is dropped before pooling. Newer coz drops such experiments itself
 //!   (`ExperimentTargetDelta`); coz 0.2.2 still writes them, and a handful of visits in
@@ -53,11 +66,11 @@
 //! Measurements whose value is not a positive number (0 ns per visit or of latency) are
 //! skipped with the out-of-range ones: a period or latency of 0 is never a reading.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::file::{CozProfile, PointReading, Run};
+use super::file::{CozProfile, Experiment, PointReading, Run};
 
 /// Readings with fewer visits than this during their experiment are ignored.
 pub const MIN_VISITS: u64 = 5;
@@ -103,6 +116,69 @@ pub struct Measurement {
     pub program_speedup: f64,
 }
 
+/// Which 0 % experiments a curve's program speedups are measured against.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BaselineMode {
+    /// Every 0 % experiment of the same run for the progress point, whatever line coz
+    /// selected (a 0 % experiment delays nothing, so the selected line makes no difference).
+    #[default]
+    Pooled,
+    /// The line's own 0 % experiments, all runs together: what coz's viewer does.
+    PerLine,
+}
+
+impl BaselineMode {
+    /// "pooled" or "per-line", as `--baseline` takes it.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pooled => "pooled",
+            Self::PerLine => "per-line",
+        }
+    }
+}
+
+/// What one curve's program speedups are measured against.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Baseline {
+    /// 0 % experiments pooled into it: the line's own ([`BaselineMode::PerLine`]), or every
+    /// 0 % experiment of the runs the curve has readings in ([`BaselineMode::Pooled`]).
+    pub experiments: usize,
+    /// Runs those experiments come from.
+    pub runs: usize,
+    /// Their summed duration, ns.
+    pub duration_ns: u64,
+    /// Their visits (throughput) or arrivals (latency).
+    pub visits: u64,
+    /// ns per visit or mean latency, all of them pooled. With several runs (pooled mode)
+    /// each experiment is compared with its own run's value; this one is for display.
+    pub value_ns: f64,
+}
+
+/// A least-squares line through a curve's individual experiments: a rough size of the
+/// effect, with its uncertainty.
+///
+/// Each usable experiment of the line (0 % included) gives a point (line speedup as a
+/// fraction, program speedup of that experiment alone against the curve's baseline; one
+/// outside coz's plotting range, -100 % to +200 %, is left out as a measurement would be). The
+/// line is fitted with an intercept, weighted by experiment duration (a rate counted for
+/// twice as long has half the variance), and its slope is the program speedup per 100 % of
+/// line speedup. The standard error is the textbook one for that fit: it assumes the
+/// experiments scatter independently around a straight line, so a bent curve widens it, and
+/// it does not cover drift over the run. With an intercept, the baseline's own error only
+/// rescales the slope. Shown next to the impact as a check on it, never used to rank.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Slope {
+    /// Program speedup per unit of line speedup (0.2: +20 % at 100 %, if the curve is
+    /// straight).
+    pub slope: f64,
+    /// Its standard error.
+    pub standard_error: f64,
+    /// Experiments in the fit.
+    pub experiments: usize,
+}
+
 /// The speedup curve of one (line, progress point) pair.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Curve {
@@ -112,35 +188,74 @@ pub struct Curve {
     pub point: String,
     /// Throughput or latency.
     pub kind: PointKind,
-    /// Experiments on this line with a usable reading of this point.
+    /// Experiments on this line with a usable reading of this point, at any line speedup.
     pub experiments: usize,
+    /// The experiments at line speedups above 0 % behind [`Curve::measurements`]: what the
+    /// curve rests on besides its baseline.
+    pub speedup_experiments: usize,
     /// Latency readings of this line and point dropped because no request was in flight at
     /// the end of their experiment (always 0 for throughput).
     pub no_in_flight_readings: usize,
-    /// Whether there was a usable 0 % experiment.
-    pub has_baseline: bool,
-    /// The valid measurements by increasing line speedup (empty without a baseline); the
-    /// first is the baseline itself when it is valid.
+    /// What the program speedups are measured against (`None`: no usable 0 % experiment, so
+    /// no points).
+    pub baseline: Option<Baseline>,
+    /// The valid measurements by increasing line speedup (empty without a baseline). The
+    /// first is at 0 % when the line has 0 % experiments of its own: with a per-line baseline
+    /// that is the baseline itself; with a pooled one, the line's own 0 % experiments against
+    /// it (off 0 by the scatter of a few experiments).
     pub measurements: Vec<Measurement>,
+    /// A straight line through the individual experiments (`None` with fewer than 3, or all
+    /// at one line speedup).
+    pub slope: Option<Slope>,
     /// coz's "impact" score of this curve (see [`impact`]).
     pub impact: f64,
 }
 
 impl Curve {
-    /// The baseline measurement (line speedup 0 %), if the curve has points.
+    /// Whether the curve has a baseline to measure program speedups against.
     #[must_use]
-    pub fn baseline(&self) -> Option<&Measurement> {
+    pub fn has_baseline(&self) -> bool {
+        self.baseline.is_some()
+    }
+
+    /// The line's own 0 % experiments, when it has usable ones.
+    #[must_use]
+    pub fn own_baseline(&self) -> Option<&Measurement> {
         self.measurements
             .first()
             .filter(|m| m.line_speedup_percent == 0)
     }
 
-    /// The largest predicted program speedup on the curve and the line speedup it was seen at.
+    /// Distinct line speedups on the curve, 0 % included: the baseline stands for 0 % even
+    /// when the line has no 0 % experiment of its own.
+    #[must_use]
+    pub fn speedups_tested(&self) -> usize {
+        if self.baseline.is_none() {
+            return 0;
+        }
+        1 + self
+            .measurements
+            .iter()
+            .filter(|m| m.line_speedup_percent > 0)
+            .count()
+    }
+
+    /// The largest predicted program speedup on the curve and the line speedup it was seen
+    /// at. The curve starts at (0 %, 0) by definition of the baseline, so a curve that only
+    /// falls gives `(0.0, 0)`; a line's own 0 % row (off 0 only by scatter) is not a
+    /// prediction and is left out.
     #[must_use]
     pub fn max_program_speedup(&self) -> Option<(f64, u32)> {
-        self.measurements
+        self.baseline.as_ref()?;
+        let predictions = self
+            .measurements
             .iter()
-            .map(|m| (m.program_speedup, m.line_speedup_percent))
+            .filter(|m| m.line_speedup_percent > 0)
+            .map(|m| (m.program_speedup, m.line_speedup_percent));
+        // `max_by` keeps the last of equals: reversed, that is the lowest line speedup.
+        std::iter::once((0.0, 0))
+            .chain(predictions)
+            .rev()
             .max_by(|a, b| a.0.total_cmp(&b.0))
     }
 }
@@ -162,6 +277,29 @@ pub struct Dropped {
     /// Pooled measurements skipped as not finite, not positive, or outside coz's plotting
     /// range.
     pub out_of_range_measurements: usize,
+    /// How far single 0 % experiments lie from their run's pooled baseline, by point: the
+    /// noise floor of one experiment (computed in either baseline mode).
+    pub baseline_scatter: Vec<BaselineScatter>,
+}
+
+/// How far a single 0 % experiment's value lies from the pooled 0 % value of its run, over
+/// every usable 0 % experiment of one progress point.
+///
+/// Every 0 % experiment measures the same program, so this spread is what one experiment's
+/// program speedup scatters by when nothing changes: the noise a curve point resting on one
+/// or two experiments carries. It is what `--min-experiments` guards against.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BaselineScatter {
+    /// The progress point.
+    pub point: String,
+    /// Throughput or latency.
+    pub kind: PointKind,
+    /// 0 % experiments compared (those with a finite value).
+    pub experiments: usize,
+    /// The median of `|value / run baseline - 1|`, as a fraction (0.05: 5 %).
+    pub median: f64,
+    /// The 90th percentile of the same (nearest rank).
+    pub p90: f64,
 }
 
 /// What coz's in-flight snapshots (`difference=`) of one latency point looked like, over the
@@ -193,14 +331,19 @@ pub struct ImplausibleLatency {
     pub run_arrivals: u64,
 }
 
-/// Builds every curve in the profile, ordered by line, then point.
+/// Builds every curve in the profile, ordered by line, then point, against the baselines
+/// `mode` chooses.
 #[must_use]
-pub fn curves(profile: &CozProfile) -> (Vec<Curve>, Dropped) {
+pub fn curves(profile: &CozProfile, mode: BaselineMode) -> (Vec<Curve>, Dropped) {
     let mut dropped = Dropped::default();
-    let mut pools: BTreeMap<(&str, &str, PointKind), BTreeMap<u32, Pool>> = BTreeMap::new();
+    let mut readings: BTreeMap<(&str, &str, PointKind), Vec<Reading>> = BTreeMap::new();
+    // Pooled baselines: every usable 0 % reading of a run, by (point, run).
+    let mut run_baselines: BTreeMap<(&str, PointKind), BTreeMap<usize, Pool>> = BTreeMap::new();
+    // The same 0 % readings one by one, for their scatter around the pool.
+    let mut zero_readings: BTreeMap<(&str, PointKind), Vec<Reading>> = BTreeMap::new();
     let mut no_in_flight: BTreeMap<(&str, &str), usize> = BTreeMap::new();
     let mut snapshots: BTreeMap<&str, SnapshotTally> = BTreeMap::new();
-    for run in &profile.runs {
+    for (run_index, run) in profile.runs.iter().enumerate() {
         let run_arrivals = arrivals_by_point(run);
         for experiment in &run.experiments {
             for reading in &experiment.points {
@@ -245,12 +388,23 @@ pub fn curves(profile: &CozProfile) -> (Vec<Curve>, Dropped) {
                         .or_default() += 1;
                     continue;
                 }
-                pools
+                let usable = Reading::new(run_index, experiment, reading);
+                if usable.speedup_percent == 0 {
+                    run_baselines
+                        .entry((reading.name(), kind))
+                        .or_default()
+                        .entry(run_index)
+                        .or_default()
+                        .add(&usable);
+                    zero_readings
+                        .entry((reading.name(), kind))
+                        .or_default()
+                        .push(usable.clone());
+                }
+                readings
                     .entry((experiment.selected.as_str(), reading.name(), kind))
                     .or_default()
-                    .entry(experiment.speedup_percent)
-                    .or_default()
-                    .add(experiment.duration_ns, reading);
+                    .push(usable);
             }
         }
     }
@@ -258,10 +412,32 @@ pub fn curves(profile: &CozProfile) -> (Vec<Curve>, Dropped) {
         .into_iter()
         .map(|(point, tally)| tally.summary(point))
         .collect();
-    let mut curves: Vec<Curve> = pools
+    dropped.baseline_scatter = zero_readings
+        .iter()
+        .filter_map(|(&(point, kind), zeros)| {
+            baseline_scatter(point, kind, zeros, run_baselines.get(&(point, kind))?)
+        })
+        .collect();
+    let no_runs = BTreeMap::new();
+    let mut curves: Vec<Curve> = readings
         .into_iter()
-        .map(|((line, point, kind), by_speedup)| {
-            let mut curve = build_curve(line, point, kind, &by_speedup, &mut dropped);
+        .map(|((line, point, kind), line_readings)| {
+            let baselines = match mode {
+                BaselineMode::Pooled => {
+                    Baselines::Runs(run_baselines.get(&(point, kind)).unwrap_or(&no_runs))
+                }
+                BaselineMode::PerLine => Baselines::Own(
+                    line_readings
+                        .iter()
+                        .filter(|r| r.speedup_percent == 0)
+                        .fold(Pool::default(), |mut pool, r| {
+                            pool.add(r);
+                            pool
+                        }),
+                ),
+            };
+            let mut curve =
+                build_curve(line, point, kind, &line_readings, &baselines, &mut dropped);
             if kind == PointKind::Latency {
                 curve.no_in_flight_readings =
                     no_in_flight.remove(&(line, point)).unwrap_or_default();
@@ -277,14 +453,53 @@ pub fn curves(profile: &CozProfile) -> (Vec<Curve>, Dropped) {
             point: point.to_owned(),
             kind: PointKind::Latency,
             experiments: 0,
+            speedup_experiments: 0,
             no_in_flight_readings: count,
-            has_baseline: false,
+            baseline: None,
             measurements: Vec::new(),
+            slope: None,
             impact: 0.0,
         });
     }
     curves.sort_by(|a, b| (&a.line, &a.point, a.kind).cmp(&(&b.line, &b.point, b.kind)));
     (curves, dropped)
+}
+
+/// The scatter of `zeros` (one point's usable 0 % readings) around their runs' pools;
+/// `None` when no reading has a finite value.
+fn baseline_scatter(
+    point: &str,
+    kind: PointKind,
+    zeros: &[Reading],
+    pools: &BTreeMap<usize, Pool>,
+) -> Option<BaselineScatter> {
+    let mut distances: Vec<f64> = zeros
+        .iter()
+        .filter_map(|reading| {
+            let pool = pools.get(&reading.run)?.value_ns();
+            let distance = (reading.value_ns() / pool - 1.0).abs();
+            distance.is_finite().then_some(distance)
+        })
+        .collect();
+    if distances.is_empty() {
+        return None;
+    }
+    distances.sort_by(f64::total_cmp);
+    let n = distances.len();
+    let median = if n % 2 == 1 {
+        distances[n / 2]
+    } else {
+        f64::midpoint(distances[n / 2 - 1], distances[n / 2])
+    };
+    // Nearest rank: the smallest value with at least 90 % of them at or below it.
+    let p90 = distances[(n * 9).div_ceil(10) - 1];
+    Some(BaselineScatter {
+        point: point.to_owned(),
+        kind,
+        experiments: n,
+        median,
+        p90,
+    })
 }
 
 /// In-flight snapshots of one latency point, as they are read.
@@ -340,54 +555,176 @@ fn arrivals_by_point(run: &Run) -> BTreeMap<&str, u64> {
     totals
 }
 
+/// The 0 % pools one curve is measured against.
+enum Baselines<'a> {
+    /// [`BaselineMode::Pooled`]: each run's pool of every 0 % reading of the point.
+    Runs(&'a BTreeMap<usize, Pool>),
+    /// [`BaselineMode::PerLine`]: the line's own 0 % readings, all runs together.
+    Own(Pool),
+}
+
+impl Baselines<'_> {
+    /// The pool a reading of run `run` is compared with, if it is usable.
+    fn pool(&self, run: usize) -> Option<&Pool> {
+        let pool = match self {
+            Self::Runs(runs) => runs.get(&run)?,
+            Self::Own(pool) => pool,
+        };
+        let value = pool.value_ns();
+        // `value > 0.0` is false for NaN; a baseline of 0 ns or infinity compares nothing.
+        (value.is_finite() && value > 0.0).then_some(pool)
+    }
+
+    /// What the readings of `runs` are measured against, pooled for display.
+    fn describe(&self, runs: &BTreeSet<usize>) -> Option<Baseline> {
+        let mut total = Pool::default();
+        match self {
+            Self::Runs(_) => {
+                for pool in runs.iter().filter_map(|&run| self.pool(run)) {
+                    total.merge(pool);
+                }
+            }
+            Self::Own(pool) => {
+                if self.pool(0).is_some() {
+                    total.merge(pool);
+                }
+            }
+        }
+        (total.experiments > 0).then(|| Baseline {
+            experiments: total.experiments,
+            runs: total.runs.len(),
+            duration_ns: total.duration_ns,
+            visits: total.visits,
+            value_ns: total.value_ns(),
+        })
+    }
+}
+
 fn build_curve(
     line: &str,
     point: &str,
     kind: PointKind,
-    by_speedup: &BTreeMap<u32, Pool>,
+    readings: &[Reading],
+    baselines: &Baselines<'_>,
     dropped: &mut Dropped,
 ) -> Curve {
-    let experiments = by_speedup.values().map(|pool| pool.experiments).sum();
-    let baseline = by_speedup.get(&0).map(|pool| pool.value_ns(kind));
-    let mut measurements = Vec::new();
-    if let Some(baseline) = baseline.filter(|b| b.is_finite() && *b > 0.0) {
-        for (&speedup, pool) in by_speedup {
-            let value = pool.value_ns(kind);
-            let program_speedup = (baseline - value) / baseline;
-            // A period or latency of 0 is no reading (and `value > 0.0` is false for NaN).
-            let valid = value.is_finite() && value > 0.0;
-            if !(valid && (-1.0..=2.0).contains(&program_speedup)) {
-                dropped.out_of_range_measurements += 1;
-                continue;
-            }
-            measurements.push(Measurement {
-                line_speedup_percent: speedup,
-                experiments: pool.experiments,
-                duration_ns: pool.duration_ns,
-                visits: pool.visits,
-                value_ns: value,
-                change_vs_baseline: -program_speedup,
+    let runs = readings.iter().map(|r| r.run).collect();
+    let baseline = baselines.describe(&runs);
+    // Per line speedup: the readings pooled, and Σ visits × their run's baseline, ns: how
+    // long the same visits take at the baseline.
+    let mut by_speedup: BTreeMap<u32, (Pool, f64)> = BTreeMap::new();
+    let mut fit = Vec::new();
+    for reading in readings {
+        let Some(base) = baselines.pool(reading.run).map(Pool::value_ns) else {
+            continue;
+        };
+        let (pool, at_baseline_ns) = by_speedup.entry(reading.speedup_percent).or_default();
+        pool.add(reading);
+        *at_baseline_ns += as_f64(reading.visits) * base;
+        // The fit takes the experiments the plot could show, as the curve takes measurements.
+        let program_speedup = 1.0 - reading.value_ns() / base;
+        if (-1.0..=2.0).contains(&program_speedup) {
+            fit.push((
+                f64::from(reading.speedup_percent) / 100.0,
                 program_speedup,
-            });
+                as_f64(reading.duration_ns),
+            ));
         }
     }
-    let impact = impact(&measurements);
+    let mut measurements = Vec::new();
+    for (&speedup, (pool, at_baseline_ns)) in &by_speedup {
+        let value = pool.value_ns();
+        // `value / baseline` for one run; each run against its own baseline for several.
+        let relative = pool.numerator / at_baseline_ns;
+        let program_speedup = 1.0 - relative;
+        // A period or latency of 0 is no reading (and `value > 0.0` is false for NaN).
+        let valid = value.is_finite() && value > 0.0;
+        if !(valid && (-1.0..=2.0).contains(&program_speedup)) {
+            dropped.out_of_range_measurements += 1;
+            continue;
+        }
+        measurements.push(Measurement {
+            line_speedup_percent: speedup,
+            experiments: pool.experiments,
+            duration_ns: pool.duration_ns,
+            visits: pool.visits,
+            value_ns: value,
+            change_vs_baseline: relative - 1.0,
+            program_speedup,
+        });
+    }
+    let speedup_experiments = measurements
+        .iter()
+        .filter(|m| m.line_speedup_percent > 0)
+        .map(|m| m.experiments)
+        .sum();
     Curve {
         line: line.to_owned(),
         point: point.to_owned(),
         kind,
-        experiments,
+        experiments: readings.len(),
+        speedup_experiments,
         no_in_flight_readings: 0,
-        has_baseline: baseline.is_some(),
+        impact: impact(&measurements),
+        baseline,
         measurements,
-        impact,
+        slope: slope(&fit),
     }
 }
 
-/// coz's "impact" score (its viewer's default sort): walk the curve from the lowest line
-/// speedup, accumulating the area under it by trapezoids, and take the largest
-/// `area / line_speedup` seen — the mean predicted program speedup over line speedups
-/// `0..=x`, maximised over `x`. Never below 0.
+/// The weighted least-squares line of [`Slope`] through `(x, y, weight)` points, with an
+/// intercept; `None` with fewer than 3 points, no spread in x, or a result that is not
+/// finite.
+#[must_use]
+pub fn slope(points: &[(f64, f64, f64)]) -> Option<Slope> {
+    let points: Vec<_> = points
+        .iter()
+        .copied()
+        .filter(|&(x, y, w)| x.is_finite() && y.is_finite() && w.is_finite() && w > 0.0)
+        .collect();
+    let n = points.len();
+    if n < 3 {
+        return None;
+    }
+    let total: f64 = points.iter().map(|p| p.2).sum();
+    let mean_x = points.iter().map(|&(x, _, w)| w * x).sum::<f64>() / total;
+    let mean_y = points.iter().map(|&(_, y, w)| w * y).sum::<f64>() / total;
+    let sxx: f64 = points
+        .iter()
+        .map(|&(x, _, w)| w * (x - mean_x).powi(2))
+        .sum();
+    if sxx <= 0.0 {
+        return None;
+    }
+    let sxy: f64 = points
+        .iter()
+        .map(|&(x, y, w)| w * (x - mean_x) * (y - mean_y))
+        .sum();
+    let slope = sxy / sxx;
+    let intercept = mean_y - slope * mean_x;
+    let residuals: f64 = points
+        .iter()
+        .map(|&(x, y, w)| w * (y - intercept - slope * x).powi(2))
+        .sum();
+    // Var(slope) = σ² / Σ w (x - x̄)², with σ² estimated on n - 2 degrees of freedom. The
+    // scale of the weights cancels: it multiplies the residuals and `sxx` alike.
+    let degrees_of_freedom = as_f64(u64::try_from(n - 2).unwrap_or(u64::MAX));
+    let standard_error = (residuals / degrees_of_freedom / sxx).sqrt();
+    (slope.is_finite() && standard_error.is_finite()).then_some(Slope {
+        slope,
+        standard_error,
+        experiments: n,
+    })
+}
+
+/// coz's "impact" score (its viewer's default sort): walk the curve from (0 %, 0),
+/// accumulating the area under it by trapezoids, and take the largest `area / line_speedup`
+/// seen — the mean predicted program speedup over line speedups `0..=x`, maximised over `x`.
+/// Never below 0.
+///
+/// The curve starts at (0 %, 0) by definition of the baseline, so measurements at 0 % are
+/// passed over: with a per-line baseline the line's 0 % row is that point exactly; with a
+/// pooled one it is a few of the baseline's experiments, off 0 only by their scatter.
 ///
 /// Unlike the single largest point it is not carried by one noisy experiment, and unlike the
 /// value at 100 % it credits lines whose benefit saturates early.
@@ -395,60 +732,95 @@ fn build_curve(
 pub fn impact(measurements: &[Measurement]) -> f64 {
     let mut best: f64 = 0.0;
     let mut area = 0.0;
-    for pair in measurements.windows(2) {
-        let (previous, current) = (&pair[0], &pair[1]);
-        let width = f64::from(current.line_speedup_percent - previous.line_speedup_percent) / 100.0;
-        area += (previous.program_speedup + current.program_speedup) / 2.0 * width;
-        let x = f64::from(current.line_speedup_percent) / 100.0;
-        if x > 0.0 {
-            best = best.max(area / x);
-        }
+    let (mut previous_x, mut previous_y) = (0.0, 0.0);
+    for m in measurements.iter().filter(|m| m.line_speedup_percent > 0) {
+        let x = f64::from(m.line_speedup_percent) / 100.0;
+        area += (previous_y + m.program_speedup) / 2.0 * (x - previous_x);
+        best = best.max(area / x);
+        (previous_x, previous_y) = (x, m.program_speedup);
     }
     best
 }
 
-/// Experiments of one (line, point, line speedup), pooled as coz's viewer pools them.
+/// One usable reading of one progress point in one experiment.
+#[derive(Debug, Clone)]
+struct Reading {
+    /// Index of the run in the file.
+    run: usize,
+    speedup_percent: u32,
+    duration_ns: u64,
+    /// Throughput delta or latency arrivals.
+    visits: u64,
+    /// Throughput: the duration; latency: in flight × duration (Little's law's numerator).
+    /// ns; `numerator / visits` is the reading's value.
+    numerator: f64,
+}
+
+impl Reading {
+    fn new(run: usize, experiment: &Experiment, reading: &PointReading) -> Self {
+        let duration = as_f64(experiment.duration_ns);
+        let (visits, numerator) = match reading {
+            PointReading::Throughput { delta, .. } => (*delta, duration),
+            PointReading::Latency {
+                arrivals,
+                difference,
+                ..
+            } => (*arrivals, as_f64_i(*difference) * duration),
+        };
+        Self {
+            run,
+            speedup_percent: experiment.speedup_percent,
+            duration_ns: experiment.duration_ns,
+            visits,
+            numerator,
+        }
+    }
+
+    /// ns per visit, or mean latency in ns.
+    fn value_ns(&self) -> f64 {
+        self.numerator / as_f64(self.visits)
+    }
+}
+
+/// Readings pooled as coz's viewer pools them: durations, visits and (for latency)
+/// in-flight × duration summed before dividing.
+///
+/// For throughput the value is `Σ duration / Σ visits`; for latency, Little's law with the
+/// duration-weighted mean in flight, `(Σ in_flight × duration / Σ duration) / (Σ arrivals
+/// / Σ duration)`, which is `Σ in_flight × duration / Σ arrivals`: `numerator / visits` in
+/// both cases.
 #[derive(Debug, Default)]
 struct Pool {
     experiments: usize,
     duration_ns: u64,
     /// Throughput delta or latency arrivals.
     visits: u64,
-    /// Σ in_flight × duration, for the duration-weighted mean in-flight count.
-    in_flight_ns: f64,
+    /// Σ duration (throughput) or Σ in_flight × duration (latency), ns.
+    numerator: f64,
+    /// The runs the readings come from.
+    runs: BTreeSet<usize>,
 }
 
 impl Pool {
-    fn add(&mut self, duration_ns: u64, reading: &PointReading) {
+    fn add(&mut self, reading: &Reading) {
         self.experiments += 1;
-        self.duration_ns = self.duration_ns.saturating_add(duration_ns);
-        match reading {
-            PointReading::Throughput { delta, .. } => {
-                self.visits = self.visits.saturating_add(*delta);
-            }
-            PointReading::Latency {
-                arrivals,
-                difference,
-                ..
-            } => {
-                self.visits = self.visits.saturating_add(*arrivals);
-                self.in_flight_ns += as_f64_i(*difference) * as_f64(duration_ns);
-            }
-        }
+        self.duration_ns = self.duration_ns.saturating_add(reading.duration_ns);
+        self.visits = self.visits.saturating_add(reading.visits);
+        self.numerator += reading.numerator;
+        self.runs.insert(reading.run);
+    }
+
+    fn merge(&mut self, other: &Self) {
+        self.experiments += other.experiments;
+        self.duration_ns = self.duration_ns.saturating_add(other.duration_ns);
+        self.visits = self.visits.saturating_add(other.visits);
+        self.numerator += other.numerator;
+        self.runs.extend(&other.runs);
     }
 
     /// ns per visit (throughput) or mean latency in ns (latency); may be NaN or infinite.
-    fn value_ns(&self, kind: PointKind) -> f64 {
-        let duration = as_f64(self.duration_ns);
-        let visits = as_f64(self.visits);
-        match kind {
-            PointKind::Throughput => duration / visits,
-            PointKind::Latency => {
-                let in_flight = self.in_flight_ns / duration;
-                let arrival_rate = visits / duration;
-                in_flight / arrival_rate
-            }
-        }
+    fn value_ns(&self) -> f64 {
+        self.numerator / as_f64(self.visits)
     }
 }
 
@@ -498,7 +870,7 @@ mod tests {
              experiment\tselected=a.rs:1\tspeedup=1.00\tduration=500000000\tselected-samples=1\n\
              throughput-point\tname=ops\tdelta=50\n",
         );
-        let (curves, dropped) = curves(&p);
+        let (curves, dropped) = curves(&p, BaselineMode::Pooled);
         assert_eq!(dropped.low_visit_readings, 1);
         assert_eq!(curves.len(), 1);
         let curve = &curves[0];
@@ -523,6 +895,45 @@ mod tests {
         assert!(close(got[2].2, 10_000_000.0) && close(got[2].3, -1.0));
     }
 
+    /// The scatter of single 0 % experiments, worked by hand. Run 1 has four 0 % experiments
+    /// of 1 s each, with 100, 100, 125 and 175 visits (on two lines): the pool is 4 s / 500 =
+    /// 8 ms per visit; the experiments' periods are 10, 10, 8 and 5.714 ms, distances 0.25,
+    /// 0.25, 0 and 0.2857 from the pool. A second run, twice as fast, has one 0 % experiment,
+    /// which is its own pool: distance 0. The 50 % experiment is not a baseline and does not
+    /// count. Sorted: 0, 0, 0.25, 0.25, 0.2857: median 0.25, p90 (nearest rank 5 of 5) 0.2857.
+    #[test]
+    fn baseline_scatter_is_the_distance_of_single_zero_experiments_from_their_runs_pool() {
+        let zero = |line: &str, delta: u32| {
+            format!(
+                "experiment\tselected={line}\tspeedup=0.00\tduration=1000000000\t\
+                 selected-samples=1\nthroughput-point\tname=ops\tdelta={delta}\n"
+            )
+        };
+        let mut text = String::from("startup\ttime=0\n");
+        text += &zero("a.rs:1", 100);
+        text += &zero("b.rs:2", 100);
+        text += &zero("a.rs:1", 125);
+        text += &zero("b.rs:2", 175);
+        text += "experiment\tselected=a.rs:1\tspeedup=0.50\tduration=1000000000\t\
+                 selected-samples=1\nthroughput-point\tname=ops\tdelta=900\n";
+        text += "startup\ttime=0\n";
+        text += &zero("a.rs:1", 1000);
+        for mode in [BaselineMode::Pooled, BaselineMode::PerLine] {
+            let (_, dropped) = curves(&profile(&text), mode);
+            let [scatter] = dropped.baseline_scatter.as_slice() else {
+                panic!("one point, one scatter: {:?}", dropped.baseline_scatter);
+            };
+            assert_eq!(scatter.point, "ops");
+            assert_eq!(
+                (scatter.kind, scatter.experiments),
+                (PointKind::Throughput, 5)
+            );
+            assert!(close(scatter.median, 0.25), "{scatter:?}");
+            // 1000 ms / 175 = 5.714 ms against 8 ms: 1 - 1000 / 1400 = 2 / 7.
+            assert!(close(scatter.p90, 2.0 / 7.0), "{scatter:?}");
+        }
+    }
+
     /// Latency, worked by hand (Little's law, latency = in_flight * duration / arrivals):
     /// - 0 %: 1.0 s, 100 arrivals, 10 in flight, and 3.0 s, 300 arrivals, 2 in flight.
     ///   Pooled: 4.0 s, 400 arrivals, in flight (10*1 + 2*3) / 4 = 4 (duration-weighted),
@@ -539,10 +950,10 @@ mod tests {
              experiment\tselected=b.rs:2\tspeedup=0.20\tduration=2000000000\tselected-samples=0\n\
              latency-point\tname=q\tarrivals=400\tdepartures=399\tdifference=6\n",
         );
-        let (curves, _) = curves(&p);
+        let (curves, _) = curves(&p, BaselineMode::Pooled);
         let curve = &curves[0];
         assert_eq!(curve.kind, PointKind::Latency);
-        let baseline = curve.baseline().unwrap();
+        let baseline = curve.baseline.as_ref().unwrap();
         assert!(
             close(baseline.value_ns, 40_000_000.0),
             "{}",
@@ -567,7 +978,7 @@ mod tests {
              experiment\tselected=b.rs:2\tspeedup=0.00\tduration=1000\tselected-samples=0\n\
              latency-point\tname=q\tarrivals=200\tdepartures=200\tdifference=3\n",
         );
-        let (curves, dropped) = curves(&p);
+        let (curves, dropped) = curves(&p, BaselineMode::Pooled);
         assert_eq!(dropped.implausible_latency_readings, 1);
         let example = dropped.implausible_latency_example.unwrap();
         assert_eq!(
@@ -576,7 +987,7 @@ mod tests {
         );
         assert_eq!(curves[0].experiments, 1);
         // 3 in flight, 200 arrivals in 1000 ns: 3 * 1000 / 200 = 15 ns.
-        assert!(close(curves[0].baseline().unwrap().value_ns, 15.0));
+        assert!(close(curves[0].baseline.as_ref().unwrap().value_ns, 15.0));
     }
 
     /// A one-at-a-time server: snapshots of 0 or 1. Worked by hand:
@@ -601,7 +1012,7 @@ mod tests {
              experiment\tselected=e.rs:5\tspeedup=0.05\tduration=1000000000\tselected-samples=0\n\
              latency-point\tname=q\tarrivals=3\tdepartures=3\tdifference=0\n",
         );
-        let (curves, dropped) = curves(&p);
+        let (curves, dropped) = curves(&p, BaselineMode::Pooled);
         // Three readings with enough visits and nothing in flight; the one with 3 arrivals
         // is a low-visit reading (counted there, once).
         assert_eq!(dropped.no_in_flight_latency_readings, 3);
@@ -636,7 +1047,7 @@ mod tests {
         let e = curves.iter().find(|c| c.line == "e.rs:5").unwrap();
         assert_eq!(e.kind, PointKind::Latency);
         assert_eq!((e.experiments, e.no_in_flight_readings), (0, 1));
-        assert!(e.measurements.is_empty() && !e.has_baseline);
+        assert!(e.measurements.is_empty() && !e.has_baseline());
         // No latency of 0 anywhere.
         assert!(
             curves
@@ -655,7 +1066,7 @@ mod tests {
              experiment\tselected=f.rs:6\tspeedup=0.50\tduration=0\tselected-samples=0\n\
              throughput-point\tname=ops\tdelta=10\n",
         );
-        let (curves, dropped) = curves(&p);
+        let (curves, dropped) = curves(&p, BaselineMode::Pooled);
         assert_eq!(curves[0].measurements.len(), 1);
         assert_eq!(dropped.out_of_range_measurements, 1);
     }
@@ -666,10 +1077,249 @@ mod tests {
             "experiment\tselected=c.rs:3\tspeedup=0.30\tduration=1000\tselected-samples=0\n\
              throughput-point\tname=ops\tdelta=10\n",
         );
-        let (curves, _) = curves(&p);
-        assert!(!curves[0].has_baseline);
+        let (curves, _) = curves(&p, BaselineMode::Pooled);
+        assert!(!curves[0].has_baseline());
         assert!(curves[0].measurements.is_empty());
         assert!(close(curves[0].impact, 0.0));
+    }
+
+    /// One run, throughput point `ops`, every experiment 1 s: `(line, speedup %, visits)`.
+    fn one_second_experiments(rows: &[(&str, u32, u64)]) -> String {
+        rows.iter()
+            .map(|&(line, speedup, visits)| {
+                format!(
+                    "experiment\tselected={line}\tspeedup={:.2}\tduration=1000000000\tselected-samples=0\n\
+                     throughput-point\tname=ops\tdelta={visits}\n",
+                    f64::from(speedup) / 100.0
+                )
+            })
+            .collect()
+    }
+
+    fn curve<'a>(curves: &'a [Curve], line: &str) -> &'a Curve {
+        curves.iter().find(|c| c.line == line).unwrap()
+    }
+
+    fn speedups(curve: &Curve) -> Vec<(u32, f64)> {
+        curve
+            .measurements
+            .iter()
+            .map(|m| (m.line_speedup_percent, m.program_speedup))
+            .collect()
+    }
+
+    fn same(got: &[(u32, f64)], expected: &[(u32, f64)]) -> bool {
+        got.len() == expected.len()
+            && got
+                .iter()
+                .zip(expected)
+                .all(|(g, e)| g.0 == e.0 && (g.1 - e.1).abs() < 1e-9)
+    }
+
+    /// The same profile against both baselines, worked by hand. One run:
+    /// - a.rs:1 at 0 %: one slow experiment, 800 visits (1.25 ms per visit);
+    /// - b.rs:2 at 0 %: 1000, 1000 and 1200 visits;
+    /// - pooled, all four: 4 s / 4000 visits = 1 ms. b.rs:2's own: 3 s / 3200 = 0.9375 ms
+    ///   (its 0 % row against the pooled baseline: 1 - 0.9375 = +6.25 %).
+    /// - a.rs:1 at 50 %: 1000 visits, 1 ms. Per line: 1 - 1 / 1.25 = +20 %; pooled: 0 %.
+    /// - a.rs:1 at 100 %: 1000 and 1250 visits, 2 s / 2250 = 0.8889 ms. Per line:
+    ///   1 - 0.8889 / 1.25 = +28.89 %; pooled: 1 - 0.8889 = +11.11 %.
+    /// - b.rs:2 at 50 %: 1100 visits, 0.90909 ms. Per line: 1 - 0.90909 / 0.9375 = +3.03 %;
+    ///   pooled: +9.09 %.
+    /// - c.rs:3 at 50 %: 1250 visits, 0.8 ms. Per line: no baseline, no curve; pooled: +20 %.
+    ///
+    /// Impact of a.rs:1, per line: to 50 %, (0 + 0.2) / 2 * 0.5 = 0.05, / 0.5 = 0.1; to
+    /// 100 %, 0.05 + (0.2 + 0.28889) / 2 * 0.5 = 0.17222, / 1 = 0.17222. Pooled: to 50 %, 0;
+    /// to 100 %, (0 + 0.11111) / 2 * 0.5 = 0.02778. The single slow baseline made most of
+    /// the per-line impact.
+    #[test]
+    fn a_pooled_baseline_uses_every_zero_speedup_experiment_of_the_run() {
+        let p = profile(&one_second_experiments(&[
+            ("a.rs:1", 0, 800),
+            ("b.rs:2", 0, 1000),
+            ("b.rs:2", 0, 1000),
+            ("b.rs:2", 0, 1200),
+            ("a.rs:1", 50, 1000),
+            ("a.rs:1", 100, 1000),
+            ("a.rs:1", 100, 1250),
+            ("b.rs:2", 50, 1100),
+            ("c.rs:3", 50, 1250),
+        ]));
+
+        let (per_line, _) = curves(&p, BaselineMode::PerLine);
+        let a = curve(&per_line, "a.rs:1");
+        let baseline = a.baseline.as_ref().unwrap();
+        assert_eq!((baseline.experiments, baseline.runs), (1, 1));
+        assert!(close(baseline.value_ns, 1_250_000.0));
+        assert!(same(
+            &speedups(a),
+            &[(0, 0.0), (50, 0.2), (100, 1.0 - 2.0 / 2.25 / 1.25)]
+        ));
+        assert!(close(
+            a.impact,
+            0.05 + (0.2 + 1.0 - 2.0 / 2.25 / 1.25) / 4.0
+        ));
+        let b = curve(&per_line, "b.rs:2");
+        assert!(same(
+            &speedups(b),
+            &[(0, 0.0), (50, 1.0 - (1.0 / 1.1) / 0.9375)]
+        ));
+        let c = curve(&per_line, "c.rs:3");
+        assert!(!c.has_baseline() && c.measurements.is_empty());
+        assert_eq!(c.speedups_tested(), 0);
+
+        let (pooled, _) = curves(&p, BaselineMode::Pooled);
+        let a = curve(&pooled, "a.rs:1");
+        let baseline = a.baseline.as_ref().unwrap();
+        assert_eq!(
+            (
+                baseline.experiments,
+                baseline.runs,
+                baseline.duration_ns,
+                baseline.visits
+            ),
+            (4, 1, 4_000_000_000, 4000)
+        );
+        assert!(close(baseline.value_ns, 1_000_000.0));
+        // The line's own 0 % row stays, against the pooled baseline: 1 - 1.25 = -25 %.
+        assert!(same(
+            &speedups(a),
+            &[(0, -0.25), (50, 0.0), (100, 1.0 - 2.0 / 2.25)]
+        ));
+        assert_eq!(a.own_baseline().unwrap().experiments, 1);
+        assert!(close(a.impact, (1.0 - 2.0 / 2.25) / 4.0));
+        // The own 0 % row is no prediction: the best is the 100 % point, not the -25 %.
+        let (best, at) = a.max_program_speedup().unwrap();
+        assert!(close(best, 1.0 - 2.0 / 2.25) && at == 100);
+        assert_eq!((a.speedup_experiments, a.speedups_tested()), (3, 3));
+        let b = curve(&pooled, "b.rs:2");
+        assert!(same(
+            &speedups(b),
+            &[(0, 1.0 - 3.0 / 3.2), (50, 1.0 - 1.0 / 1.1)]
+        ));
+        // c.rs:3 never ran at 0 %, and has a curve all the same.
+        let c = curve(&pooled, "c.rs:3");
+        assert_eq!(c.baseline.as_ref().unwrap().experiments, 4);
+        assert!(same(&speedups(c), &[(50, 0.2)]));
+        assert!(c.own_baseline().is_none());
+        assert_eq!((c.speedup_experiments, c.speedups_tested()), (1, 2));
+        assert!(close(c.impact, 0.2 / 2.0));
+    }
+
+    /// Two runs in one file, as `coz run` appends them: run 1 twice as fast as run 2 (another
+    /// build, another load). Worked by hand:
+    /// - run 1: b.rs:2 at 0 %, 1000 visits (1 ms); a.rs:1 at 50 %, 1250 visits (0.8 ms).
+    /// - run 2: b.rs:2 at 0 %, 500 visits (2 ms); a.rs:1 at 50 %, 625 visits (1.6 ms);
+    ///   a.rs:1 at 100 %, 800 visits (1.25 ms).
+    /// - Each run against its own baseline: at 50 %, 2 s over the time the same visits take
+    ///   at baseline, 1250 * 1 ms + 625 * 2 ms = 2.5 s: 0.8, so +20 % (both runs said +20 %);
+    ///   at 100 %, 1 - 1.25 / 2 = +37.5 %.
+    /// - One pool for the whole file would compare both with 2 s / 1500 = 1.333 ms: +20 % at
+    ///   50 % by luck (equal shares of both runs), but 1 - 1.25 / 1.333 = +6.25 % at 100 %.
+    /// - Per line, a.rs:1 has no 0 % experiment at all.
+    #[test]
+    fn runs_appended_to_one_file_are_each_measured_against_their_own_baseline() {
+        let p = profile(&format!(
+            "startup\ttime=0\n{}startup\ttime=0\n{}",
+            one_second_experiments(&[("b.rs:2", 0, 1000), ("a.rs:1", 50, 1250)]),
+            one_second_experiments(&[
+                ("b.rs:2", 0, 500),
+                ("a.rs:1", 50, 625),
+                ("a.rs:1", 100, 800)
+            ]),
+        ));
+        assert_eq!(p.runs.len(), 2);
+        let (pooled, _) = curves(&p, BaselineMode::Pooled);
+        let a = curve(&pooled, "a.rs:1");
+        let baseline = a.baseline.as_ref().unwrap();
+        assert_eq!(
+            (baseline.experiments, baseline.runs, baseline.visits),
+            (2, 2, 1500)
+        );
+        assert!(same(&speedups(a), &[(50, 0.2), (100, 0.375)]));
+        // The values shown are the experiments pooled as they are: 2 s / 1875 at 50 %.
+        assert!(close(a.measurements[0].value_ns, 2e9 / 1875.0));
+        assert!(close(a.measurements[0].change_vs_baseline, -0.2));
+
+        let (per_line, _) = curves(&p, BaselineMode::PerLine);
+        assert!(!curve(&per_line, "a.rs:1").has_baseline());
+        // b.rs:2's own baseline spans both runs, as coz's viewer pools them.
+        let b = curve(&per_line, "b.rs:2").baseline.as_ref().unwrap();
+        assert_eq!((b.experiments, b.runs, b.visits), (2, 2, 1500));
+    }
+
+    /// A run without a usable 0 % reading leaves its experiments out of the pooled curve.
+    #[test]
+    fn a_run_without_a_baseline_compares_nothing() {
+        let p = profile(&format!(
+            "startup\ttime=0\n{}startup\ttime=0\n{}",
+            one_second_experiments(&[("b.rs:2", 0, 1000), ("a.rs:1", 50, 1250)]),
+            one_second_experiments(&[("a.rs:1", 50, 100), ("a.rs:1", 100, 800)]),
+        ));
+        let (pooled, _) = curves(&p, BaselineMode::Pooled);
+        let a = curve(&pooled, "a.rs:1");
+        assert_eq!(a.baseline.as_ref().unwrap().runs, 1);
+        assert_eq!(a.experiments, 3);
+        assert_eq!(a.speedup_experiments, 1);
+        assert!(same(&speedups(a), &[(50, 0.2)]));
+    }
+
+    /// The fit, by hand, four experiments of 1 s (equal weights): x = 0, 0.5, 0.5, 1 and
+    /// y = 0, 0.2, 0.5, 0.5. Means 0.5 and 0.3; Σ(x - x̄)(y - ȳ) = 0.15 + 0 + 0 + 0.1 = 0.25;
+    /// Σ(x - x̄)² = 0.5; slope 0.5, intercept 0.05. Residuals -0.05, -0.1, 0.2, -0.05, squares
+    /// summing to 0.055; σ² = 0.055 / 2 = 0.0275; standard error √(0.0275 / 0.5) = 0.2345.
+    #[test]
+    fn the_slope_is_a_least_squares_line_with_its_standard_error() {
+        let fit = slope(&[
+            (0.0, 0.0, 1.0),
+            (0.5, 0.2, 1.0),
+            (0.5, 0.5, 1.0),
+            (1.0, 0.5, 1.0),
+        ])
+        .unwrap();
+        assert!(close(fit.slope, 0.5), "{fit:?}");
+        assert!(close(fit.standard_error, 0.055_f64.sqrt()), "{fit:?}");
+        assert_eq!(fit.experiments, 4);
+        // Weights count like repeated points: doubling the weight of (0.5, 0.5) moves the
+        // slope exactly as a second copy of it would.
+        let weighted = slope(&[
+            (0.0, 0.0, 1.0),
+            (0.5, 0.2, 1.0),
+            (0.5, 0.5, 2.0),
+            (1.0, 0.5, 1.0),
+        ])
+        .unwrap();
+        let copied = slope(&[
+            (0.0, 0.0, 1.0),
+            (0.5, 0.2, 1.0),
+            (0.5, 0.5, 1.0),
+            (0.5, 0.5, 1.0),
+            (1.0, 0.5, 1.0),
+        ])
+        .unwrap();
+        assert!(close(weighted.slope, copied.slope));
+        // Too few points, or no spread in x: no fit.
+        assert_eq!(slope(&[(0.0, 0.0, 1.0), (1.0, 0.5, 1.0)]), None);
+        assert_eq!(
+            slope(&[(0.5, 0.0, 1.0), (0.5, 0.5, 1.0), (0.5, 0.2, 1.0)]),
+            None
+        );
+    }
+
+    /// The fit on a curve uses each experiment against the curve's baseline. One run, 1 s
+    /// experiments, baseline 1000 visits (1 ms): at 50 %, 1250 and 2000 visits (+20 %,
+    /// +50 %), at 100 %, 2000 (+50 %): the points of the hand-worked fit above.
+    #[test]
+    fn a_curve_carries_the_fit_through_its_experiments() {
+        let p = profile(&one_second_experiments(&[
+            ("a.rs:1", 0, 1000),
+            ("a.rs:1", 50, 1250),
+            ("a.rs:1", 50, 2000),
+            ("a.rs:1", 100, 2000),
+        ]));
+        let (curves, _) = curves(&p, BaselineMode::Pooled);
+        let fit = curves[0].slope.as_ref().unwrap();
+        assert!(close(fit.slope, 0.5) && close(fit.standard_error, 0.055_f64.sqrt()));
     }
 
     /// Points at 0 %, 50 %, 100 % with speedups 0, 0.4, 0.5:

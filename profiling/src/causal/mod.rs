@@ -2,10 +2,11 @@
 //! plain warnings about what the profile cannot say.
 //!
 //! [`file`](mod@file) reads the file, [`curve`] turns experiments into speedup curves as coz's
-//! viewer does (with the documented exceptions), [`rank`] orders lines by coz's "impact" on
-//! one progress point ([`RankedBy`]), and [`advice`] explains empty, short or mis-scoped
-//! profiles and how long to run instead. [`analyze`] runs all four; the
-//! `satloc-prof coz-report` binary only formats the result.
+//! viewer does (with the documented exceptions, the main one a baseline pooled over every
+//! 0 % experiment of a run, [`BaselineMode`]), [`rank`] orders the lines with enough
+//! experiments by coz's "impact" on one progress point ([`RankedBy`]), and [`advice`]
+//! explains empty, short or mis-scoped profiles and how long to run instead. [`analyze`]
+//! runs all four; the `satloc-prof coz-report` binary only formats the result.
 //!
 //! Built with the `report` feature (on by default).
 //!
@@ -28,9 +29,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 pub use advice::{Warning, WarningKind};
-pub use curve::{Curve, Dropped, InFlightSnapshots, Measurement, PointKind};
+pub use curve::{
+    Baseline, BaselineMode, BaselineScatter, Curve, Dropped, InFlightSnapshots, Measurement,
+    PointKind, Slope,
+};
 pub use file::{CozProfile, ParseError};
-pub use rank::{RankedLine, UnrankedLine};
+pub use rank::{NotRanked, RankedLine, UnrankedLine};
 
 /// Choices that change what is ranked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,15 +42,27 @@ pub struct Options {
     /// A curve needs at least this many line speedups (0 % included) to rank its line. coz's
     /// viewer hides curves with fewer than 10 by default; 5 shows shorter runs, with a warning.
     pub min_points: usize,
+    /// A curve needs at least this many experiments above 0 % line speedup to rank its line
+    /// (20 by default: see [`rank`] for why).
+    pub min_experiments: usize,
     /// Rank by this progress point. `None` chooses one (see [`RankedBy`]).
     pub point: Option<String>,
+    /// Which 0 % experiments program speedups are measured against.
+    pub baseline: BaselineMode,
+}
+
+impl Options {
+    /// The default [`Options::min_experiments`].
+    pub const DEFAULT_MIN_EXPERIMENTS: usize = 20;
 }
 
 impl Default for Options {
     fn default() -> Self {
         Self {
             min_points: 5,
+            min_experiments: Self::DEFAULT_MIN_EXPERIMENTS,
             point: None,
+            baseline: BaselineMode::default(),
         }
     }
 }
@@ -87,13 +103,16 @@ pub struct UnknownPoint {
 pub struct Analysis {
     /// Counts describing the profile as a whole.
     pub summary: Summary,
+    /// Which 0 % experiments the program speedups are measured against.
+    pub baseline_mode: BaselineMode,
     /// The progress point the ranking used (`None` when the profile has no progress point
     /// readings at all).
     pub ranked_by: Option<RankedBy>,
-    /// Lines whose curve for the ranking point has `min_points` points, by decreasing
-    /// impact.
+    /// Lines whose curve for the ranking point has a baseline, `min_experiments`
+    /// experiments above 0 % and `min_points` line speedups, by decreasing impact.
     pub ranked: Vec<RankedLine>,
-    /// Lines that were experimented on but cannot be ranked, by decreasing experiments.
+    /// Lines that were experimented on but cannot be ranked, with the reason, by decreasing
+    /// experiments above 0 %.
     pub unranked: Vec<UnrankedLine>,
     /// Every (line, progress point) curve; [`RankedLine::curves`] indexes into it.
     pub curves: Vec<Curve>,
@@ -124,6 +143,8 @@ pub struct Summary {
     pub total_samples: u64,
     /// The `min_points` the ranking used.
     pub min_points: usize,
+    /// The `min_experiments` the ranking used.
+    pub min_experiments: usize,
 }
 
 /// A progress point and what it measures.
@@ -141,7 +162,7 @@ pub struct ProgressPoint {
 /// [`UnknownPoint`] when [`Options::point`] names no progress point of a profile that has
 /// some. A profile without any (no experiments) is analysed anyway: its warnings say why.
 pub fn analyze(profile: &CozProfile, options: &Options) -> Result<Analysis, UnknownPoint> {
-    let (curves, dropped) = curve::curves(profile);
+    let (curves, dropped) = curve::curves(profile, options.baseline);
     let samples = profile.samples();
     let mut visits: BTreeMap<ProgressPoint, u64> = BTreeMap::new();
     for reading in profile.experiments().flat_map(|e| &e.points) {
@@ -162,7 +183,10 @@ pub fn analyze(profile: &CozProfile, options: &Options) -> Result<Analysis, Unkn
         profile,
         &curves,
         &samples,
-        options.min_points,
+        rank::Thresholds {
+            min_points: options.min_points,
+            min_experiments: options.min_experiments,
+        },
         ranked_by.as_ref(),
     );
     let summary = Summary {
@@ -182,9 +206,11 @@ pub fn analyze(profile: &CozProfile, options: &Options) -> Result<Analysis, Unkn
         progress_points: visits.keys().cloned().collect(),
         total_samples: samples.values().sum(),
         min_points: options.min_points,
+        min_experiments: options.min_experiments,
     };
     let mut analysis = Analysis {
         summary,
+        baseline_mode: options.baseline,
         ranked_by,
         ranked,
         unranked,
@@ -286,13 +312,22 @@ mod tests {
         experiments(&rows)
     }
 
+    /// The hand-made profiles here have 5 experiments above 0 % per line, below the default
+    /// `min_experiments` (which has tests of its own): these tests are about other things.
+    fn few_experiments_ok() -> Options {
+        Options {
+            min_experiments: 1,
+            ..Options::default()
+        }
+    }
+
     fn ranked_lines(analysis: &Analysis) -> Vec<&str> {
         analysis.ranked.iter().map(|l| l.line.as_str()).collect()
     }
 
     #[test]
     fn the_throughput_point_ranks_by_default() {
-        let analysis = analyze(&one_at_a_time_server(), &Options::default()).unwrap();
+        let analysis = analyze(&one_at_a_time_server(), &few_experiments_ok()).unwrap();
         assert_eq!(
             analysis.ranked_by,
             Some(RankedBy {
@@ -345,7 +380,7 @@ mod tests {
     fn a_requested_point_ranks_and_says_so() {
         let options = Options {
             point: Some("query".into()),
-            ..Options::default()
+            ..few_experiments_ok()
         };
         let analysis = analyze(&one_at_a_time_server(), &options).unwrap();
         let by = analysis.ranked_by.as_ref().unwrap();
@@ -378,10 +413,176 @@ mod tests {
         let options = Options {
             min_points: 3,
             point: Some("query".into()),
+            ..few_experiments_ok()
         };
         let analysis = analyze(&one_at_a_time_server(), &options).unwrap();
         assert_eq!(ranked_lines(&analysis), ["good.rs:1", "noise.rs:2"]);
         assert!(analysis.ranked[1].max_program_speedup.abs() < 1e-9);
+    }
+
+    /// a.rs:1 has 19 experiments above 0 %, b.rs:2 has 20, c.rs:3 has 20 all at 50 %; each
+    /// speeds the program up a little. Only b.rs:2 clears both bars by default.
+    fn threshold_profile() -> CozProfile {
+        let mut rows = vec![("a.rs:1", 0, 1000, 1), ("b.rs:2", 0, 1000, 1)];
+        for i in 0..20u32 {
+            let speedup = 5 * (i % 19 + 1);
+            let visits = 1000 + u64::from(speedup);
+            if i < 19 {
+                rows.push(("a.rs:1", speedup, visits, 1));
+            }
+            rows.push(("b.rs:2", speedup, visits, 1));
+            rows.push(("c.rs:3", 50, 1050, 1));
+        }
+        experiments(&rows)
+    }
+
+    #[test]
+    fn lines_with_fewer_than_min_experiments_are_listed_with_the_reason() {
+        let analysis = analyze(&threshold_profile(), &Options::default()).unwrap();
+        assert_eq!(analysis.summary.min_experiments, 20);
+        assert_eq!(analysis.baseline_mode, BaselineMode::Pooled);
+        assert_eq!(ranked_lines(&analysis), ["b.rs:2"]);
+        let b = &analysis.ranked[0];
+        assert_eq!((b.speedup_experiments, b.speedups_tested), (20, 20));
+        // The pooled baseline: both 0 % experiments.
+        assert_eq!(b.baseline_experiments, 2);
+        let unranked: Vec<(&str, NotRanked, usize, usize)> = analysis
+            .unranked
+            .iter()
+            .map(|l| {
+                (
+                    l.line.as_str(),
+                    l.reason,
+                    l.speedup_experiments,
+                    l.speedups_tested,
+                )
+            })
+            .collect();
+        assert_eq!(
+            unranked,
+            [
+                ("c.rs:3", NotRanked::FewSpeedups, 20, 2),
+                ("a.rs:1", NotRanked::FewExperiments, 19, 20),
+            ]
+        );
+        let warning = analysis
+            .warnings
+            .iter()
+            .find(|w| w.kind == WarningKind::FewExperiments)
+            .expect("a few-experiments warning");
+        assert!(
+            warning.message.starts_with(
+                "1 of 3 line(s) had fewer than 20 experiments above 0 % line speedup and are \
+                 not ranked"
+            ),
+            "{}",
+            warning.message
+        );
+        // 19 of them in 61 s of experiments: 20 take 64.2 s, 2 minutes.
+        assert!(
+            warning.message.contains(
+                "The closest, a.rs:1, got 19 in 61 s of experiments: at that rate it \
+                           needs a run of about 2 minute(s)"
+            ),
+            "{}",
+            warning.message
+        );
+        assert!(
+            analysis
+                .warnings
+                .iter()
+                .any(|w| w.kind == WarningKind::FewSpeedups)
+        );
+
+        // One experiment less asked for, and a.rs:1 joins.
+        let options = Options {
+            min_experiments: 19,
+            ..Options::default()
+        };
+        let analysis = analyze(&threshold_profile(), &options).unwrap();
+        assert_eq!(ranked_lines(&analysis).len(), 2);
+        assert!(
+            analysis
+                .warnings
+                .iter()
+                .all(|w| w.kind != WarningKind::FewExperiments)
+        );
+    }
+
+    /// With nothing above the bar, the warning says that nothing can be ranked yet.
+    #[test]
+    fn nothing_ranked_for_want_of_experiments_says_so() {
+        let analysis = analyze(&one_at_a_time_server(), &Options::default()).unwrap();
+        assert!(analysis.ranked.is_empty());
+        assert!(
+            analysis
+                .unranked
+                .iter()
+                .all(|l| l.reason == NotRanked::FewExperiments)
+        );
+        let warning = analysis
+            .warnings
+            .iter()
+            .find(|w| w.kind == WarningKind::FewExperiments)
+            .unwrap();
+        assert!(
+            warning.message.starts_with(
+                "nothing can be ranked yet: no line had 20 or more experiments above 0 % line \
+                 speedup"
+            ),
+            "{}",
+            warning.message
+        );
+    }
+
+    /// The mode reaches the curves: a line with no 0 % experiment of its own is plotted
+    /// against the pooled baseline, and not per line.
+    #[test]
+    fn the_baseline_mode_decides_whether_a_line_without_its_own_baseline_ranks() {
+        let mut rows = vec![("a.rs:1", 0, 1000, 1)];
+        for i in 0..20u32 {
+            rows.push(("b.rs:2", 5 * (i + 1), 1100, 1));
+        }
+        let profile = experiments(&rows);
+        let pooled = analyze(&profile, &Options::default()).unwrap();
+        assert_eq!(ranked_lines(&pooled), ["b.rs:2"]);
+        // 1000 -> 1100 visits: p = +9.09 % at every line speedup from 5 % to 100 %. The curve
+        // starts at (0 %, 0), so the area to 100 % is p / 2 * 0.05 + p * 0.95 = 0.975 p, the
+        // largest area / x.
+        assert!((pooled.ranked[0].impact - 0.975 * (1.0 - 1.0 / 1.1)).abs() < 1e-9);
+        assert!(
+            pooled
+                .warnings
+                .iter()
+                .all(|w| w.kind != WarningKind::NoBaseline)
+        );
+
+        let options = Options {
+            baseline: BaselineMode::PerLine,
+            ..Options::default()
+        };
+        let per_line = analyze(&profile, &options).unwrap();
+        assert_eq!(per_line.baseline_mode, BaselineMode::PerLine);
+        assert!(per_line.ranked.is_empty());
+        let b = per_line
+            .unranked
+            .iter()
+            .find(|l| l.line == "b.rs:2")
+            .unwrap();
+        assert_eq!((b.reason, b.has_baseline), (NotRanked::NoBaseline, false));
+        let warning = per_line
+            .warnings
+            .iter()
+            .find(|w| w.kind == WarningKind::NoBaseline)
+            .unwrap();
+        assert!(
+            warning.message.starts_with(
+                "1 of 2 line(s) have no 0 % (baseline) experiment of its own (--baseline \
+                 per-line) and cannot be plotted"
+            ),
+            "{}",
+            warning.message
+        );
     }
 
     #[test]

@@ -1,19 +1,29 @@
 //! Ordering lines by predicted impact on one progress point.
 //!
 //! A line's score is the [`impact`](super::curve::impact) of its curve for the ranking point
-//! ([`RankedBy`]), when that curve has enough points. coz's viewer takes the largest impact
-//! over all progress points instead; with a latency point that is estimated from a snapshot
-//! of 0 or 1 requests in flight, that maximum is whichever reading was the wildest, so the
-//! ranking here sticks to one point and says which. Ties, common among lines whose curves
-//! never rise above zero, fall back to the largest single predicted speedup on that curve,
-//! then to the share of samples. The line's other curves are kept for display.
+//! ([`RankedBy`]), when that curve rests on enough data: at least `min_experiments`
+//! experiments above 0 % line speedup, spread over at least `min_points` line speedups. coz's
+//! viewer takes the largest impact over all progress points instead; with a latency point
+//! that is estimated from a snapshot of 0 or 1 requests in flight, that maximum is whichever
+//! reading was the wildest, so the ranking here sticks to one point and says which. Ties,
+//! common among lines whose curves never rise above zero, fall back to the largest single
+//! predicted speedup on that curve, then to the share of samples. The line's other curves are
+//! kept for display.
+//!
+//! Why a minimum number of experiments: one experiment's program speedup scatters by about
+//! ±10 % on the profiles of satloc-server taken so far (the median distance of a single 0 %
+//! experiment from its run's pooled baseline, which the report prints as `noise on POINT`,
+//! was 9.8 %, 10.8 % and 5.7 % in the three runs `docs/profiling.md` reports), and
+//! the impact averages a line's experiments, so its noise shrinks with their square root
+//! only. With 20 experiments it is about ±2-3 %, below the effects worth acting on; with 5 or
+//! 10, a line can lead the ranking on luck.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
 use super::RankedBy;
-use super::curve::Curve;
+use super::curve::{Curve, Slope};
 use super::file::CozProfile;
 
 /// A line with a usable speedup curve.
@@ -34,8 +44,14 @@ pub struct RankedLine {
     pub max_at_line_speedup_percent: u32,
     /// Experiments that selected this line.
     pub experiments: usize,
+    /// Experiments above 0 % line speedup on the ranking point's curve.
+    pub speedup_experiments: usize,
+    /// 0 % experiments in the ranking curve's baseline (the run's, pooled; or the line's own).
+    pub baseline_experiments: usize,
     /// Distinct line speedups on the ranking point's curve (0 % included).
     pub speedups_tested: usize,
+    /// The straight-line fit through the ranking curve's experiments, with its standard error.
+    pub slope: Option<Slope>,
     /// Samples coz attributed to the line.
     pub samples: u64,
     /// `samples` over all samples in scope (`None` when the profile has no sample counts).
@@ -45,21 +61,61 @@ pub struct RankedLine {
     pub curves: Vec<usize>,
 }
 
+/// Why a line is not ranked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NotRanked {
+    /// No 0 % experiment to compare with: none of the line's own (per-line baseline), or none
+    /// in its run (pooled); or no reading of the ranking point at all.
+    NoBaseline,
+    /// Fewer than `min_experiments` experiments above 0 % line speedup.
+    FewExperiments,
+    /// Fewer than `min_points` distinct line speedups.
+    FewSpeedups,
+}
+
+impl NotRanked {
+    /// A few words for the table.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NoBaseline => "no baseline",
+            Self::FewExperiments => "few experiments",
+            Self::FewSpeedups => "few speedups",
+        }
+    }
+}
+
 /// A line coz experimented on that the data cannot rank yet.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct UnrankedLine {
     /// `FILE:LINE`.
     pub line: String,
+    /// Why it is not ranked (the first of the reasons, in the order of [`NotRanked`]).
+    pub reason: NotRanked,
     /// Experiments that selected this line.
     pub experiments: usize,
-    /// Whether its curve for the ranking point has a 0 % baseline.
+    /// Experiments above 0 % line speedup on its curve for the ranking point.
+    pub speedup_experiments: usize,
+    /// Whether its curve for the ranking point has a baseline.
     pub has_baseline: bool,
     /// Line speedups on its curve for the ranking point (0 % included).
     pub speedups_tested: usize,
+    /// The impact its curve would have (0 without a baseline): for reading, not ranking.
+    pub impact: f64,
     /// Samples coz attributed to the line.
     pub samples: u64,
     /// `samples` over all samples in scope.
     pub sample_share: Option<f64>,
+}
+
+/// How much data a line needs before it is ranked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Thresholds {
+    /// Distinct line speedups, 0 % included.
+    pub min_points: usize,
+    /// Experiments above 0 % line speedup.
+    pub min_experiments: usize,
 }
 
 /// Splits the experimented lines into ranked and unranked, comparing the curves of
@@ -69,7 +125,7 @@ pub fn rank(
     profile: &CozProfile,
     curves: &[Curve],
     samples: &BTreeMap<&str, u64>,
-    min_points: usize,
+    thresholds: Thresholds,
     ranked_by: Option<&RankedBy>,
 ) -> (Vec<RankedLine>, Vec<UnrankedLine>) {
     let mut experiments: BTreeMap<&str, usize> = BTreeMap::new();
@@ -84,9 +140,18 @@ pub fn rank(
             share
         })
     };
-    let min_points = min_points.max(1);
+    let min_points = thresholds.min_points.max(1);
     let is_ranking_curve = |curve: &Curve| {
         ranked_by.is_some_and(|by| curve.point == by.point && curve.kind == by.kind)
+    };
+    let not_ranked = |curve: Option<&Curve>| match curve {
+        None => Some(NotRanked::NoBaseline),
+        Some(curve) if !curve.has_baseline() => Some(NotRanked::NoBaseline),
+        Some(curve) if curve.speedup_experiments < thresholds.min_experiments => {
+            Some(NotRanked::FewExperiments)
+        }
+        Some(curve) if curve.speedups_tested() < min_points => Some(NotRanked::FewSpeedups),
+        Some(_) => None,
     };
 
     let mut ranked = Vec::new();
@@ -98,26 +163,32 @@ pub fn rank(
             .filter(|&i| curves[i].line == line)
             .collect();
         let ranking = mine.iter().copied().find(|&i| is_ranking_curve(&curves[i]));
-        let Some(ranking) = ranking.filter(|&i| curves[i].measurements.len() >= min_points) else {
+        if let Some(reason) = not_ranked(ranking.map(|i| &curves[i])) {
+            let curve = ranking.map(|i| &curves[i]);
             unranked.push(UnrankedLine {
                 line: line.to_owned(),
+                reason,
                 experiments: experiments[line],
-                has_baseline: ranking.is_some_and(|i| curves[i].has_baseline),
-                speedups_tested: ranking.map_or(0, |i| curves[i].measurements.len()),
+                speedup_experiments: curve.map_or(0, |c| c.speedup_experiments),
+                has_baseline: curve.is_some_and(Curve::has_baseline),
+                speedups_tested: curve.map_or(0, Curve::speedups_tested),
+                impact: curve.map_or(0.0, |c| c.impact),
                 samples: line_samples,
                 sample_share: share(line_samples),
             });
             continue;
-        };
+        }
+        let Some(ranking) = ranking else { continue };
         let curve = &curves[ranking];
         let (max_program_speedup, max_at_line_speedup_percent) =
             curve.max_program_speedup().unwrap_or((0.0, 0));
+        // The line's other curves are shown when they have as many points as ranking needs.
         let shown = std::iter::once(ranking)
-            .chain(
-                mine.iter()
-                    .copied()
-                    .filter(|&i| i != ranking && curves[i].measurements.len() >= min_points),
-            )
+            .chain(mine.iter().copied().filter(|&i| {
+                i != ranking
+                    && curves[i].has_baseline()
+                    && curves[i].speedups_tested() >= min_points
+            }))
             .collect();
         ranked.push(RankedLine {
             rank: 0,
@@ -127,7 +198,10 @@ pub fn rank(
             max_program_speedup,
             max_at_line_speedup_percent,
             experiments: experiments[line],
-            speedups_tested: curve.measurements.len(),
+            speedup_experiments: curve.speedup_experiments,
+            baseline_experiments: curve.baseline.as_ref().map_or(0, |b| b.experiments),
+            speedups_tested: curve.speedups_tested(),
+            slope: curve.slope.clone(),
             samples: line_samples,
             sample_share: share(line_samples),
             curves: shown,
@@ -143,6 +217,11 @@ pub fn rank(
     for (i, line) in ranked.iter_mut().enumerate() {
         line.rank = i + 1;
     }
-    unranked.sort_by(|a, b| b.experiments.cmp(&a.experiments).then(a.line.cmp(&b.line)));
+    unranked.sort_by(|a, b| {
+        b.speedup_experiments
+            .cmp(&a.speedup_experiments)
+            .then(b.experiments.cmp(&a.experiments))
+            .then(a.line.cmp(&b.line))
+    });
     (ranked, unranked)
 }

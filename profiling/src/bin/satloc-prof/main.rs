@@ -22,7 +22,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use satloc_profiling::causal::{self, Analysis, CozProfile, Options};
+use satloc_profiling::causal::{self, Analysis, BaselineMode, CozProfile, Options};
 use serde::Serialize;
 
 /// Reports on satloc profiles.
@@ -38,10 +38,11 @@ enum Command {
     /// Rank source lines by predicted impact from a coz profile (profile.coz).
     ///
     /// Reads the tab-separated profile of coz 0.2.2 (all runs appended to the file), computes
-    /// each line's program speedup at each line speedup against the 0 % baseline as coz's
-    /// viewer does, and prints the lines by coz's "impact" order on one progress point (a
-    /// throughput point unless --point names another). Warnings (stderr and output) say when
-    /// the profile is too short to mean anything and how long to run.
+    /// each line's program speedup at each line speedup against the 0 % baseline (by default
+    /// every 0 % experiment of the run; --baseline per-line for coz's viewer's choice), and
+    /// prints the lines with enough experiments by coz's "impact" order on one progress point
+    /// (a throughput point unless --point names another). Warnings (stderr and output) say
+    /// when the profile is too short to mean anything and how long to run.
     CozReport(CozReportArgs),
     /// Print the top functions of a pprof protobuf (`--cpu-profile profile.pb`), by self and
     /// by total CPU time, without needing Go's pprof. Needs the `pprof` feature.
@@ -73,10 +74,35 @@ struct CozReportArgs {
     /// Line speedups (0 % included) a curve needs before its line is ranked.
     #[arg(long, value_name = "N", default_value_t = Options::default().min_points)]
     min_points: usize,
+    /// Experiments above 0 % line speedup a curve needs before its line is ranked (one
+    /// experiment scatters by several percent; fewer than this can rank a line on luck).
+    #[arg(long, value_name = "N", default_value_t = Options::DEFAULT_MIN_EXPERIMENTS)]
+    min_experiments: usize,
+    /// What program speedups are measured against: `pooled`, every 0 % experiment of the run
+    /// (a 0 % experiment delays nothing, so the selected line does not matter), or
+    /// `per-line`, the line's own 0 % experiments, as coz's viewer does.
+    #[arg(long, value_name = "MODE", value_enum, default_value_t = BaselineArg::Pooled)]
+    baseline: BaselineArg,
     /// Rank by this progress point (default: the most visited throughput point, which coz
     /// counts exactly; a latency point is estimated from a snapshot of the number in flight).
     #[arg(long, value_name = "NAME")]
     point: Option<String>,
+}
+
+/// `--baseline`, spelled for the command line.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum BaselineArg {
+    Pooled,
+    PerLine,
+}
+
+impl From<BaselineArg> for BaselineMode {
+    fn from(arg: BaselineArg) -> Self {
+        match arg {
+            BaselineArg::Pooled => Self::Pooled,
+            BaselineArg::PerLine => Self::PerLine,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -135,7 +161,9 @@ fn coz_report(args: &CozReportArgs) -> Result<ExitCode> {
         &profile,
         &Options {
             min_points: args.min_points.max(1),
+            min_experiments: args.min_experiments,
             point: args.point.clone(),
+            baseline: args.baseline.into(),
         },
     )
     .with_context(|| args.file.display().to_string())?;

@@ -2,7 +2,9 @@
 //!
 //! x is the line's virtual speedup (0-100 %), y the predicted program speedup (positive is
 //! better, for latency points too; see `causal::curve`), one series per progress point, all
-//! plots on one y scale so they compare at a glance. Points are joined by straight segments;
+//! plots on one y scale so they compare at a glance. Every curve starts at (0 %, 0), its
+//! baseline; with a pooled baseline a line's own 0 % experiments are a row of the table, not a
+//! point of the plot (they are part of the baseline). Points are joined by straight segments;
 //! coz's viewer draws a loess-smoothed line instead, which the raw points make unnecessary
 //! for a handful of lines.
 //!
@@ -43,10 +45,11 @@ pub fn write_svg(
         format!(" on {} ({})", by.point, by.kind.as_str())
     });
     let mut header = vec![format!(
-        "coz profile {}: {} experiment(s), {} line(s) ranked by impact{ranked_on}",
+        "coz profile {}: {} experiment(s), {} line(s) ranked by impact{ranked_on}, {} baseline",
         file.display(),
         analysis.summary.experiments,
-        analysis.ranked.len()
+        analysis.ranked.len(),
+        analysis.baseline_mode.as_str()
     )];
     if lines.is_empty() {
         header.push("Nothing to plot.".to_owned());
@@ -134,10 +137,14 @@ fn draw_plot(
             .position(|p| p.name == curve.point && p.kind == curve.kind)
             .unwrap_or(0);
         let color = Palette99::pick(index).to_rgba();
-        let xy: Vec<(f64, f64)> = curve
-            .measurements
-            .iter()
-            .map(|m| (f64::from(m.line_speedup_percent), m.program_speedup * 100.0))
+        let xy: Vec<(f64, f64)> = std::iter::once((0.0, 0.0))
+            .chain(
+                curve
+                    .measurements
+                    .iter()
+                    .filter(|m| m.line_speedup_percent > 0)
+                    .map(|m| (f64::from(m.line_speedup_percent), m.program_speedup * 100.0)),
+            )
             .collect();
         chart
             .draw_series(LineSeries::new(xy.iter().copied(), color.stroke_width(2)))

@@ -4,11 +4,12 @@
 //! The per-line tables follow the layout of the HTTP/2 causal profiling study: for each
 //! tested line speedup, the measured time per operation, its change against the 0 %
 //! baseline, and the predicted program speedup, with the number of experiments behind it.
+//! Each curve's heading says what its baseline is and how many experiments it pools.
 
 use std::io::{self, Write};
 use std::path::Path;
 
-use satloc_profiling::causal::{Analysis, Curve, PointKind, RankedBy};
+use satloc_profiling::causal::{Analysis, BaselineMode, Curve, PointKind, RankedBy, Slope};
 
 use crate::PathDisplay;
 
@@ -48,6 +49,18 @@ pub fn write(
         }
     )?;
 
+    for scatter in &analysis.dropped.baseline_scatter {
+        writeln!(
+            out,
+            "  noise on `{}`: a single 0 % experiment lies a median {:.1}% (p90 {:.1}%) from its \
+             run's baseline, over {} experiment(s)",
+            scatter.point,
+            scatter.median * 100.0,
+            scatter.p90 * 100.0,
+            scatter.experiments
+        )?;
+    }
+
     if analysis.ranked.is_empty() {
         writeln!(out, "\nnothing to rank: see the warnings below.")?;
     } else {
@@ -55,16 +68,17 @@ pub fn write(
         for line in analysis.ranked.iter().take(top) {
             writeln!(
                 out,
-                "\n#{} {} (impact {} on {}, {} experiments, {} of samples)",
+                "\n#{} {} (impact {} on {}, {} experiments, {} above 0 %, {} of samples)",
                 line.rank,
                 display.short(&line.line),
                 percent(line.impact),
                 line.impact_point,
                 line.experiments,
+                line.speedup_experiments,
                 share(line.sample_share)
             )?;
             for &index in &line.curves {
-                write_curve(out, &analysis.curves[index])?;
+                write_curve(out, &analysis.curves[index], analysis.baseline_mode)?;
             }
         }
     }
@@ -88,9 +102,10 @@ fn write_ranking(
     writeln!(
         out,
         "(coz's \"impact\" order: the mean predicted program speedup over line speedups 0..x, \
-         at its best x; curves need >= {} line speedups)",
-        analysis.summary.min_points
+         at its best x; a line needs >= {} experiments above 0 % and >= {} line speedups)",
+        analysis.summary.min_experiments, analysis.summary.min_points
     )?;
+    writeln!(out, "({})", baseline_note(analysis.baseline_mode))?;
     let width = analysis
         .ranked
         .iter()
@@ -100,26 +115,41 @@ fn write_ranking(
         .max(4);
     writeln!(
         out,
-        "{:>4}  {:<width$}  {:>7}  {:>20}  {:>11}  {:>8}  {:>7}",
-        "rank", "line", "impact", "max program speedup", "experiments", "speedups", "samples"
+        "{:>4}  {:<width$}  {:>7}  {:>14}  {:>20}  {:>11}  {:>8}  {:>8}  {:>7}",
+        "rank",
+        "line",
+        "impact",
+        "slope ± s.e.",
+        "max program speedup",
+        "exps > 0 %",
+        "speedups",
+        "baseline",
+        "samples"
     )?;
     for line in &analysis.ranked {
         writeln!(
             out,
-            "{:>4}  {:<width$}  {:>7}  {:>20}  {:>11}  {:>8}  {:>7}",
+            "{:>4}  {:<width$}  {:>7}  {:>14}  {:>20}  {:>11}  {:>8}  {:>8}  {:>7}",
             line.rank,
             display.short(&line.line),
             percent(line.impact),
+            slope(line.slope.as_ref()),
             format!(
                 "{} at {}%",
                 percent(line.max_program_speedup),
                 line.max_at_line_speedup_percent
             ),
-            line.experiments,
+            line.speedup_experiments,
             line.speedups_tested,
+            line.baseline_experiments,
             share(line.sample_share),
         )?;
     }
+    writeln!(
+        out,
+        "(slope: a least-squares line through the experiments, program speedup per 100 % line \
+         speedup, ± one standard error; baseline: 0 % experiments compared with)"
+    )?;
     if analysis.ranked.iter().any(|l| l.line.ends_with(":0")) {
         writeln!(
             out,
@@ -127,6 +157,20 @@ fn write_ranking(
         )?;
     }
     Ok(())
+}
+
+/// What the program speedups are measured against, in a sentence.
+pub fn baseline_note(mode: BaselineMode) -> &'static str {
+    match mode {
+        BaselineMode::Pooled => {
+            "baseline: pooled, every 0 % experiment of the run, whatever line coz selected (a \
+             0 % experiment delays nothing); --baseline per-line for coz's viewer's choice"
+        }
+        BaselineMode::PerLine => {
+            "baseline: per line, each line's own 0 % experiments, as coz's viewer does; the \
+             default, --baseline pooled, uses every 0 % experiment of the run"
+        }
+    }
 }
 
 /// "lines by impact on `response` (throughput point, …)": which point, and why that one.
@@ -152,14 +196,23 @@ pub fn ranking_header(ranked_by: Option<&RankedBy>) -> String {
     )
 }
 
-fn write_curve(out: &mut impl Write, curve: &Curve) -> io::Result<()> {
+fn write_curve(out: &mut impl Write, curve: &Curve, mode: BaselineMode) -> io::Result<()> {
     let (what, value_header) = match curve.kind {
         PointKind::Throughput => ("time per visit", "time/visit"),
         PointKind::Latency => ("mean latency (Little's law)", "latency"),
     };
-    let baseline = curve.baseline().map_or_else(String::new, |b| {
+    let baseline = curve.baseline.as_ref().map_or_else(String::new, |b| {
+        let runs = if b.runs > 1 {
+            format!(" in {} runs, each run against its own", b.runs)
+        } else {
+            String::new()
+        };
+        let whose = match mode {
+            BaselineMode::Pooled => "every 0 % experiment of the run",
+            BaselineMode::PerLine => "this line's own",
+        };
         format!(
-            ", baseline {} over {} experiment(s)",
+            ", baseline {} over {} experiment(s){runs} ({whose})",
             duration(b.value_ns),
             b.experiments
         )
@@ -186,6 +239,14 @@ fn write_curve(out: &mut impl Write, curve: &Curve) -> io::Result<()> {
             percent(m.program_speedup)
         )?;
     }
+    if let (BaselineMode::Pooled, Some(own)) = (mode, curve.own_baseline()) {
+        writeln!(
+            out,
+            "    (the 0 % row: this line's own {} experiment(s) at 0 %, part of the baseline; \
+             off 0 only by their scatter)",
+            own.experiments
+        )?;
+    }
     if curve.no_in_flight_readings > 0 {
         writeln!(
             out,
@@ -209,10 +270,16 @@ fn write_unranked(
         .ranked_by
         .as_ref()
         .map_or_else(String::new, |by| format!(" for `{}`", by.point));
+    let whose = match analysis.baseline_mode {
+        BaselineMode::Pooled => "in its run",
+        BaselineMode::PerLine => "of its own",
+    };
     writeln!(
         out,
-        "\nnot ranked ({} line(s): no 0 % baseline{point}, or fewer than {} line speedups):",
+        "\nnot ranked ({} line(s); no baseline: no 0 % experiment {whose}{point}; few \
+         experiments: fewer than {} above 0 %; few speedups: fewer than {} line speedups):",
         analysis.unranked.len(),
+        analysis.summary.min_experiments,
         analysis.summary.min_points
     )?;
     let width = analysis
@@ -225,17 +292,18 @@ fn write_unranked(
         .max(4);
     writeln!(
         out,
-        "  {:<width$}  {:>11}  {:>8}  {:>8}  {:>7}",
-        "line", "experiments", "speedups", "baseline", "samples"
+        "  {:<width$}  {:<15}  {:>11}  {:>10}  {:>8}  {:>7}",
+        "line", "reason", "experiments", "exps > 0 %", "speedups", "samples"
     )?;
     for line in analysis.unranked.iter().take(UNRANKED_SHOWN) {
         writeln!(
             out,
-            "  {:<width$}  {:>11}  {:>8}  {:>8}  {:>7}",
+            "  {:<width$}  {:<15}  {:>11}  {:>10}  {:>8}  {:>7}",
             display.short(&line.line),
+            line.reason.as_str(),
             line.experiments,
+            line.speedup_experiments,
             line.speedups_tested,
-            if line.has_baseline { "yes" } else { "no" },
             share(line.sample_share)
         )?;
     }
@@ -247,6 +315,20 @@ fn write_unranked(
         )?;
     }
     Ok(())
+}
+
+/// `+12.3 ± 4.5%`, or `-` without a fit.
+fn slope(slope: Option<&Slope>) -> String {
+    slope.map_or_else(
+        || "-".to_owned(),
+        |s| {
+            format!(
+                "{:+.1} ± {:.1}%",
+                s.slope * 100.0 + 0.0,
+                s.standard_error * 100.0
+            )
+        },
+    )
 }
 
 /// `+12.3%`.
