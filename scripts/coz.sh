@@ -22,7 +22,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 
-seconds=300
+seconds=420
 concurrency=10
 append=0
 out=target/coz

@@ -153,12 +153,17 @@ pub fn serve<H: Handler>(
         let mut sent = 0;
         while sent < answered {
             match batch.send(fd, sent, answered) {
+                // Nothing sent and no error: count the first as lost, never loop.
+                Ok(0) => {
+                    satloc_profiling::latency_end!("query");
+                    sent += 1;
+                }
                 Ok(n) => {
                     for _ in 0..n {
                         satloc_profiling::progress!("response");
                         satloc_profiling::latency_end!("query");
                     }
-                    sent += n.max(1);
+                    sent += n;
                 }
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
                 Err(err) => {
