@@ -12,6 +12,9 @@
 # (start-up and catalogue loading cancel out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Where cargo puts binaries (CARGO_TARGET_DIR is honoured).
+target_dir=$(realpath -m "${CARGO_TARGET_DIR:-target}")
+release_dir=$target_dir/release
 
 iterations=2000
 baseline=benches/icount-baseline.tsv
@@ -34,7 +37,7 @@ if ! command -v valgrind >/dev/null; then
 fi
 
 cargo build --release -q -p satloc-benches --bin satloc-icount
-bin=target/release/satloc-icount
+bin="$release_dir"/satloc-icount
 
 count() { # workload iterations -> instructions
     valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$1" "$2" 2>&1 >/dev/null |
@@ -42,6 +45,10 @@ count() { # workload iterations -> instructions
 }
 
 workloads=$( ("$bin" 2>&1 || true) | sed -n "s/^workloads: //p" | tr -d ",")
+if [[ -z $workloads ]]; then
+    echo "no workloads: $bin did not list any (is it built there?)" >&2
+    exit 1
+fi
 declare -A base
 if [[ -f $baseline ]]; then
     while IFS=$'\t' read -r name value; do
@@ -55,6 +62,10 @@ results=()
 for w in $workloads; do
     zero=$(count "$w" 0)
     many=$(count "$w" "$iterations")
+    if [[ -z $zero || -z $many ]]; then
+        echo "valgrind counted nothing for $w: $bin $w" >&2
+        exit 1
+    fi
     per=$(((many - zero) / iterations))
     results+=("$w"$'\t'"$per")
     b=${base[$w]:-}

@@ -20,6 +20,9 @@
 # answers (from /proc/PID/stat) and the change against A.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Where cargo puts binaries (CARGO_TARGET_DIR is honoured).
+target_dir=$(realpath -m "${CARGO_TARGET_DIR:-target}")
+release_dir=$target_dir/release
 
 seconds=5
 rounds=3
@@ -56,7 +59,7 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 run_one() { # config round
     local config=$1 round=$2 log="$out/server-$1.log"
     # shellcheck disable=SC2086
-    taskset -c "$server_cpus" target/release/satloc-server --threads 1 --listen 127.0.0.1:0 \
+    taskset -c "$server_cpus" "$release_dir"/satloc-server --threads 1 --listen 127.0.0.1:0 \
         --now 2026-11-28T12:00:00Z ${flags[$config]} >"$log" 2>&1 &
     local pid=$! port=""
     for _ in $(seq 1 100); do
@@ -66,10 +69,10 @@ run_one() { # config round
     done
     [[ -n $port ]] || { cat "$log" >&2; kill "$pid"; return 1; }
     # Warm up outside the measurement, then measure CPU around the run.
-    taskset -c "$load_cpus" target/release/satloc-loadgen -s 127.0.0.1 -p "$port" --qname iss.sat.example \
+    taskset -c "$load_cpus" "$release_dir"/satloc-loadgen -s 127.0.0.1 -p "$port" --qname iss.sat.example \
         --qtype LOC --edns -q "$concurrency" -l 1s --quiet >/dev/null 2>&1 || true
     local before; before=$(cpu_ticks "$pid")
-    taskset -c "$load_cpus" target/release/satloc-loadgen -s 127.0.0.1 -p "$port" --qname iss.sat.example \
+    taskset -c "$load_cpus" "$release_dir"/satloc-loadgen -s 127.0.0.1 -p "$port" --qname iss.sat.example \
         --qtype LOC --edns -q "$concurrency" -l "${seconds}s" --quiet --json "$out/$config-$round.json" >/dev/null 2>&1
     local after; after=$(cpu_ticks "$pid")
     kill -INT "$pid"; wait "$pid" || true

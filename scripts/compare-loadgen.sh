@@ -20,6 +20,9 @@
 # port); the system's NSD configuration is not touched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Where cargo puts binaries (CARGO_TARGET_DIR is honoured).
+target_dir=$(realpath -m "${CARGO_TARGET_DIR:-target}")
+release_dir=$target_dir/release
 
 DURATION="${DURATION:-3}"
 REPEAT="${REPEAT:-3}"
@@ -49,7 +52,7 @@ NSD=$(command -v nsd || echo /usr/sbin/nsd)
 
 echo "==> building satloc-loadgen (release)" >&2
 cargo build --release -q -p satloc-loadgen
-LOADGEN="$PWD/target/release/satloc-loadgen"
+LOADGEN="$release_dir/satloc-loadgen"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/compare-loadgen.XXXXXX")
 nsd_pid=""

@@ -17,6 +17,9 @@
 # and prints the numbers. Exit status 0 when all three hold, 1 otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Where cargo puts binaries (CARGO_TARGET_DIR is honoured).
+target_dir=$(realpath -m "${CARGO_TARGET_DIR:-target}")
+release_dir=$target_dir/release
 
 seconds=300
 work_ns=10000
@@ -37,7 +40,7 @@ scripts/coz.sh --seconds "$seconds" --out "$out" -- --synthetic-work-ns "$work_n
 
 report_args=("$out/profile.coz" --json)
 [[ -z $point ]] || report_args+=(--point "$point")
-target/release/satloc-prof coz-report "${report_args[@]}" >"$out/report.json" 2>/dev/null || true
+"$release_dir"/satloc-prof coz-report "${report_args[@]}" >"$out/report.json" 2>/dev/null || true
 
 python3 - "$out/report.json" "$work_ns" <<'EOF'
 import json

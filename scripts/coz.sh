@@ -20,6 +20,9 @@
 #   scripts/coz.sh --seconds 600 -- --udp-engine spawn --threads 1
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Where cargo puts binaries (CARGO_TARGET_DIR is honoured).
+target_dir=$(realpath -m "${CARGO_TARGET_DIR:-target}")
+release_dir=$target_dir/release
 root=$PWD
 
 seconds=420
@@ -84,7 +87,7 @@ done
 [[ -n $port ]] || { cat "$log" >&2; echo "server did not say where it listens" >&2; exit 1; }
 
 echo "==> load: closed loop, concurrency $concurrency, ${seconds}s, LOC iss.sat.example on port $port"
-taskset -c "$load_cpus" target/release/satloc-loadgen -s 127.0.0.1 -p "$port" \
+taskset -c "$load_cpus" "$release_dir"/satloc-loadgen -s 127.0.0.1 -p "$port" \
     --qname iss.sat.example --qtype LOC --edns -q "$concurrency" -l "${seconds}s" --warmup 2s \
     --quiet --json "$out/loadgen.json" || true
 
@@ -97,6 +100,6 @@ trap - EXIT
 
 echo "==> report"
 status=0
-target/release/satloc-prof coz-report "$out/profile.coz" --svg "$out/speedup.svg" | tee "$out/report.txt" || status=$?
+"$release_dir"/satloc-prof coz-report "$out/profile.coz" --svg "$out/speedup.svg" | tee "$out/report.txt" || status=$?
 echo "profile: $out/profile.coz  report: $out/report.txt  curves: $out/speedup.svg"
 exit "$status"

@@ -17,6 +17,9 @@
 # after `--` go to satloc-server, e.g. `-- --udp-engine spawn --threads 1`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Where cargo puts binaries (CARGO_TARGET_DIR is honoured).
+target_dir=$(realpath -m "${CARGO_TARGET_DIR:-target}")
+release_dir=$target_dir/release
 
 seconds=20
 concurrency=10
@@ -46,7 +49,7 @@ server_cpus=0; load_cpus=1
 if (($(nproc) < 2)); then load_cpus=0; fi
 
 log="$out/server.log"
-taskset -c "$server_cpus" target/profiling/satloc-server --listen 127.0.0.1:0 \
+taskset -c "$server_cpus" "$target_dir"/profiling/satloc-server --listen 127.0.0.1:0 \
     --cpu-profile "$out/flamegraph.svg" --cpu-profile "$out/profile.pb" "${server_args[@]}" >"$log" 2>&1 &
 server_pid=$!
 trap 'kill -INT "$server_pid" 2>/dev/null || true' EXIT
@@ -61,7 +64,7 @@ done
 [[ -n $port ]] || { cat "$log" >&2; echo "server did not say where it listens" >&2; exit 1; }
 
 echo "==> load: closed loop, concurrency $concurrency, ${seconds}s, LOC iss.sat.example on port $port"
-taskset -c "$load_cpus" target/release/satloc-loadgen -s 127.0.0.1 -p "$port" \
+taskset -c "$load_cpus" "$release_dir"/satloc-loadgen -s 127.0.0.1 -p "$port" \
     --qname iss.sat.example --qtype LOC --edns -q "$concurrency" -l "${seconds}s" --warmup 1s \
     --quiet --json "$out/loadgen.json" || true
 
@@ -71,5 +74,5 @@ trap - EXIT
 [[ -s $out/profile.pb && -s $out/flamegraph.svg ]] || { cat "$log" >&2; echo "no profile written" >&2; exit 1; }
 
 echo "==> top functions (satloc-prof pprof-top $out/profile.pb)"
-target/release/satloc-prof pprof-top "$out/profile.pb" --top "$top"
+"$release_dir"/satloc-prof pprof-top "$out/profile.pb" --top "$top"
 echo "flamegraph: $out/flamegraph.svg  profile: $out/profile.pb"
