@@ -152,12 +152,12 @@ fn report_staleness(catalog: &Catalog, now: DateTime<Utc>, config: &Config) {
     if let Some(oldest) = stale.first() {
         let days = (now - oldest.epoch).num_seconds() as f64 / 86_400.0;
         tracing::warn!(
-            "{} of {} element sets are older than {} (oldest: {} at {:.1} days); SGP4 error grows with age, \
+            "{} of {} element sets are older than {:.1} days (oldest: {} at {:.1} days); SGP4 error grows with age, \
              so positions may be off by many kilometres -- serve fresh elements with --catalog \
              (e.g. https://celestrak.org/NORAD/elements/gp.php?GROUP=stations&FORMAT=tle) and send SIGHUP to reload",
             stale.len(),
             catalog.objects().len(),
-            humantime::format_duration(config.stale_after.to_std().unwrap_or_default()),
+            config.stale_after.num_seconds() as f64 / 86_400.0,
             oldest.name,
             days
         );
