@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Causal profile of satloc-server under load.
 #
-#   scripts/coz.sh [--seconds N] [--concurrency N] [--append] [--out DIR] [-- server flags...]
+#   scripts/coz.sh [--seconds N] [--concurrency N] [--append] [--out DIR]
+#                  [--fixed-line FILE:LINE] [-- server flags...]
 #
 # Installs coz-profiler from Debian if missing, builds the server with the
 # `profiling` profile and the `coz` feature (GNU ld, frame pointers: see
@@ -14,6 +15,11 @@
 #   target/coz/report.txt      satloc-prof coz-report's table
 #   target/coz/speedup.svg     the speedup curves
 #   target/coz/loadgen.json    what the load generator measured
+#
+# --fixed-line FILE:LINE (relative to the workspace, e.g.
+# server/src/engine/udp_spawn.rs:44) makes every experiment use that one line
+# (coz's --fixed-line): a tight curve for a suspect in the same time, instead
+# of experiments spread over every line coz samples.
 #
 # Server and load generator are pinned to different CPUs (taskset) when there
 # are at least two. Extra arguments after `--` go to satloc-server, e.g.
@@ -29,6 +35,7 @@ seconds=420
 concurrency=10
 append=0
 out=target/coz
+fixed_line=""
 server_args=()
 while (($#)); do
     case "$1" in
@@ -36,8 +43,9 @@ while (($#)); do
         --concurrency) concurrency="$2"; shift ;;
         --append) append=1 ;;
         --out) out="$2"; shift ;;
+        --fixed-line) fixed_line="$2"; shift ;;
         --) shift; server_args=("$@"); break ;;
-        -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
         *) server_args+=("$1") ;;
     esac
     shift
@@ -69,9 +77,16 @@ mkdir -p "$out"
 server_cpus=0; load_cpus=1
 if (($(nproc) < 2)); then server_cpus=0; load_cpus=0; fi
 
+coz_args=(-s "$root/server/%" -o "$out/profile.coz")
+if [[ -n $fixed_line ]]; then
+    [[ $fixed_line == /* ]] || fixed_line="$root/$fixed_line"
+    [[ -f ${fixed_line%:*} ]] || { echo "--fixed-line: no such file ${fixed_line%:*}" >&2; exit 2; }
+    coz_args+=(--fixed-line "$fixed_line")
+fi
+
 log="$out/server.log"
-echo "==> coz run satloc-server ${server_args[*]:-} (scope: $root/server/%)"
-taskset -c "$server_cpus" coz run -s "$root/server/%" -o "$out/profile.coz" --- \
+echo "==> coz run satloc-server ${server_args[*]:-} (scope: $root/server/%${fixed_line:+, fixed line $fixed_line})"
+taskset -c "$server_cpus" coz run "${coz_args[@]}" --- \
     "$server_bin" --listen 127.0.0.1:0 "${server_args[@]}" >"$log" 2>&1 &
 coz_pid=$!
 cleanup() { kill -INT "$coz_pid" 2>/dev/null || true; }
