@@ -56,6 +56,8 @@ fn the_toy_profile_prints_a_ranked_table_and_draws_the_curves() {
         .find(|l| l.trim_start().starts_with("1  "))
         .expect("a rank 1 row");
     assert!(first_row.contains("coz_toy.rs:68"), "{first_row}");
+    // Its slope (+44.4 ± 4.9 %) is marked as rising beyond its noise.
+    assert!(first_row.contains("± 4.9%*"), "{first_row}");
     assert!(stdout.contains("#1 "), "{stdout}");
     assert!(stdout.contains("#2 "));
     assert!(!stdout.contains("#3 "), "--top 2 shows two lines in detail");

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::curve::{BaselineMode, InFlightSnapshots, MIN_VISITS};
 use super::file::CozProfile;
-use super::rank::{NotRanked, UnrankedLine};
+use super::rank::{NotRanked, RankedLine, UnrankedLine};
 use super::{Analysis, PointKind};
 
 /// coz's shortest experiment (`ExperimentMinTime`).
@@ -53,6 +53,8 @@ pub enum WarningKind {
     FewExperiments,
     /// Lines tested at too few speedups to rank.
     FewSpeedups,
+    /// Ranked lines whose curves do not rise beyond their noise (the first, or all of them).
+    NoClearRise,
     /// Point readings dropped for having fewer than 5 visits.
     LowVisits,
     /// Pooled measurements outside coz's plotting range.
@@ -228,6 +230,10 @@ pub fn warnings(profile: &CozProfile, analysis: &Analysis) -> Vec<Warning> {
         );
     }
 
+    if let Some(message) = no_clear_rise(analysis) {
+        warn(WarningKind::NoClearRise, message);
+    }
+
     if analysis.dropped.low_visit_readings > 0 {
         warn(
             WarningKind::LowVisits,
@@ -273,6 +279,50 @@ pub fn warnings(profile: &CozProfile, analysis: &Analysis) -> Vec<Warning> {
         );
     }
     warnings
+}
+
+/// The [`WarningKind::NoClearRise`] sentence, when the impact order leads with a line whose
+/// curve does not rise beyond its noise.
+fn no_clear_rise(analysis: &Analysis) -> Option<String> {
+    let first = analysis.ranked.first()?;
+    if first.rises_clearly {
+        return None;
+    }
+    let slope_of = |line: &RankedLine| {
+        line.slope.as_ref().map_or_else(
+            || "no slope".to_owned(),
+            |s| {
+                format!(
+                    "slope {:+.1} ± {:.1} %",
+                    s.slope * 100.0,
+                    s.standard_error * 100.0
+                )
+            },
+        )
+    };
+    let advice = "run longer, or put every experiment on a suspect line with coz's \
+                  --fixed-line (scripts/coz.sh --fixed-line FILE:LINE)";
+    let message = match analysis.ranked.iter().find(|l| l.rises_clearly) {
+        None => format!(
+            "none of the {} ranked line(s) has a curve that rises beyond its noise (a slope \
+             two standard errors above 0; marked * in the table): the impact order is not to \
+             be trusted yet. #1 {} has {}. To tell them apart, {advice}",
+            analysis.ranked.len(),
+            first.line,
+            slope_of(first)
+        ),
+        Some(clear) => format!(
+            "#1 {} leads on impact, but its curve does not rise beyond its noise ({}, under \
+             two standard errors); the first line whose curve does is #{} {} ({}). Read the \
+             impact order with the slope beside it; to settle a close call, {advice}",
+            first.line,
+            slope_of(first),
+            clear.rank,
+            clear.line,
+            slope_of(clear)
+        ),
+    };
+    Some(message)
 }
 
 /// The [`WarningKind::FewInFlight`] sentence for one latency point.

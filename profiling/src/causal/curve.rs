@@ -179,6 +179,20 @@ pub struct Slope {
     pub experiments: usize,
 }
 
+impl Slope {
+    /// How many standard errors above 0 a slope must be to count as a curve that rises
+    /// beyond its noise.
+    pub const CLEAR_RISE_STANDARD_ERRORS: f64 = 2.0;
+
+    /// Whether the slope is at least [`Slope::CLEAR_RISE_STANDARD_ERRORS`] standard errors
+    /// above 0: a line whose speedup really helps, as far as this profile can tell. About 1
+    /// in 40 flat curves passes by chance, so with dozens of lines expect one false rise.
+    #[must_use]
+    pub fn rises_clearly(&self) -> bool {
+        self.slope > 0.0 && self.slope >= Self::CLEAR_RISE_STANDARD_ERRORS * self.standard_error
+    }
+}
+
 /// The speedup curve of one (line, progress point) pair.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Curve {
@@ -893,6 +907,20 @@ mod tests {
         assert!(close(got[1].2, 4_000_000.0) && close(got[1].3, 0.2));
         assert!(close(curve.measurements[1].change_vs_baseline, -0.2));
         assert!(close(got[2].2, 10_000_000.0) && close(got[2].3, -1.0));
+    }
+
+    #[test]
+    fn a_clear_rise_is_two_standard_errors_above_zero() {
+        let slope = |slope, standard_error| Slope {
+            slope,
+            standard_error,
+            experiments: 20,
+        };
+        assert!(slope(0.10, 0.05).rises_clearly());
+        assert!(slope(0.10, 0.0).rises_clearly());
+        assert!(!slope(0.099, 0.05).rises_clearly());
+        assert!(!slope(-0.2, 0.01).rises_clearly());
+        assert!(!slope(0.0, 0.0).rises_clearly());
     }
 
     /// The scatter of single 0 % experiments, worked by hand. Run 1 has four 0 % experiments

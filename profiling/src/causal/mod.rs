@@ -585,6 +585,93 @@ mod tests {
         );
     }
 
+    /// `lucky.rs:1` got two fast experiments at 5 % and 10 % and noise after them: the
+    /// highest impact, a falling slope. `steady.rs:2` speeds the program up a little more at
+    /// each line speedup (up to +9 % at 100 %, with ±0.2 % jitter): a lower impact, a slope
+    /// many standard errors above 0.
+    fn lucky_and_steady(with_steady: bool) -> CozProfile {
+        let mut rows = vec![("lucky.rs:1", 0, 1000, 1), ("steady.rs:2", 0, 1000, 1)];
+        for i in 0..20u32 {
+            let speedup = 5 * (i + 1);
+            let lucky = match i {
+                0 => 1300,
+                1 => 1250,
+                _ if i % 2 == 0 => 1060,
+                _ => 940,
+            };
+            rows.push(("lucky.rs:1", speedup, lucky, 1));
+            if with_steady {
+                let jitter = if i % 2 == 0 { 2 } else { 0 };
+                rows.push((
+                    "steady.rs:2",
+                    speedup,
+                    1000 + u64::from(speedup) + jitter,
+                    1,
+                ));
+            }
+        }
+        experiments(&rows)
+    }
+
+    #[test]
+    fn a_leader_whose_curve_does_not_rise_beyond_its_noise_is_called_out() {
+        let analysis = analyze(&lucky_and_steady(true), &Options::default()).unwrap();
+        assert_eq!(ranked_lines(&analysis), ["lucky.rs:1", "steady.rs:2"]);
+        let [lucky, steady] = analysis.ranked.as_slice() else {
+            unreachable!()
+        };
+        assert!(lucky.impact > steady.impact);
+        assert!(!lucky.rises_clearly, "{:?}", lucky.slope);
+        assert!(steady.rises_clearly, "{:?}", steady.slope);
+        let slope = steady.slope.as_ref().unwrap();
+        assert!((0.07..0.11).contains(&slope.slope), "{slope:?}");
+        let warning = analysis
+            .warnings
+            .iter()
+            .find(|w| w.kind == WarningKind::NoClearRise)
+            .expect("a no-clear-rise warning");
+        assert!(
+            warning
+                .message
+                .starts_with("#1 lucky.rs:1 leads on impact, but its curve does not rise"),
+            "{}",
+            warning.message
+        );
+        assert!(
+            warning
+                .message
+                .contains("the first line whose curve does is #2 steady.rs:2 (slope +"),
+            "{}",
+            warning.message
+        );
+
+        // Without the steady line nothing rises, and the warning says the order means
+        // nothing yet.
+        let analysis = analyze(&lucky_and_steady(false), &Options::default()).unwrap();
+        let warning = analysis
+            .warnings
+            .iter()
+            .find(|w| w.kind == WarningKind::NoClearRise)
+            .unwrap();
+        assert!(
+            warning
+                .message
+                .starts_with("none of the 1 ranked line(s) has a curve that rises beyond"),
+            "{}",
+            warning.message
+        );
+
+        // A leader that does rise draws no such warning.
+        let analysis = analyze(&one_at_a_time_server(), &few_experiments_ok()).unwrap();
+        assert!(analysis.ranked[0].rises_clearly);
+        assert!(
+            analysis
+                .warnings
+                .iter()
+                .all(|w| w.kind != WarningKind::NoClearRise)
+        );
+    }
+
     #[test]
     fn an_unknown_point_is_an_error_that_lists_the_points() {
         let options = Options {

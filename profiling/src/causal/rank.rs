@@ -52,6 +52,8 @@ pub struct RankedLine {
     pub speedups_tested: usize,
     /// The straight-line fit through the ranking curve's experiments, with its standard error.
     pub slope: Option<Slope>,
+    /// Whether that slope is two standard errors or more above 0 ([`Slope::rises_clearly`]).
+    pub rises_clearly: bool,
     /// Samples coz attributed to the line.
     pub samples: u64,
     /// `samples` over all samples in scope (`None` when the profile has no sample counts).
@@ -202,6 +204,7 @@ pub fn rank(
             baseline_experiments: curve.baseline.as_ref().map_or(0, |b| b.experiments),
             speedups_tested: curve.speedups_tested(),
             slope: curve.slope.clone(),
+            rises_clearly: curve.slope.as_ref().is_some_and(Slope::rises_clearly),
             samples: line_samples,
             sample_share: share(line_samples),
             curves: shown,

@@ -115,7 +115,7 @@ fn write_ranking(
         .max(4);
     writeln!(
         out,
-        "{:>4}  {:<width$}  {:>7}  {:>14}  {:>20}  {:>11}  {:>8}  {:>8}  {:>7}",
+        "{:>4}  {:<width$}  {:>7}  {:>15}  {:>20}  {:>11}  {:>8}  {:>8}  {:>7}",
         "rank",
         "line",
         "impact",
@@ -129,11 +129,15 @@ fn write_ranking(
     for line in &analysis.ranked {
         writeln!(
             out,
-            "{:>4}  {:<width$}  {:>7}  {:>14}  {:>20}  {:>11}  {:>8}  {:>8}  {:>7}",
+            "{:>4}  {:<width$}  {:>7}  {:>15}  {:>20}  {:>11}  {:>8}  {:>8}  {:>7}",
             line.rank,
             display.short(&line.line),
             percent(line.impact),
-            slope(line.slope.as_ref()),
+            format!(
+                "{}{}",
+                slope(line.slope.as_ref()),
+                if line.rises_clearly { "*" } else { " " }
+            ),
             format!(
                 "{} at {}%",
                 percent(line.max_program_speedup),
@@ -148,7 +152,8 @@ fn write_ranking(
     writeln!(
         out,
         "(slope: a least-squares line through the experiments, program speedup per 100 % line \
-         speedup, ± one standard error; baseline: 0 % experiments compared with)"
+         speedup, ± one standard error; * rises beyond its noise, two standard errors or more \
+         above 0; baseline: 0 % experiments compared with)"
     )?;
     if analysis.ranked.iter().any(|l| l.line.ends_with(":0")) {
         writeln!(
