@@ -32,10 +32,7 @@ pub fn run(config: Config) -> Result<()> {
         return Ok(());
     }
     report_staleness(&loaded.catalog, config.clock.now(), &config);
-    let service = Arc::new(
-        Service::new(config.zone.clone(), config.clock, loaded.catalog)
-            .with_synthetic_work_ns(config.synthetic_work_ns),
-    );
+    let service = Arc::new(Service::from_config(&config, loaded.catalog));
     let per_address = match config.engine.udp {
         UdpEngine::Loop | UdpEngine::Batch => config.threads,
         UdpEngine::Spawn => 1,

@@ -12,6 +12,7 @@ use arc_swap::ArcSwap;
 use crate::answer::{self, Outcome, Transport};
 use crate::catalog::Catalog;
 use crate::clock::Clock;
+use crate::config::Config;
 use crate::synthetic::{PlantedCost, planted_cost};
 use crate::zone::Zone;
 
@@ -58,17 +59,16 @@ impl Service {
         }
     }
 
-    /// Makes every query do about `ns` nanoseconds of busy work on the critical
-    /// path (see [`crate::synthetic`]); used to validate the profiler.
-    pub fn with_synthetic_work_ns(mut self, ns: u64) -> Self {
-        self.planted = PlantedCost::calibrate(ns);
-        self
-    }
-
-    /// Chooses the answer path.
-    pub fn with_answer_path(mut self, path: AnswerPath) -> Self {
-        self.path = path;
-        self
+    /// The service `config` describes, answering from `catalog`: zone, clock,
+    /// answer path and planted work all come from the one place, so a flag
+    /// cannot be parsed and then forgotten (`--answer-path` once was).
+    pub fn from_config(config: &Config, catalog: Catalog) -> Self {
+        let mut service = Self::new(config.zone.clone(), config.clock, catalog);
+        service.path = config.answer_path;
+        // Busy work on every query's critical path (see [`crate::synthetic`]),
+        // to validate the profiler; none unless asked for.
+        service.planted = PlantedCost::calibrate(config.synthetic_work_ns);
+        service
     }
 
     /// The catalogue queries are being answered from.
@@ -98,13 +98,12 @@ impl Handler for Service {
             planted_cost(self.planted.rounds);
         }
         let catalog = self.catalog.load();
-        answer::answer(
-            query,
-            transport,
-            &self.zone,
-            &catalog,
-            self.clock.now(),
-            out,
-        )
+        let (zone, now) = (&self.zone, self.clock.now());
+        match self.path {
+            AnswerPath::Fast => answer::answer(query, transport, zone, &catalog, now, out),
+            AnswerPath::Hickory => {
+                answer::answer_with_hickory(query, transport, zone, &catalog, now, out)
+            }
+        }
     }
 }

@@ -22,6 +22,8 @@ use satloc_server::service::Service;
 use satloc_server::zone::Zone;
 use tokio_util::sync::CancellationToken;
 
+const LOC: RecordType = RecordType::Unknown(29);
+
 struct Counting;
 
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
@@ -78,20 +80,12 @@ fn allocations_per_answer() {
     // (what, query, most allocations allowed per answer). LOC takes the fast
     // path, which allocates nothing; the rest go through hickory-proto.
     for (what, query, budget) in [
-        (
-            "LOC+EDNS",
-            wire("iss.sat.example.", RecordType::Unknown(29), true),
-            0,
-        ),
-        (
-            "LOC",
-            wire("iss.sat.example.", RecordType::Unknown(29), false),
-            0,
-        ),
+        ("LOC+EDNS", wire("iss.sat.example.", LOC, true), 0),
+        ("LOC", wire("iss.sat.example.", LOC, false), 0),
         ("TXT", wire("iss.sat.example.", RecordType::TXT, false), 18),
         (
             "NXDOMAIN",
-            wire("x.sat.example.", RecordType::Unknown(29), false),
+            wire("x.sat.example.", LOC, false),
             // 14 in release builds, 16 in debug ones (`cargo test`).
             16,
         ),
@@ -136,7 +130,7 @@ fn allocations_through_engine(udp: UdpEngine, queries: u64) -> u64 {
     client
         .set_read_timeout(Some(Duration::from_secs(5)))
         .unwrap();
-    let query = wire("iss.sat.example.", RecordType::Unknown(29), true);
+    let query = wire("iss.sat.example.", LOC, true);
     let mut response = [0u8; 1232];
     let mut ask = || {
         client.send(&query).unwrap();
@@ -182,4 +176,39 @@ fn allocations_per_query_through_each_udp_engine() {
         used >= 2 * queries,
         "Spawn: {used} allocations in {queries} queries; a task and a query buffer each expected"
     );
+}
+
+/// `--answer-path` reaches the service the binary builds: the hickory path
+/// allocates for a LOC answer, the default fast path does not.
+#[test]
+fn the_answer_path_flag_chooses_the_path_that_answers() {
+    use clap::Parser;
+    use satloc_server::answer::Outcome;
+    use satloc_server::config::{Args, Config};
+    use satloc_server::service::Handler;
+
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let query = wire("iss.sat.example.", LOC, true);
+    let mut out = Vec::with_capacity(4096);
+    let mut allocations_with = |flags: &[&str]| {
+        let args = Args::parse_from(
+            ["satloc-server", "--now", "2026-11-28T12:00:00Z"]
+                .iter()
+                .chain(flags),
+        );
+        let config = Config::from_args(args).unwrap();
+        let service = Service::from_config(&config, embedded_catalog());
+        assert_eq!(
+            service.handle(&query, Transport::Udp, &mut out),
+            Outcome::Respond
+        );
+        let before = ALLOCATIONS.load(Ordering::Relaxed);
+        service.handle(&query, Transport::Udp, &mut out);
+        ALLOCATIONS.load(Ordering::Relaxed) - before
+    };
+    assert_eq!(allocations_with(&[]), 0, "the fast path by default");
+    assert_eq!(allocations_with(&["--answer-path", "fast"]), 0);
+    assert!(allocations_with(&["--answer-path", "hickory"]) > 0);
 }
