@@ -2,7 +2,6 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use satloc_benches::{Fixture, workloads};
-use satloc_server::answer::{Transport, answer};
 
 fn bench_answer(c: &mut Criterion) {
     let fixture = Fixture::new().expect("fixture");
@@ -10,16 +9,7 @@ fn bench_answer(c: &mut Criterion) {
     let mut group = c.benchmark_group("answer");
     for workload in workloads() {
         group.bench_function(workload.name, |b| {
-            b.iter(|| {
-                answer(
-                    std::hint::black_box(&workload.query),
-                    Transport::Udp,
-                    &fixture.zone,
-                    &fixture.catalog,
-                    fixture.now,
-                    &mut out,
-                )
-            })
+            b.iter(|| fixture.answer(std::hint::black_box(&workload.query), &mut out))
         });
     }
     group.finish();

@@ -8,11 +8,15 @@
 use chrono::{DateTime, Utc};
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
 use hickory_proto::rr::{Name, RecordType};
+use satloc_server::answer::{Outcome, Transport, answer};
 use satloc_server::catalog::{Catalog, NamingOptions, Source};
+use satloc_server::loc::LOC_RECORD_TYPE;
 use satloc_server::zone::Zone;
 
 /// The instant every workload answers for.
 pub const NOW: &str = "2026-11-28T12:00:00Z";
+
+const LOC: RecordType = RecordType::Unknown(LOC_RECORD_TYPE);
 
 /// A named query workload.
 #[derive(Debug, Clone)]
@@ -43,6 +47,19 @@ impl Fixture {
             now: NOW.parse()?,
         })
     }
+
+    /// Answers `query` over UDP into `out`, as every workload is measured.
+    #[inline]
+    pub fn answer(&self, query: &[u8], out: &mut Vec<u8>) -> Outcome {
+        answer(
+            query,
+            Transport::Udp,
+            &self.zone,
+            &self.catalog,
+            self.now,
+            out,
+        )
+    }
 }
 
 fn query(name: &str, rtype: RecordType, edns: bool) -> Vec<u8> {
@@ -66,11 +83,11 @@ pub fn workloads() -> Vec<Workload> {
     vec![
         Workload {
             name: "loc_iss_edns",
-            query: query("iss.sat.example.", RecordType::Unknown(29), true),
+            query: query("iss.sat.example.", LOC, true),
         },
         Workload {
             name: "loc_molniya",
-            query: query("25485.sat.example.", RecordType::Unknown(29), false),
+            query: query("25485.sat.example.", LOC, false),
         },
         Workload {
             name: "txt_iss",
@@ -78,15 +95,15 @@ pub fn workloads() -> Vec<Workload> {
         },
         Workload {
             name: "nxdomain",
-            query: query("nothing.sat.example.", RecordType::Unknown(29), false),
+            query: query("nothing.sat.example.", LOC, false),
         },
         Workload {
             name: "refused",
-            query: query("iss.example.com.", RecordType::Unknown(29), false),
+            query: query("iss.example.com.", LOC, false),
         },
         Workload {
             name: "formerr",
-            query: query("iss.sat.example.", RecordType::Unknown(29), false)[..20].to_vec(),
+            query: query("iss.sat.example.", LOC, false)[..20].to_vec(),
         },
     ]
 }

@@ -6,7 +6,6 @@
 use std::process::ExitCode;
 
 use satloc_benches::{Fixture, workloads};
-use satloc_server::answer::{Transport, answer};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
@@ -38,14 +37,7 @@ fn main() -> ExitCode {
     let mut out = Vec::with_capacity(4096);
     let mut bytes = 0usize;
     for _ in 0..iterations {
-        answer(
-            std::hint::black_box(&workload.query),
-            Transport::Udp,
-            &fixture.zone,
-            &fixture.catalog,
-            fixture.now,
-            &mut out,
-        );
+        fixture.answer(std::hint::black_box(&workload.query), &mut out);
         bytes += out.len();
     }
     println!("{name}: {iterations} answers, {bytes} bytes");

@@ -21,12 +21,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::locate;
+use super::{DNS_HEADER_LEN, locate};
 use crate::catalog::Catalog;
 use crate::loc::LOC_RECORD_TYPE;
 use crate::zone::Zone;
 
-const HEADER_LEN: usize = 12;
 const CLASS_IN: u16 = 1;
 const TYPE_OPT: u16 = 41;
 const MAX_NAME_LEN: usize = 255;
@@ -101,7 +100,7 @@ fn u16_at(bytes: &[u8], at: usize) -> Option<u16> {
 /// authority records and at most one additional; an uncompressed LOC/IN
 /// question; an optional empty version-0 OPT; no trailing bytes.
 fn parse(query: &[u8]) -> Option<Parsed<'_>> {
-    if query.len() < HEADER_LEN {
+    if query.len() < DNS_HEADER_LEN {
         return None;
     }
     let flags_hi = query[2];
@@ -117,7 +116,7 @@ fn parse(query: &[u8]) -> Option<Parsed<'_>> {
     if counts[0] != 1 || counts[1] != 0 || counts[2] != 0 || counts[3] > 1 {
         return None;
     }
-    let name_end = name_end(query, HEADER_LEN)?;
+    let name_end = name_end(query, DNS_HEADER_LEN)?;
     let qtype = u16_at(query, name_end)?;
     let qclass = u16_at(query, name_end + 2)?;
     if qtype != LOC_RECORD_TYPE || qclass != CLASS_IN {
@@ -146,8 +145,8 @@ fn parse(query: &[u8]) -> Option<Parsed<'_>> {
         return None;
     }
     Some(Parsed {
-        question: &query[HEADER_LEN..question_end],
-        qname: &query[HEADER_LEN..name_end],
+        question: &query[DNS_HEADER_LEN..question_end],
+        qname: &query[DNS_HEADER_LEN..name_end],
         edns,
     })
 }
@@ -170,7 +169,8 @@ fn name_end(bytes: &[u8], start: usize) -> Option<usize> {
             return None;
         }
     }
-    (at <= bytes.len() && at - start <= MAX_NAME_LEN).then_some(at)
+    // In bounds, as the root byte was read; counting it may take the name past 255.
+    (at - start <= MAX_NAME_LEN).then_some(at)
 }
 
 /// For `<label>.<apex>`, the label's bytes; `None` for any other name.

@@ -77,16 +77,20 @@ pub async fn run<H: Handler>(
     for socket in listeners.udp {
         let handler = Arc::clone(&handler);
         let shutdown = shutdown.clone();
-        if options.udp == UdpEngine::Batch {
-            tasks.spawn_blocking(move || udp_batch::serve(socket, handler, shutdown));
-            continue;
-        }
-        let socket = tokio::net::UdpSocket::from_std(socket)?;
         match options.udp {
-            UdpEngine::Loop | UdpEngine::Batch => {
-                tasks.spawn(udp_loop::serve(socket, handler, shutdown))
+            UdpEngine::Batch => {
+                tasks.spawn_blocking(move || udp_batch::serve(socket, handler, shutdown))
             }
-            UdpEngine::Spawn => tasks.spawn(udp_spawn::serve(socket, handler, shutdown)),
+            UdpEngine::Loop => tasks.spawn(udp_loop::serve(
+                tokio::net::UdpSocket::from_std(socket)?,
+                handler,
+                shutdown,
+            )),
+            UdpEngine::Spawn => tasks.spawn(udp_spawn::serve(
+                tokio::net::UdpSocket::from_std(socket)?,
+                handler,
+                shutdown,
+            )),
         };
     }
     for listener in listeners.tcp {

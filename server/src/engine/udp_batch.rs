@@ -96,11 +96,8 @@ impl Batch {
     /// Sends responses `from..to` (blocking while the socket buffer is full);
     /// returns how many went.
     fn send(&mut self, fd: RawFd, from: usize, to: usize) -> io::Result<usize> {
-        let iovs: [[IoSlice<'_>; 1]; BATCH] = std::array::from_fn(|i| {
-            [IoSlice::new(
-                self.responses.get(i).map_or(&[][..], Vec::as_slice),
-            )]
-        });
+        let iovs: [[IoSlice<'_>; 1]; BATCH] =
+            std::array::from_fn(|i| [IoSlice::new(&self.responses[i])]);
         let no_control: [ControlMessage<'_>; 0] = [];
         let results = sendmmsg(
             fd,
@@ -129,13 +126,12 @@ pub fn serve<H: Handler>(
     while !shutdown.is_cancelled() {
         let count = match batch.receive(fd) {
             Ok(count) => count,
+            // The receive timeout (WouldBlock) is transient too.
             Err(err)
-                if err.kind() == io::ErrorKind::WouldBlock
-                    || err.kind() == io::ErrorKind::TimedOut =>
+                if err.kind() == io::ErrorKind::TimedOut || super::is_transient_udp_error(&err) =>
             {
                 continue;
             }
-            Err(err) if super::is_transient_udp_error(&err) => continue,
             Err(err) => return Err(err),
         };
         let mut answered = 0;
