@@ -117,14 +117,13 @@ pub fn resolve_server(host: &str, port: u16) -> Result<SocketAddr, LoadgenError>
         return Ok(address);
     }
     let trimmed = host.trim_start_matches('[').trim_end_matches(']');
-    let mut addresses =
-        (trimmed, port)
-            .to_socket_addrs()
-            .map_err(|source| LoadgenError::Resolve {
-                server: host.to_owned(),
-                source,
-            })?;
-    let all: Vec<SocketAddr> = addresses.by_ref().collect();
+    let all: Vec<SocketAddr> = (trimmed, port)
+        .to_socket_addrs()
+        .map_err(|source| LoadgenError::Resolve {
+            server: host.to_owned(),
+            source,
+        })?
+        .collect();
     all.iter()
         .find(|address| address.is_ipv4())
         .or_else(|| all.first())

@@ -165,8 +165,6 @@ pub struct QuerySet {
     queries: Vec<PreparedQuery>,
     /// Whether names are sent in random case.
     random_case: bool,
-    /// The longest encoded query, to size send buffers.
-    max_len: usize,
 }
 
 impl QuerySet {
@@ -207,11 +205,9 @@ impl QuerySet {
                 question_end,
             });
         }
-        let max_len = queries.iter().map(|q| q.wire.len()).max().unwrap_or(0);
         Ok(Self {
             queries,
             random_case: options.random_case,
-            max_len,
         })
     }
 
@@ -225,9 +221,13 @@ impl QuerySet {
         self.queries.is_empty()
     }
 
-    /// The longest encoded query in bytes.
+    /// The longest encoded query in bytes, to size send buffers.
     pub fn max_len(&self) -> usize {
-        self.max_len
+        self.queries
+            .iter()
+            .map(|query| query.wire.len())
+            .max()
+            .unwrap_or(0)
     }
 
     /// Whether names go out in random case.
@@ -253,8 +253,7 @@ impl QuerySet {
     /// The question section of query `index` as sent with `case_seed`: what
     /// a response must echo. Written into `out`; returns the length.
     pub fn expected_question(&self, index: usize, case_seed: u32, out: &mut [u8]) -> usize {
-        let query = &self.queries[index];
-        let question = &query.wire[HEADER_LEN..query.question_end];
+        let question = self.question(index);
         out[..question.len()].copy_from_slice(question);
         if self.random_case {
             apply_case_pattern(&mut out[..question.len() - 4], case_seed);

@@ -28,10 +28,11 @@ use crate::progress::Progress;
 use crate::report::{LoadReport, OpenLoopReport, Report};
 use crate::schedule::{OpenLoopSchedule, duration_ns, split_evenly};
 use crate::stats::{Counters, LatencySummary, new_histogram};
+use crate::transport::Transport;
 use crate::transport::tcp::{TcpTransport, open_connections};
 use crate::transport::udp::{UdpTransport, open_sockets};
 use crate::worker::{
-    Clock, IntervalSample, Worker, WorkerLoad, WorkerOutcome, WorkerPlan, WorkerStop,
+    Clock, Interval, IntervalSample, Worker, WorkerLoad, WorkerOutcome, WorkerPlan, WorkerStop,
 };
 
 /// Largest UDP response accepted: the protocol's limit, so that no answer a
@@ -68,8 +69,8 @@ enum Channels {
 /// and come back in [`RunResult::error`] beside what was measured.
 pub fn run(config: &Config, abort: Arc<AtomicBool>) -> Result<RunResult, LoadgenError> {
     let transport_name = match config.transport {
-        TransportKind::Udp => "UDP",
-        TransportKind::Tcp => "TCP",
+        TransportKind::Udp => UdpTransport::NAME,
+        TransportKind::Tcp => TcpTransport::NAME,
     };
     let channels = (0..config.threads)
         .map(|_| match config.transport {
@@ -91,7 +92,7 @@ pub fn run(config: &Config, abort: Arc<AtomicBool>) -> Result<RunResult, Loadgen
             })
         })?;
 
-    let mut hdr_log = match &config.hdr_log {
+    let hdr_log = match &config.hdr_log {
         Some(path) => Some((
             path.clone(),
             BufWriter::new(File::create(path).map_err(|source| LoadgenError::Output {
@@ -105,7 +106,7 @@ pub fn run(config: &Config, abort: Arc<AtomicBool>) -> Result<RunResult, Loadgen
     let clock = Clock::start();
     let measure_start_ns = duration_ns(config.warmup);
     let measure_start_wall = SystemTime::now() + config.warmup;
-    let mut log_writer = match hdr_log.take() {
+    let mut log_writer = match hdr_log {
         Some((path, file)) => Some((
             path.clone(),
             HdrLogWriter::start(file, measure_start_wall, &describe(config))
@@ -161,7 +162,7 @@ pub fn run(config: &Config, abort: Arc<AtomicBool>) -> Result<RunResult, Loadgen
     let mut totals = Counters::default();
     let mut histogram = new_histogram();
     let mut output_error = None;
-    let mut handle_second = |second: MergedInterval| {
+    let mut handle_second = |second: Interval| {
         let length_ns = second.end_ns.saturating_sub(second.start_ns);
         if second.index >= 0 {
             totals += &second.counters;
@@ -327,14 +328,6 @@ fn build_report(
     measure_start_ns: u64,
     error: Option<&LoadgenError>,
 ) -> Report {
-    let elapsed_s = elapsed.as_secs_f64();
-    let per_second = |count: u64, seconds: f64| {
-        if seconds > 0.0 {
-            count as f64 / seconds
-        } else {
-            0.0
-        }
-    };
     // A name is shown with what it resolved to; an address needs no gloss.
     let typed = config
         .server_name
@@ -372,7 +365,11 @@ fn build_report(
                     )
                 }
             };
-            let achieved_qps = per_second(totals.sent, window_s);
+            let achieved_qps = if window_s > 0.0 {
+                totals.sent as f64 / window_s
+            } else {
+                0.0
+            };
             let shortfall_pct = (100.0 * (1.0 - achieved_qps / rate_qps)).max(0.0);
             let max_send_lag_ns = outcomes
                 .iter()
@@ -397,7 +394,7 @@ fn build_report(
     };
     let mut report = Report::new(
         format!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
-        elapsed_s,
+        elapsed.as_secs_f64(),
         totals.completed,
         LatencySummary::from_histogram(histogram),
     );
@@ -411,21 +408,6 @@ fn build_report(
     report.with_counters(totals)
 }
 
-/// One second of the run, summed over the workers.
-#[derive(Debug)]
-struct MergedInterval {
-    /// Interval number relative to the start of measurement.
-    index: i64,
-    /// Start, ns since the run's start.
-    start_ns: u64,
-    /// End, ns since the run's start.
-    end_ns: u64,
-    /// Latencies of all workers.
-    histogram: Histogram<u64>,
-    /// Outcomes of all workers.
-    counters: Counters,
-}
-
 /// Sums the workers' samples second by second, releasing a second once
 /// every worker still running has reported it.
 #[derive(Debug)]
@@ -434,8 +416,8 @@ struct IntervalMerger {
     reported: Vec<Option<i64>>,
     /// Which workers have sent their last sample.
     finished: Vec<bool>,
-    /// Seconds not yet complete.
-    pending: BTreeMap<i64, MergedInterval>,
+    /// Seconds not yet complete, summed over the workers so far.
+    pending: BTreeMap<i64, Interval>,
 }
 
 impl IntervalMerger {
@@ -449,17 +431,11 @@ impl IntervalMerger {
     }
 
     /// Adds a sample; returns the seconds it completed, oldest first.
-    fn add(&mut self, sample: IntervalSample) -> Vec<MergedInterval> {
+    fn add(&mut self, sample: IntervalSample) -> Vec<Interval> {
         let entry = self
             .pending
             .entry(sample.index)
-            .or_insert_with(|| MergedInterval {
-                index: sample.index,
-                start_ns: sample.start_ns,
-                end_ns: sample.end_ns,
-                histogram: new_histogram(),
-                counters: Counters::default(),
-            });
+            .or_insert_with(|| Interval::new(sample.index, sample.start_ns, sample.end_ns));
         entry.start_ns = entry.start_ns.min(sample.start_ns);
         entry.end_ns = entry.end_ns.max(sample.end_ns);
         // Same bounds on both sides, so adding cannot fail.
@@ -488,7 +464,7 @@ impl IntervalMerger {
     }
 
     /// Everything still pending, oldest first (the run is over).
-    fn finish(&mut self) -> Vec<MergedInterval> {
+    fn finish(&mut self) -> Vec<Interval> {
         std::mem::take(&mut self.pending).into_values().collect()
     }
 }

@@ -99,19 +99,6 @@ impl Counters {
             .filter(|&(_, &count)| count > 0)
             .map(|(code, &count)| (u16::try_from(code).unwrap_or(u16::MAX), count))
     }
-
-    /// Whether nothing was counted.
-    pub fn is_empty(&self) -> bool {
-        self.sent == 0
-            && self.completed == 0
-            && self.lost == 0
-            && self.late == 0
-            && self.unexpected == 0
-            && self.mismatched == 0
-            && self.malformed == 0
-            && self.send_errors == 0
-            && self.reconnects == 0
-    }
 }
 
 impl AddAssign<&Counters> for Counters {

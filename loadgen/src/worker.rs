@@ -26,7 +26,7 @@ use crate::error::LoadgenError;
 use crate::inflight::{InFlight, Lookup};
 use crate::query::{QuerySet, SplitMix64};
 use crate::response::{CheckMode, ExpectedQuestion, Verdict, check, message_id};
-use crate::schedule::OpenLoopSchedule;
+use crate::schedule::{OpenLoopSchedule, duration_ns};
 use crate::stats::{Counters, new_histogram, record_latency_ns};
 use crate::transport::{Sink, Transport};
 
@@ -55,7 +55,7 @@ impl Clock {
 
     /// Nanoseconds since zero.
     pub fn now_ns(&self) -> u64 {
-        u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX)
+        duration_ns(self.origin.elapsed())
     }
 }
 
@@ -137,19 +137,51 @@ pub struct WorkerOutcome {
     pub error: Option<LoadgenError>,
 }
 
-/// The interval being recorded.
+/// One interval of the run: one worker's while it records it, or every
+/// worker's summed by the coordinator.
 #[derive(Debug)]
-struct Interval {
+pub(crate) struct Interval {
     /// Interval number relative to the start of measurement.
-    index: i64,
+    pub(crate) index: i64,
     /// Start, ns since the run's start.
-    start_ns: u64,
-    /// Nominal end, ns since the run's start.
-    end_ns: u64,
+    pub(crate) start_ns: u64,
+    /// End, ns since the run's start (the nominal end while recording).
+    pub(crate) end_ns: u64,
     /// Latencies in µs.
-    histogram: Histogram<u64>,
+    pub(crate) histogram: Histogram<u64>,
     /// Outcome counts.
-    counters: Counters,
+    pub(crate) counters: Counters,
+}
+
+impl Interval {
+    /// An empty interval `index` from `start_ns` to `end_ns`.
+    pub(crate) fn new(index: i64, start_ns: u64, end_ns: u64) -> Self {
+        Self {
+            index,
+            start_ns,
+            end_ns,
+            histogram: new_histogram(),
+            counters: Counters::default(),
+        }
+    }
+
+    /// The empty interval `index` of a run whose measurement starts at
+    /// `measure_start_ns`.
+    fn numbered(index: i64, measure_start_ns: u64) -> Self {
+        Self::new(
+            index,
+            interval_start(measure_start_ns, index),
+            interval_start(measure_start_ns, index + 1),
+        )
+    }
+}
+
+/// Start time of interval `index` when measurement starts at
+/// `measure_start_ns`, clamped at the run's start.
+fn interval_start(measure_start_ns: u64, index: i64) -> u64 {
+    let offset = i128::from(index) * i128::from(INTERVAL_NS);
+    let start = i128::from(measure_start_ns) + offset;
+    u64::try_from(start.max(0)).unwrap_or(u64::MAX)
 }
 
 /// The part of a worker that responses update; the transport hands it
@@ -180,42 +212,23 @@ impl State {
         self.interval.index >= 0
     }
 
-    /// Start time of interval `index`, clamped at the run's start.
-    fn interval_start(&self, index: i64) -> u64 {
-        let offset = i128::from(index) * i128::from(INTERVAL_NS);
-        let start = i128::from(self.measure_start_ns) + offset;
-        u64::try_from(start.max(0)).unwrap_or(u64::MAX)
-    }
-
     /// Closes every interval that ended at or before `now_ns`.
     fn roll(&mut self, now_ns: u64) {
         while now_ns >= self.interval.end_ns {
-            let next = self.interval.index + 1;
-            let end = self.interval_start(next + 1);
-            self.emit(next, end, false);
+            self.emit(false);
         }
     }
 
-    /// Sends the current interval and starts interval `next` ending at
-    /// `next_end_ns`.
-    fn emit(&mut self, next: i64, next_end_ns: u64, last: bool) {
-        let start_ns = self.interval_start(next);
-        let finished = std::mem::replace(
-            &mut self.interval,
-            Interval {
-                index: next,
-                start_ns,
-                end_ns: next_end_ns,
-                histogram: new_histogram(),
-                counters: Counters::default(),
-            },
-        );
+    /// Sends the current interval and starts the next one.
+    fn emit(&mut self, last: bool) {
+        let next = Interval::numbered(self.interval.index + 1, self.measure_start_ns);
+        let finished = std::mem::replace(&mut self.interval, next);
         // The coordinator only goes away when the run is over.
         let _ = self.samples.send(IntervalSample {
             worker: self.worker,
             index: finished.index,
             start_ns: finished.start_ns,
-            end_ns: if last { next_end_ns } else { finished.end_ns },
+            end_ns: finished.end_ns,
             histogram: finished.histogram,
             counters: finished.counters,
             last,
@@ -224,8 +237,8 @@ impl State {
 
     /// Sends the current interval as the worker's last, ending at `now_ns`.
     fn emit_last(&mut self, now_ns: u64) {
-        let index = self.interval.index;
-        self.emit(index + 1, now_ns.max(self.interval.start_ns), true);
+        self.interval.end_ns = now_ns.max(self.interval.start_ns);
+        self.emit(true);
     }
 }
 
@@ -299,6 +312,14 @@ impl Sink for State {
 }
 
 impl State {
+    /// Counts every query on any channel sent at or before `deadline_ns` as
+    /// lost (`u64::MAX`: everything in flight).
+    fn expire_all(&mut self, deadline_ns: u64) {
+        for channel in 0..self.inflight.len() {
+            self.expire(channel, deadline_ns);
+        }
+    }
+
     /// Counts every query on `channel` sent at or before `deadline_ns` as
     /// lost (`u64::MAX`: everything in flight).
     fn expire(&mut self, channel: usize, deadline_ns: u64) {
@@ -366,27 +387,18 @@ impl<T: Transport> Worker<T> {
             .map(|_| InFlight::new((rng.next_u64() >> 48) as u16))
             .collect();
         let next_query = (plan.index * 7919) % queries.len();
-        let mut state = State {
+        // The first interval is the one containing time zero.
+        let first = -(plan.measure_start_ns.div_ceil(INTERVAL_NS) as i64);
+        let state = State {
             worker: plan.index,
             queries,
             check_mode: plan.check_mode,
             inflight,
             measure_start_ns: plan.measure_start_ns,
-            interval: Interval {
-                index: 0,
-                start_ns: 0,
-                end_ns: 0,
-                histogram: new_histogram(),
-                counters: Counters::default(),
-            },
+            interval: Interval::numbered(first, plan.measure_start_ns),
             samples,
             last_answer_ns: plan.measure_start_ns,
         };
-        // The first interval is the one containing time zero.
-        let first = -(plan.measure_start_ns.div_ceil(INTERVAL_NS) as i64);
-        state.interval.index = first;
-        state.interval.start_ns = state.interval_start(first);
-        state.interval.end_ns = state.interval_start(first + 1);
         Self {
             transport,
             state,
@@ -415,9 +427,7 @@ impl<T: Transport> Worker<T> {
             if self.send_end_ns == 0 {
                 self.send_end_ns = now_ns;
             }
-            for channel in 0..self.state.inflight.len() {
-                self.state.expire(channel, u64::MAX);
-            }
+            self.state.expire_all(u64::MAX);
         }
         self.state.emit_last(now_ns);
         let scheduled = match (&self.load, self.stop) {
@@ -520,11 +530,8 @@ impl<T: Transport> Worker<T> {
 
     /// Counts every query older than the timeout as lost.
     fn expire(&mut self, now_ns: u64) {
-        let Some(deadline_ns) = now_ns.checked_sub(self.timeout_ns) else {
-            return;
-        };
-        for channel in 0..self.state.inflight.len() {
-            self.state.expire(channel, deadline_ns);
+        if let Some(deadline_ns) = now_ns.checked_sub(self.timeout_ns) {
+            self.state.expire_all(deadline_ns);
         }
     }
 

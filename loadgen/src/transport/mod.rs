@@ -15,8 +15,18 @@ pub mod udp;
 
 use std::io;
 use std::net::SocketAddr;
+use std::time::Duration;
+
+use nix::errno::Errno;
+use nix::poll::{PollFd, PollFlags, ppoll};
+use nix::sys::time::TimeSpec;
 
 use crate::worker::Clock;
+
+/// Most reads (TCP) or `recvmmsg` batches (UDP) one channel gets per
+/// receive round, so that one busy channel cannot starve the others or the
+/// send side.
+const READS_PER_ROUND: usize = 4;
 
 /// Receives what a transport reads.
 pub trait Sink {
@@ -85,7 +95,29 @@ pub fn size_buffers(socket: &socket2::Socket, bytes: usize) {
     }
 }
 
+/// Waits with one `ppoll` on `fds` (one per channel) until one is ready or
+/// `timeout_ns` has passed, as [`Transport::wait`] describes, and marks in
+/// `readable` the channels found readable (or in error).
+fn poll_channels(
+    fds: &mut [PollFd<'_>],
+    timeout_ns: Option<u64>,
+    readable: &mut [bool],
+) -> io::Result<bool> {
+    let timeout = timeout_ns.map(|ns| TimeSpec::from_duration(Duration::from_nanos(ns)));
+    let ready = match ppoll(fds, timeout, None) {
+        Ok(count) => count > 0,
+        Err(Errno::EINTR) => false,
+        Err(errno) => return Err(io_error(errno)),
+    };
+    for (ready, fd) in readable.iter_mut().zip(fds.iter()) {
+        *ready = fd.revents().is_some_and(|revents| {
+            revents.intersects(PollFlags::POLLIN | PollFlags::POLLERR | PollFlags::POLLHUP)
+        });
+    }
+    Ok(ready)
+}
+
 /// Turns a nix error into the `io::Error` the rest of the crate speaks.
-pub(crate) fn io_error(errno: nix::errno::Errno) -> io::Error {
+pub(crate) fn io_error(errno: Errno) -> io::Error {
     io::Error::from_raw_os_error(errno as i32)
 }

@@ -14,11 +14,9 @@ use std::net::{SocketAddr, TcpStream};
 use std::os::fd::AsFd;
 use std::time::Duration;
 
-use nix::errno::Errno;
-use nix::poll::{PollFd, PollFlags, ppoll};
-use nix::sys::time::TimeSpec;
+use nix::poll::{PollFd, PollFlags};
 
-use super::{Sink, Transport, io_error};
+use super::{READS_PER_ROUND, Sink, Transport, poll_channels};
 use crate::worker::Clock;
 
 /// Bytes read per `read` call, and the most a connection buffers unread.
@@ -43,19 +41,24 @@ struct Connection {
     input_start: usize,
 }
 
+/// Connects to `server`: no Nagle delay, non-blocking.
+fn connect(server: SocketAddr, timeout: Duration) -> io::Result<TcpStream> {
+    let stream = TcpStream::connect_timeout(&server, timeout)?;
+    stream.set_nodelay(true)?;
+    stream.set_nonblocking(true)?;
+    Ok(stream)
+}
+
 impl Connection {
-    /// Opens a connection to `server`.
-    fn open(server: SocketAddr, timeout: Duration) -> io::Result<Self> {
-        let stream = TcpStream::connect_timeout(&server, timeout)?;
-        stream.set_nodelay(true)?;
-        stream.set_nonblocking(true)?;
-        Ok(Self {
+    /// Wraps a stream from [`connect`] with empty buffers.
+    fn new(stream: TcpStream) -> Self {
+        Self {
             stream,
             out: Vec::with_capacity(READ_CHUNK),
             out_written: 0,
             input: Vec::with_capacity(2 * READ_CHUNK),
             input_start: 0,
-        })
+        }
     }
 
     /// Whether queued bytes wait for the kernel.
@@ -95,7 +98,7 @@ pub fn open_connections(
     connect_timeout: Duration,
 ) -> io::Result<Vec<TcpStream>> {
     (0..count)
-        .map(|_| Connection::open(server, connect_timeout).map(|c| c.stream))
+        .map(|_| connect(server, connect_timeout))
         .collect()
 }
 
@@ -108,16 +111,7 @@ impl TcpTransport {
         max_query_len: usize,
     ) -> Self {
         let readable = vec![true; streams.len()];
-        let connections = streams
-            .into_iter()
-            .map(|stream| Connection {
-                stream,
-                out: Vec::with_capacity(READ_CHUNK),
-                out_written: 0,
-                input: Vec::with_capacity(2 * READ_CHUNK),
-                input_start: 0,
-            })
-            .collect();
+        let connections = streams.into_iter().map(Connection::new).collect();
         Self {
             server,
             connect_timeout,
@@ -130,7 +124,7 @@ impl TcpTransport {
     /// Tells the sink connection `index` is gone and opens a new one.
     fn reconnect(&mut self, index: usize, sink: &mut impl Sink) -> io::Result<()> {
         sink.closed(index);
-        self.connections[index] = Connection::open(self.server, self.connect_timeout)?;
+        self.connections[index] = Connection::new(connect(self.server, self.connect_timeout)?);
         self.readable[index] = false;
         Ok(())
     }
@@ -144,7 +138,7 @@ impl TcpTransport {
         sink: &mut impl Sink,
     ) -> io::Result<ReadOutcome> {
         let connection = &mut self.connections[index];
-        for _ in 0..4 {
+        for _ in 0..READS_PER_ROUND {
             // Make room: drop consumed bytes once they are the larger part.
             if connection.input_start > 0 && connection.input_start * 2 >= connection.input.len() {
                 connection.input.drain(..connection.input_start);
@@ -274,18 +268,7 @@ impl Transport for TcpTransport {
                 PollFd::new(connection.stream.as_fd(), events)
             })
             .collect();
-        let timeout = timeout_ns.map(|ns| TimeSpec::from_duration(Duration::from_nanos(ns)));
-        let ready = match ppoll(&mut fds, timeout, None) {
-            Ok(count) => count > 0,
-            Err(Errno::EINTR) => false,
-            Err(errno) => return Err(io_error(errno)),
-        };
-        for (ready, fd) in self.readable.iter_mut().zip(&fds) {
-            *ready = fd.revents().is_some_and(|revents| {
-                revents.intersects(PollFlags::POLLIN | PollFlags::POLLERR | PollFlags::POLLHUP)
-            });
-        }
-        Ok(ready)
+        poll_channels(&mut fds, timeout_ns, &mut self.readable)
     }
 
     fn receive(&mut self, clock: &Clock, sink: &mut impl Sink) -> io::Result<()> {

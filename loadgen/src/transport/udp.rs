@@ -18,11 +18,10 @@ use std::net::{SocketAddr, UdpSocket};
 use std::os::fd::{AsFd, AsRawFd};
 
 use nix::errno::Errno;
-use nix::poll::{PollFd, PollFlags, ppoll};
+use nix::poll::{PollFd, PollFlags};
 use nix::sys::socket::{ControlMessage, MsgFlags, MultiHeaders, recvmmsg, sendmmsg};
-use nix::sys::time::TimeSpec;
 
-use super::{Sink, Transport, io_error, size_buffers};
+use super::{READS_PER_ROUND, Sink, Transport, io_error, poll_channels, size_buffers};
 use crate::worker::Clock;
 
 /// Datagrams per `sendmmsg`/`recvmmsg` call: one system call per 64
@@ -40,6 +39,13 @@ struct SendQueue {
     queued: usize,
     /// Slots already handed to the kernel (a partial `sendmmsg`).
     sent: usize,
+}
+
+impl SendQueue {
+    /// Whether queued datagrams wait for the kernel.
+    fn has_queued(&self) -> bool {
+        self.sent < self.queued
+    }
 }
 
 /// The UDP sockets of one worker.
@@ -131,7 +137,7 @@ impl UdpTransport {
     fn flush_socket(&mut self, index: usize) -> io::Result<()> {
         let queue = &mut self.queues[index];
         let fd = self.sockets[index].as_raw_fd();
-        while queue.sent < queue.queued {
+        while queue.has_queued() {
             let pending = queue.queued - queue.sent;
             let mut slots = queue
                 .arena
@@ -230,7 +236,7 @@ impl Transport for UdpTransport {
 
     fn flush(&mut self, _sink: &mut impl Sink) -> io::Result<()> {
         for index in 0..self.sockets.len() {
-            if self.queues[index].queued > self.queues[index].sent {
+            if self.queues[index].has_queued() {
                 self.flush_socket(index)?;
             }
         }
@@ -238,7 +244,7 @@ impl Transport for UdpTransport {
     }
 
     fn has_queued(&self) -> bool {
-        self.queues.iter().any(|queue| queue.queued > queue.sent)
+        self.queues.iter().any(SendQueue::has_queued)
     }
 
     fn wait(&mut self, timeout_ns: Option<u64>) -> io::Result<bool> {
@@ -248,25 +254,13 @@ impl Transport for UdpTransport {
             .zip(&self.queues)
             .map(|(socket, queue)| {
                 let mut events = PollFlags::POLLIN;
-                if queue.queued > queue.sent {
+                if queue.has_queued() {
                     events |= PollFlags::POLLOUT;
                 }
                 PollFd::new(socket.as_fd(), events)
             })
             .collect();
-        let timeout =
-            timeout_ns.map(|ns| TimeSpec::from_duration(std::time::Duration::from_nanos(ns)));
-        let ready = match ppoll(&mut fds, timeout, None) {
-            Ok(count) => count > 0,
-            Err(Errno::EINTR) => false,
-            Err(errno) => return Err(io_error(errno)),
-        };
-        for (ready, fd) in self.readable.iter_mut().zip(&fds) {
-            *ready = fd.revents().is_some_and(|revents| {
-                revents.intersects(PollFlags::POLLIN | PollFlags::POLLERR | PollFlags::POLLHUP)
-            });
-        }
-        Ok(ready)
+        poll_channels(&mut fds, timeout_ns, &mut self.readable)
     }
 
     fn receive(&mut self, clock: &Clock, sink: &mut impl Sink) -> io::Result<()> {
@@ -278,7 +272,7 @@ impl Transport for UdpTransport {
             self.readable[index] = false;
             // A few batches per socket, then move on, so that one busy
             // socket cannot starve the others or the send side.
-            for _ in 0..4 {
+            for _ in 0..READS_PER_ROUND {
                 let count = self.receive_batch(index, &mut lens)?;
                 let now_ns = clock.now_ns();
                 for (slot, &len) in lens[..count].iter().enumerate() {

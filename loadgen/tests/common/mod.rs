@@ -95,28 +95,17 @@ pub fn answer(query: &[u8]) -> Option<Vec<u8>> {
     response.to_vec().ok()
 }
 
+/// The counters a serving loop updates: received, answered, dropped.
+type ServerCounters = (Arc<AtomicU64>, Arc<AtomicU64>, Arc<AtomicU64>);
+
 impl TestServer {
     /// Starts a UDP server with `behaviour`.
     pub fn udp(behaviour: Behaviour) -> Self {
         let socket = UdpSocket::bind("127.0.0.1:0").expect("bind test server");
         let addr = socket.local_addr().unwrap();
-        let stop = Arc::new(AtomicBool::new(false));
-        let received = Arc::new(AtomicU64::new(0));
-        let answered = Arc::new(AtomicU64::new(0));
-        let dropped = Arc::new(AtomicU64::new(0));
-        let counters = (received.clone(), answered.clone(), dropped.clone());
-        let stop_flag = stop.clone();
-        let handle = std::thread::spawn(move || {
-            serve_udp(socket, behaviour, &stop_flag, counters);
-        });
-        Self {
-            addr,
-            received,
-            answered,
-            dropped,
-            stop,
-            handle: Some(handle),
-        }
+        Self::spawn(addr, move |stop, counters| {
+            serve_udp(socket, behaviour, stop, counters);
+        })
     }
 
     /// Starts a TCP server with `behaviour` (Immediate or CloseAfter).
@@ -124,15 +113,23 @@ impl TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind test server");
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
+        Self::spawn(addr, move |stop, counters| {
+            serve_tcp(listener, behaviour, stop, counters);
+        })
+    }
+
+    /// Runs `serve` on its own thread with fresh counters and a stop flag.
+    fn spawn(
+        addr: SocketAddr,
+        serve: impl FnOnce(&AtomicBool, ServerCounters) + Send + 'static,
+    ) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let received = Arc::new(AtomicU64::new(0));
         let answered = Arc::new(AtomicU64::new(0));
         let dropped = Arc::new(AtomicU64::new(0));
         let counters = (received.clone(), answered.clone(), dropped.clone());
         let stop_flag = stop.clone();
-        let handle = std::thread::spawn(move || {
-            serve_tcp(listener, behaviour, &stop_flag, counters);
-        });
+        let handle = std::thread::spawn(move || serve(&stop_flag, counters));
         Self {
             addr,
             received,
@@ -149,7 +146,7 @@ fn serve_udp(
     socket: UdpSocket,
     behaviour: Behaviour,
     stop: &AtomicBool,
-    (received, answered, dropped): (Arc<AtomicU64>, Arc<AtomicU64>, Arc<AtomicU64>),
+    (received, answered, dropped): ServerCounters,
 ) {
     let mut buf = [0u8; 4096];
     // Delayed responses go to a sender thread that sleeps until each is due
@@ -244,7 +241,7 @@ fn serve_tcp(
     listener: TcpListener,
     behaviour: Behaviour,
     stop: &AtomicBool,
-    (received, answered, _dropped): (Arc<AtomicU64>, Arc<AtomicU64>, Arc<AtomicU64>),
+    (received, answered, _dropped): ServerCounters,
 ) {
     let mut connections: Vec<(TcpStream, Vec<u8>, u64)> = Vec::new();
     while !stop.load(Ordering::Relaxed) {
