@@ -91,6 +91,20 @@ pub enum Error {
     },
 }
 
+#[cfg(feature = "pprof")]
+impl Error {
+    /// For `map_err`: pprof-rs (or its encoder) failed while doing `action`.
+    fn sampler<E>(action: &'static str) -> impl FnOnce(E) -> Self
+    where
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        move |err| Self::Sampler {
+            action,
+            source: Box::new(err),
+        }
+    }
+}
+
 /// The file format a profile is written in, chosen by the output file's extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -245,10 +259,7 @@ impl CpuProfile {
             .frequency(frequency)
             .blocklist(&UNWIND_BLOCKLIST)
             .build()
-            .map_err(|err| Error::Sampler {
-                action: "starting the sampler",
-                source: Box::new(err),
-            })?;
+            .map_err(Error::sampler("starting the sampler"))?;
         Ok(Self { guard, outputs })
     }
 
@@ -265,10 +276,11 @@ impl CpuProfile {
     /// output is attempted even when an earlier one fails; the first error is returned.
     #[cfg(feature = "pprof")]
     pub fn finish(self) -> Result<(), Error> {
-        let report = self.guard.report().build().map_err(|err| Error::Sampler {
-            action: "building the report",
-            source: Box::new(err),
-        })?;
+        let report = self
+            .guard
+            .report()
+            .build()
+            .map_err(Error::sampler("building the report"))?;
         // Stop the timer before the (slow) writes.
         drop(self.guard);
         let mut first_error = None;
@@ -306,22 +318,14 @@ impl Output {
             Format::FlamegraphSvg => {
                 report
                     .flamegraph(&mut writer)
-                    .map_err(|err| Error::Sampler {
-                        action: "drawing the flamegraph",
-                        source: Box::new(err),
-                    })?;
+                    .map_err(Error::sampler("drawing the flamegraph"))?;
             }
             Format::PprofProtobuf => {
                 use pprof::protos::Message;
 
-                let profile = report.pprof().map_err(|err| Error::Sampler {
-                    action: "encoding the pprof profile",
-                    source: Box::new(err),
-                })?;
-                let bytes = profile.write_to_bytes().map_err(|err| Error::Sampler {
-                    action: "encoding the pprof profile",
-                    source: Box::new(err),
-                })?;
+                const ENCODING: &str = "encoding the pprof profile";
+                let profile = report.pprof().map_err(Error::sampler(ENCODING))?;
+                let bytes = profile.write_to_bytes().map_err(Error::sampler(ENCODING))?;
                 let mut gzip =
                     flate2::write::GzEncoder::new(&mut writer, flate2::Compression::default());
                 gzip.write_all(&bytes).map_err(io_error)?;

@@ -1,9 +1,10 @@
 //! Progress points for coz, and nothing at all without the `coz` feature.
 //!
-//! Each macro is defined twice, once under `cfg(feature = "coz")` and once under
+//! Each macro checks its name and then hands the visit to `__coz_visit!`, which is defined
+//! twice, once under `cfg(feature = "coz")` and once (expanding to nothing) under
 //! `cfg(not(feature = "coz"))`. A `cfg` written *inside* a `macro_rules!` body would be
 //! evaluated in the crate that calls the macro (the server, which has no `coz` feature of
-//! its own), so the choice has to be made here, where the macro is defined.
+//! its own), so the choice has to be made here, where the helper is defined.
 //!
 //! With the feature on, a visit is one atomic add on the counter that coz itself reads
 //! (the `coz` crate finds it through `_coz_get_counter`; outside `coz run` that symbol is
@@ -29,7 +30,6 @@
 /// ```
 /// satloc_profiling::progress!("response");
 /// ```
-#[cfg(feature = "coz")]
 #[macro_export]
 macro_rules! progress {
     ($name:literal) => {{
@@ -37,116 +37,72 @@ macro_rules! progress {
             $crate::__private::is_valid_point_name($name),
             "progress point names must be non-empty, without tabs or newlines"
         );
+        $crate::__coz_visit! { progress $name }
+    }};
+}
+
+/// Start of a latency measurement: one arrival of the operation `name`. Pair it with
+/// [`latency_end!`](crate::latency_end!) of the same name where the operation is finished.
+///
+/// coz derives the mean latency from arrivals, departures and the number in flight
+/// (Little's law), so every begin should eventually be matched by one end.
+/// Compiles to nothing without the `coz` feature.
+///
+/// ```
+/// satloc_profiling::latency_begin!("query");
+/// satloc_profiling::latency_end!("query");
+/// ```
+#[macro_export]
+macro_rules! latency_begin {
+    ($name:literal) => {{
+        const _: () = ::core::assert!(
+            $crate::__private::is_valid_point_name($name),
+            "latency point names must be non-empty, without tabs or newlines"
+        );
+        $crate::__coz_visit! { latency begin $name }
+    }};
+}
+
+/// End of a latency measurement: one departure of the operation `name`, begun with
+/// [`latency_begin!`](crate::latency_begin!). Compiles to nothing without the `coz` feature.
+///
+/// ```
+/// satloc_profiling::latency_begin!("query");
+/// satloc_profiling::latency_end!("query");
+/// ```
+#[macro_export]
+macro_rules! latency_end {
+    ($name:literal) => {{
+        const _: () = ::core::assert!(
+            $crate::__private::is_valid_point_name($name),
+            "latency point names must be non-empty, without tabs or newlines"
+        );
+        $crate::__coz_visit! { latency end $name }
+    }};
+}
+
+/// What a visit does with the `coz` feature: `progress NAME`, or `latency begin|end NAME`.
+#[cfg(feature = "coz")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __coz_visit {
+    (progress $name:literal) => {
         $crate::__private::coz::progress!($name);
-    }};
-}
-
-/// A throughput progress point: call it each time one unit of useful work is finished
-/// (for the server, each time a response has been handed to the socket).
-///
-/// coz reports how much faster this point would be visited if a line were faster.
-/// Compiles to nothing without the `coz` feature.
-///
-/// ```
-/// satloc_profiling::progress!("response");
-/// ```
-#[cfg(not(feature = "coz"))]
-#[macro_export]
-macro_rules! progress {
-    ($name:literal) => {{
-        const _: () = ::core::assert!(
-            $crate::__private::is_valid_point_name($name),
-            "progress point names must be non-empty, without tabs or newlines"
-        );
-    }};
-}
-
-/// Start of a latency measurement: one arrival of the operation `name`. Pair it with
-/// [`latency_end!`](crate::latency_end!) of the same name where the operation is finished.
-///
-/// coz derives the mean latency from arrivals, departures and the number in flight
-/// (Little's law), so every begin should eventually be matched by one end.
-/// Compiles to nothing without the `coz` feature.
-///
-/// ```
-/// satloc_profiling::latency_begin!("query");
-/// satloc_profiling::latency_end!("query");
-/// ```
-#[cfg(feature = "coz")]
-#[macro_export]
-macro_rules! latency_begin {
-    ($name:literal) => {{
-        const _: () = ::core::assert!(
-            $crate::__private::is_valid_point_name($name),
-            "latency point names must be non-empty, without tabs or newlines"
-        );
+    };
+    (latency $which:ident $name:literal) => {
         // coz 0.2.2 starts latency counters uninitialised: zero them before the first visit.
         static RESET: ::std::sync::Once = ::std::sync::Once::new();
         RESET.call_once(|| $crate::__private::reset_latency_counters($name));
-        $crate::__private::coz::begin!($name);
-    }};
+        $crate::__private::coz::$which!($name);
+    };
 }
 
-/// Start of a latency measurement: one arrival of the operation `name`. Pair it with
-/// [`latency_end!`](crate::latency_end!) of the same name where the operation is finished.
-///
-/// coz derives the mean latency from arrivals, departures and the number in flight
-/// (Little's law), so every begin should eventually be matched by one end.
-/// Compiles to nothing without the `coz` feature.
-///
-/// ```
-/// satloc_profiling::latency_begin!("query");
-/// satloc_profiling::latency_end!("query");
-/// ```
+/// Without the `coz` feature a visit is nothing at all.
 #[cfg(not(feature = "coz"))]
+#[doc(hidden)]
 #[macro_export]
-macro_rules! latency_begin {
-    ($name:literal) => {{
-        const _: () = ::core::assert!(
-            $crate::__private::is_valid_point_name($name),
-            "latency point names must be non-empty, without tabs or newlines"
-        );
-    }};
-}
-
-/// End of a latency measurement: one departure of the operation `name`, begun with
-/// [`latency_begin!`](crate::latency_begin!). Compiles to nothing without the `coz` feature.
-///
-/// ```
-/// satloc_profiling::latency_begin!("query");
-/// satloc_profiling::latency_end!("query");
-/// ```
-#[cfg(feature = "coz")]
-#[macro_export]
-macro_rules! latency_end {
-    ($name:literal) => {{
-        const _: () = ::core::assert!(
-            $crate::__private::is_valid_point_name($name),
-            "latency point names must be non-empty, without tabs or newlines"
-        );
-        // coz 0.2.2 starts latency counters uninitialised: zero them before the first visit.
-        static RESET: ::std::sync::Once = ::std::sync::Once::new();
-        RESET.call_once(|| $crate::__private::reset_latency_counters($name));
-        $crate::__private::coz::end!($name);
-    }};
-}
-
-/// End of a latency measurement: one departure of the operation `name`, begun with
-/// [`latency_begin!`](crate::latency_begin!). Compiles to nothing without the `coz` feature.
-///
-/// ```
-/// satloc_profiling::latency_begin!("query");
-/// satloc_profiling::latency_end!("query");
-/// ```
-#[cfg(not(feature = "coz"))]
-#[macro_export]
-macro_rules! latency_end {
-    ($name:literal) => {{
-        const _: () = ::core::assert!(
-            $crate::__private::is_valid_point_name($name),
-            "latency point names must be non-empty, without tabs or newlines"
-        );
-    }};
+macro_rules! __coz_visit {
+    ($($visit:tt)*) => {};
 }
 
 /// Prepares the calling thread for coz; call it first thing on every thread that runs

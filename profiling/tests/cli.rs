@@ -27,6 +27,31 @@ fn scratch(name: &str) -> PathBuf {
     dir.join(name)
 }
 
+/// Writes `contents` to the scratch file `name`.
+fn write_scratch(name: &str, contents: &str) -> PathBuf {
+    let path = scratch(name);
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+/// The table row of the line ranked first.
+fn first_row(stdout: &str) -> &str {
+    stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("1  "))
+        .expect("a rank 1 row")
+}
+
+/// The `kind` of every warning in a `--json` report.
+fn warning_kinds(json: &serde_json::Value) -> Vec<&str> {
+    json["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["kind"].as_str().unwrap())
+        .collect()
+}
+
 #[test]
 fn the_toy_profile_prints_a_ranked_table_and_draws_the_curves() {
     let svg = scratch("toy.svg");
@@ -51,10 +76,7 @@ fn the_toy_profile_prints_a_ranked_table_and_draws_the_curves() {
         ),
         "{stdout}"
     );
-    let first_row = stdout
-        .lines()
-        .find(|l| l.trim_start().starts_with("1  "))
-        .expect("a rank 1 row");
+    let first_row = first_row(&stdout);
     assert!(first_row.contains("coz_toy.rs:68"), "{first_row}");
     // Its slope (+44.4 ± 4.9 %) is marked as rising beyond its noise.
     assert!(first_row.contains("± 4.9%*"), "{first_row}");
@@ -123,12 +145,7 @@ fn json_carries_the_whole_analysis() {
     assert!(curve["measurements"].as_array().unwrap().len() >= 5);
     assert_eq!(curve["baseline"]["experiments"], 50);
     assert_eq!(json["unranked"][0]["reason"], "few-experiments");
-    let kinds: Vec<&str> = json["warnings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w["kind"].as_str().unwrap())
-        .collect();
+    let kinds = warning_kinds(&json);
     assert_eq!(kinds, ["few-experiments"]);
 
     let out = satloc_prof(&[
@@ -174,12 +191,10 @@ fn an_empty_profile_explains_itself_instead_of_plotting_nothing() {
 
 #[test]
 fn a_malformed_profile_is_an_error_naming_file_and_line() {
-    let bad = scratch("bad.coz");
-    std::fs::write(
-        &bad,
+    let bad = write_scratch(
+        "bad.coz",
         "startup\ttime=1\nexperiment\tselected=a.rs:1\tspeedup=zero\tduration=1\tselected-samples=0\n",
-    )
-    .unwrap();
+    );
     let out = satloc_prof(&["coz-report", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
@@ -287,9 +302,7 @@ fn one_at_a_time_profile(name: &str) -> PathBuf {
             ));
         }
     }
-    let path = scratch(name);
-    std::fs::write(&path, text).unwrap();
-    path
+    write_scratch(name, &text)
 }
 
 #[test]
@@ -311,10 +324,7 @@ fn no_in_flight_readings_never_become_0_ns_and_the_table_names_its_point() {
         stdout.contains("lines by impact on `response` (throughput point, the default"),
         "{stdout}"
     );
-    let first_row = stdout
-        .lines()
-        .find(|l| l.trim_start().starts_with("1  "))
-        .expect("a rank 1 row");
+    let first_row = first_row(&stdout);
     assert!(first_row.contains("good.rs:1"), "{first_row}");
     assert!(first_row.contains("+33.3% at 100%"), "{first_row}");
     assert!(
@@ -372,12 +382,7 @@ fn point_chooses_the_ranking_and_json_says_which() {
     assert_eq!(json["ranked"][0]["impact_point"], "query");
     assert_eq!(json["dropped"]["no_in_flight_latency_readings"], 3);
     assert_eq!(json["dropped"]["in_flight"][0]["none_in_flight"], 3);
-    let kinds: Vec<&str> = json["warnings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w["kind"].as_str().unwrap())
-        .collect();
+    let kinds = warning_kinds(&json);
     assert!(kinds.contains(&"few-in-flight"), "{kinds:?}");
 
     let out = satloc_prof(&["coz-report", profile, "--json"]);
@@ -432,9 +437,7 @@ fn one_slow_baseline_profile(name: &str) -> PathBuf {
         experiment("noisy.rs:1", 5 * (i + 1), 1000);
         experiment("steady.rs:2", 5 * (i + 1), 1000);
     }
-    let path = scratch(name);
-    std::fs::write(&path, text).unwrap();
-    path
+    write_scratch(name, &text)
 }
 
 #[test]
@@ -476,10 +479,7 @@ fn baseline_chooses_pooled_or_per_line_and_the_table_says_which() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("(baseline: per line,"), "{stdout}");
-    let first_row = stdout
-        .lines()
-        .find(|l| l.trim_start().starts_with("1  "))
-        .expect("a rank 1 row");
+    let first_row = first_row(&stdout);
     assert!(first_row.contains("noisy.rs:1"), "{first_row}");
     assert!(first_row.contains("+30.0% at 5%"), "{first_row}");
     assert!(

@@ -16,7 +16,19 @@ fn fixture(name: &str) -> CozProfile {
 }
 
 fn analyze(name: &str) -> Analysis {
-    causal::analyze(&fixture(name), &Options::default()).unwrap()
+    analyze_with(name, &Options::default())
+}
+
+fn analyze_with(name: &str, options: &Options) -> Analysis {
+    causal::analyze(&fixture(name), options).unwrap()
+}
+
+/// coz's viewer's baseline: each line's own 0 % experiments.
+fn per_line_options() -> Options {
+    Options {
+        baseline: BaselineMode::PerLine,
+        ..Options::default()
+    }
 }
 
 fn kinds(analysis: &Analysis) -> Vec<WarningKind> {
@@ -137,14 +149,7 @@ fn the_costly_loop_curve_matches_a_hand_computation() {
     assert!((full.program_speedup - 0.440_98).abs() < 1e-5, "{full:?}");
 
     // coz's viewer's baseline, the line's own 0 % experiments.
-    let per_line = causal::analyze(
-        &fixture("coz_toy.coz"),
-        &Options {
-            baseline: BaselineMode::PerLine,
-            ..Options::default()
-        },
-    )
-    .unwrap();
+    let per_line = analyze_with("coz_toy.coz", &per_line_options());
     let line = &per_line.ranked[0];
     assert_eq!(line.line, COSTLY_LINE);
     let throughput = &per_line.curves[line.curves[0]];
@@ -226,14 +231,7 @@ fn two_runs_appended_to_one_file_are_pooled() {
 
     // Per line, as coz's viewer does it, line 0 has no baseline at all: the report says so
     // and how long to run (before the pooled default, this was the test's only check).
-    let per_line = causal::analyze(
-        &profile,
-        &Options {
-            baseline: BaselineMode::PerLine,
-            ..Options::default()
-        },
-    )
-    .unwrap();
+    let per_line = causal::analyze(&profile, &per_line_options()).unwrap();
     let no_baseline = per_line
         .warnings
         .iter()
@@ -304,14 +302,13 @@ fn the_first_server_profile_ranks_by_throughput_and_skips_empty_snapshots() {
     // A 60 s run: its lines have 21 experiments above 0 % at most, so the default bar of 20
     // would leave one line to compare curves on. The checks below are about readings, not
     // ranking: every line with a curve takes part.
-    let analysis = causal::analyze(
-        &fixture("satloc_server_udp_loop.coz"),
+    let analysis = analyze_with(
+        "satloc_server_udp_loop.coz",
         &Options {
             min_experiments: 1,
             ..Options::default()
         },
-    )
-    .unwrap();
+    );
     assert_eq!(analysis.summary.experiments, 121);
     let by = analysis.ranked_by.as_ref().unwrap();
     assert_eq!(

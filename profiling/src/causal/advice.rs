@@ -416,9 +416,8 @@ fn at_this_rate(
     let got = u64::try_from(line.speedup_experiments)
         .ok()
         .filter(|&n| n > 0)?;
-    let wanted = u64::try_from(min_experiments).unwrap_or(u64::MAX);
     let needed = Duration::from_nanos(experiment_time_ns)
-        .checked_mul(u32::try_from(wanted).unwrap_or(u32::MAX))?
+        .checked_mul(u32::try_from(min_experiments).unwrap_or(u32::MAX))?
         / u32::try_from(got).unwrap_or(u32::MAX);
     let minutes = needed.as_secs().div_ceil(60).max(1);
     Some(format!(

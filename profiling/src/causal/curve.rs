@@ -380,26 +380,27 @@ pub fn curves(profile: &CozProfile, mode: BaselineMode) -> (Vec<Curve>, Dropped)
                     }
                     snapshots.entry(name.as_str()).or_default().add(*difference);
                 }
-                let kind = match reading {
-                    PointReading::Throughput { delta, .. } if *delta < MIN_VISITS => None,
+                let few_visits = match reading {
+                    PointReading::Throughput { delta, .. } => *delta < MIN_VISITS,
                     PointReading::Latency {
                         arrivals,
                         departures,
                         ..
-                    } if *arrivals < MIN_VISITS || *departures < MIN_VISITS => None,
-                    PointReading::Throughput { .. } => Some(PointKind::Throughput),
-                    PointReading::Latency { .. } => Some(PointKind::Latency),
+                    } => *arrivals < MIN_VISITS || *departures < MIN_VISITS,
                 };
-                let Some(kind) = kind else {
+                if few_visits {
                     dropped.low_visit_readings += 1;
                     continue;
-                };
+                }
+                let kind = reading.kind();
+                let key = (experiment.selected.as_str(), reading.name(), kind);
                 // Nothing in flight at the experiment's end: Little's law would say 0 ns.
                 if matches!(reading, PointReading::Latency { difference, .. } if *difference <= 0) {
                     dropped.no_in_flight_latency_readings += 1;
-                    *no_in_flight
-                        .entry((experiment.selected.as_str(), reading.name()))
-                        .or_default() += 1;
+                    *no_in_flight.entry((key.0, key.1)).or_default() += 1;
+                    // The curve stays, empty if every reading goes, so that the report can say
+                    // what happened to it.
+                    readings.entry(key).or_default();
                     continue;
                 }
                 let usable = Reading::new(run_index, experiment, reading);
@@ -415,10 +416,7 @@ pub fn curves(profile: &CozProfile, mode: BaselineMode) -> (Vec<Curve>, Dropped)
                         .or_default()
                         .push(usable.clone());
                 }
-                readings
-                    .entry((experiment.selected.as_str(), reading.name(), kind))
-                    .or_default()
-                    .push(usable);
+                readings.entry(key).or_default().push(usable);
             }
         }
     }
@@ -433,7 +431,8 @@ pub fn curves(profile: &CozProfile, mode: BaselineMode) -> (Vec<Curve>, Dropped)
         })
         .collect();
     let no_runs = BTreeMap::new();
-    let mut curves: Vec<Curve> = readings
+    // Ordered by (line, point, kind), as the map is.
+    let curves: Vec<Curve> = readings
         .into_iter()
         .map(|((line, point, kind), line_readings)| {
             let baselines = match mode {
@@ -453,29 +452,14 @@ pub fn curves(profile: &CozProfile, mode: BaselineMode) -> (Vec<Curve>, Dropped)
             let mut curve =
                 build_curve(line, point, kind, &line_readings, &baselines, &mut dropped);
             if kind == PointKind::Latency {
-                curve.no_in_flight_readings =
-                    no_in_flight.remove(&(line, point)).unwrap_or_default();
+                curve.no_in_flight_readings = no_in_flight
+                    .get(&(line, point))
+                    .copied()
+                    .unwrap_or_default();
             }
             curve
         })
         .collect();
-    // Lines whose every reading of a latency point had nothing in flight still get a curve,
-    // an empty one, so that the report can say what happened to them.
-    for ((line, point), count) in no_in_flight {
-        curves.push(Curve {
-            line: line.to_owned(),
-            point: point.to_owned(),
-            kind: PointKind::Latency,
-            experiments: 0,
-            speedup_experiments: 0,
-            no_in_flight_readings: count,
-            baseline: None,
-            measurements: Vec::new(),
-            slope: None,
-            impact: 0.0,
-        });
-    }
-    curves.sort_by(|a, b| (&a.line, &a.point, a.kind).cmp(&(&b.line, &b.point, b.kind)));
     (curves, dropped)
 }
 
@@ -580,13 +564,10 @@ enum Baselines<'a> {
 impl Baselines<'_> {
     /// The pool a reading of run `run` is compared with, if it is usable.
     fn pool(&self, run: usize) -> Option<&Pool> {
-        let pool = match self {
-            Self::Runs(runs) => runs.get(&run)?,
-            Self::Own(pool) => pool,
-        };
-        let value = pool.value_ns();
-        // `value > 0.0` is false for NaN; a baseline of 0 ns or infinity compares nothing.
-        (value.is_finite() && value > 0.0).then_some(pool)
+        match self {
+            Self::Runs(runs) => runs.get(&run)?.usable(),
+            Self::Own(pool) => pool.usable(),
+        }
     }
 
     /// What the readings of `runs` are measured against, pooled for display.
@@ -599,7 +580,7 @@ impl Baselines<'_> {
                 }
             }
             Self::Own(pool) => {
-                if self.pool(0).is_some() {
+                if let Some(pool) = pool.usable() {
                     total.merge(pool);
                 }
             }
@@ -637,7 +618,7 @@ fn build_curve(
         *at_baseline_ns += as_f64(reading.visits) * base;
         // The fit takes the experiments the plot could show, as the curve takes measurements.
         let program_speedup = 1.0 - reading.value_ns() / base;
-        if (-1.0..=2.0).contains(&program_speedup) {
+        if plottable(program_speedup) {
             fit.push((
                 f64::from(reading.speedup_percent) / 100.0,
                 program_speedup,
@@ -651,9 +632,7 @@ fn build_curve(
         // `value / baseline` for one run; each run against its own baseline for several.
         let relative = pool.numerator / at_baseline_ns;
         let program_speedup = 1.0 - relative;
-        // A period or latency of 0 is no reading (and `value > 0.0` is false for NaN).
-        let valid = value.is_finite() && value > 0.0;
-        if !(valid && (-1.0..=2.0).contains(&program_speedup)) {
+        if !(is_value(value) && plottable(program_speedup)) {
             dropped.out_of_range_measurements += 1;
             continue;
         }
@@ -773,19 +752,15 @@ struct Reading {
 impl Reading {
     fn new(run: usize, experiment: &Experiment, reading: &PointReading) -> Self {
         let duration = as_f64(experiment.duration_ns);
-        let (visits, numerator) = match reading {
-            PointReading::Throughput { delta, .. } => (*delta, duration),
-            PointReading::Latency {
-                arrivals,
-                difference,
-                ..
-            } => (*arrivals, as_f64_i(*difference) * duration),
+        let numerator = match reading {
+            PointReading::Throughput { .. } => duration,
+            PointReading::Latency { difference, .. } => as_f64_i(*difference) * duration,
         };
         Self {
             run,
             speedup_percent: experiment.speedup_percent,
             duration_ns: experiment.duration_ns,
-            visits,
+            visits: reading.visits(),
             numerator,
         }
     }
@@ -836,6 +811,23 @@ impl Pool {
     fn value_ns(&self) -> f64 {
         self.numerator / as_f64(self.visits)
     }
+
+    /// The pool, if its value can be compared with: a baseline of 0 ns, infinity or NaN
+    /// compares nothing.
+    fn usable(&self) -> Option<&Self> {
+        is_value(self.value_ns()).then_some(self)
+    }
+}
+
+/// Whether a period or latency is a reading: finite and above 0 (`value > 0.0` is false for
+/// NaN; a period or latency of 0 is never a reading).
+fn is_value(value_ns: f64) -> bool {
+    value_ns.is_finite() && value_ns > 0.0
+}
+
+/// Whether a program speedup is inside coz's plotting range, -100 % to +200 %.
+fn plottable(program_speedup: f64) -> bool {
+    (-1.0..=2.0).contains(&program_speedup)
 }
 
 /// Counts and durations fit f64's 53-bit mantissa for any profile a person can collect

@@ -24,6 +24,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::curve::PointKind;
+
 /// A parsed `profile.coz`: every run appended to the file, in order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CozProfile {
@@ -97,6 +99,24 @@ impl PointReading {
     pub fn name(&self) -> &str {
         match self {
             Self::Throughput { name, .. } | Self::Latency { name, .. } => name,
+        }
+    }
+
+    /// What the progress point measures.
+    #[must_use]
+    pub fn kind(&self) -> PointKind {
+        match self {
+            Self::Throughput { .. } => PointKind::Throughput,
+            Self::Latency { .. } => PointKind::Latency,
+        }
+    }
+
+    /// Throughput: visits (`delta`); latency: arrivals.
+    #[must_use]
+    pub fn visits(&self) -> u64 {
+        match self {
+            Self::Throughput { delta, .. } => *delta,
+            Self::Latency { arrivals, .. } => *arrivals,
         }
     }
 }

@@ -166,17 +166,13 @@ pub fn analyze(profile: &CozProfile, options: &Options) -> Result<Analysis, Unkn
     let samples = profile.samples();
     let mut visits: BTreeMap<ProgressPoint, u64> = BTreeMap::new();
     for reading in profile.experiments().flat_map(|e| &e.points) {
-        let (kind, count) = match reading {
-            file::PointReading::Throughput { delta, .. } => (PointKind::Throughput, *delta),
-            file::PointReading::Latency { arrivals, .. } => (PointKind::Latency, *arrivals),
-        };
         let total = visits
             .entry(ProgressPoint {
                 name: reading.name().to_owned(),
-                kind,
+                kind: reading.kind(),
             })
             .or_default();
-        *total = total.saturating_add(count);
+        *total = total.saturating_add(reading.visits());
     }
     let ranked_by = choose_point(&visits, options.point.as_deref())?;
     let (ranked, unranked) = rank::rank(
@@ -325,6 +321,10 @@ mod tests {
         analysis.ranked.iter().map(|l| l.line.as_str()).collect()
     }
 
+    fn find_warning(analysis: &Analysis, kind: WarningKind) -> Option<&Warning> {
+        analysis.warnings.iter().find(|w| w.kind == kind)
+    }
+
     #[test]
     fn the_throughput_point_ranks_by_default() {
         let analysis = analyze(&one_at_a_time_server(), &few_experiments_ok()).unwrap();
@@ -353,11 +353,8 @@ mod tests {
 
         // The skipped readings are counted and explained.
         assert_eq!(analysis.dropped.no_in_flight_latency_readings, 3);
-        let warning = analysis
-            .warnings
-            .iter()
-            .find(|w| w.kind == WarningKind::FewInFlight)
-            .expect("a few-in-flight warning");
+        let warning =
+            find_warning(&analysis, WarningKind::FewInFlight).expect("a few-in-flight warning");
         assert!(
             warning
                 .message
@@ -396,11 +393,7 @@ mod tests {
         assert_eq!(good.impact_point, "query");
         // With one in flight, latency is the period: the same +33.3 %.
         assert!((good.max_program_speedup - 1.0 / 3.0).abs() < 1e-9);
-        let warning = analysis
-            .warnings
-            .iter()
-            .find(|w| w.kind == WarningKind::FewInFlight)
-            .unwrap();
+        let warning = find_warning(&analysis, WarningKind::FewInFlight).unwrap();
         assert!(
             warning
                 .message
@@ -465,10 +458,7 @@ mod tests {
                 ("a.rs:1", NotRanked::FewExperiments, 19, 20),
             ]
         );
-        let warning = analysis
-            .warnings
-            .iter()
-            .find(|w| w.kind == WarningKind::FewExperiments)
+        let warning = find_warning(&analysis, WarningKind::FewExperiments)
             .expect("a few-experiments warning");
         assert!(
             warning.message.starts_with(
@@ -520,11 +510,7 @@ mod tests {
                 .iter()
                 .all(|l| l.reason == NotRanked::FewExperiments)
         );
-        let warning = analysis
-            .warnings
-            .iter()
-            .find(|w| w.kind == WarningKind::FewExperiments)
-            .unwrap();
+        let warning = find_warning(&analysis, WarningKind::FewExperiments).unwrap();
         assert!(
             warning.message.starts_with(
                 "nothing can be ranked yet: no line had 20 or more experiments above 0 % line \
@@ -570,11 +556,7 @@ mod tests {
             .find(|l| l.line == "b.rs:2")
             .unwrap();
         assert_eq!((b.reason, b.has_baseline), (NotRanked::NoBaseline, false));
-        let warning = per_line
-            .warnings
-            .iter()
-            .find(|w| w.kind == WarningKind::NoBaseline)
-            .unwrap();
+        let warning = find_warning(&per_line, WarningKind::NoBaseline).unwrap();
         assert!(
             warning.message.starts_with(
                 "1 of 2 line(s) have no 0 % (baseline) experiment of its own (--baseline \
@@ -625,11 +607,8 @@ mod tests {
         assert!(steady.rises_clearly, "{:?}", steady.slope);
         let slope = steady.slope.as_ref().unwrap();
         assert!((0.07..0.11).contains(&slope.slope), "{slope:?}");
-        let warning = analysis
-            .warnings
-            .iter()
-            .find(|w| w.kind == WarningKind::NoClearRise)
-            .expect("a no-clear-rise warning");
+        let warning =
+            find_warning(&analysis, WarningKind::NoClearRise).expect("a no-clear-rise warning");
         assert!(
             warning
                 .message
@@ -648,11 +627,7 @@ mod tests {
         // Without the steady line nothing rises, and the warning says the order means
         // nothing yet.
         let analysis = analyze(&lucky_and_steady(false), &Options::default()).unwrap();
-        let warning = analysis
-            .warnings
-            .iter()
-            .find(|w| w.kind == WarningKind::NoClearRise)
-            .unwrap();
+        let warning = find_warning(&analysis, WarningKind::NoClearRise).unwrap();
         assert!(
             warning
                 .message
@@ -694,37 +669,36 @@ mod tests {
 
     #[test]
     fn the_default_point_is_the_most_visited_throughput_point_else_a_latency_point() {
-        let point = |name: &str, kind| ProgressPoint {
-            name: name.into(),
-            kind,
+        let points = |points: &[(&str, PointKind, u64)]| -> BTreeMap<ProgressPoint, u64> {
+            points
+                .iter()
+                .map(|&(name, kind, count)| {
+                    let point = ProgressPoint {
+                        name: name.into(),
+                        kind,
+                    };
+                    (point, count)
+                })
+                .collect()
         };
-        let visits: BTreeMap<ProgressPoint, u64> = [
-            (point("a", PointKind::Throughput), 10),
-            (point("b", PointKind::Throughput), 30),
-            (point("c", PointKind::Throughput), 30),
-            (point("q", PointKind::Latency), 99),
-        ]
-        .into_iter()
-        .collect();
+        let visits = points(&[
+            ("a", PointKind::Throughput, 10),
+            ("b", PointKind::Throughput, 30),
+            ("c", PointKind::Throughput, 30),
+            ("q", PointKind::Latency, 99),
+        ]);
         let by = choose_point(&visits, None).unwrap().unwrap();
         assert_eq!((by.point.as_str(), by.kind), ("b", PointKind::Throughput));
 
-        let latency_only: BTreeMap<ProgressPoint, u64> = [
-            (point("p", PointKind::Latency), 5),
-            (point("q", PointKind::Latency), 7),
-        ]
-        .into_iter()
-        .collect();
+        let latency_only = points(&[("p", PointKind::Latency, 5), ("q", PointKind::Latency, 7)]);
         let by = choose_point(&latency_only, None).unwrap().unwrap();
         assert_eq!((by.point.as_str(), by.kind), ("q", PointKind::Latency));
 
         // A name used by both kinds means its throughput point.
-        let both: BTreeMap<ProgressPoint, u64> = [
-            (point("x", PointKind::Throughput), 1),
-            (point("x", PointKind::Latency), 1),
-        ]
-        .into_iter()
-        .collect();
+        let both = points(&[
+            ("x", PointKind::Throughput, 1),
+            ("x", PointKind::Latency, 1),
+        ]);
         let by = choose_point(&both, Some("x")).unwrap().unwrap();
         assert_eq!((by.kind, by.requested), (PointKind::Throughput, true));
         assert_eq!(choose_point(&BTreeMap::new(), None).unwrap(), None);

@@ -18,7 +18,7 @@
 //! only. With 20 experiments it is about ±2-3 %, below the effects worth acting on; with 5 or
 //! 10, a line can lead the ranking on luck.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -134,6 +134,10 @@ pub fn rank(
     for experiment in profile.experiments() {
         *experiments.entry(experiment.selected.as_str()).or_default() += 1;
     }
+    let mut curves_of: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, curve) in curves.iter().enumerate() {
+        curves_of.entry(curve.line.as_str()).or_default().push(i);
+    }
     let total_samples: u64 = samples.values().sum();
     let share = |count: u64| {
         (total_samples > 0).then(|| {
@@ -158,19 +162,16 @@ pub fn rank(
 
     let mut ranked = Vec::new();
     let mut unranked = Vec::new();
-    let lines: BTreeSet<&str> = experiments.keys().copied().collect();
-    for line in lines {
+    for (&line, &line_experiments) in &experiments {
         let line_samples = samples.get(line).copied().unwrap_or(0);
-        let mine: Vec<usize> = (0..curves.len())
-            .filter(|&i| curves[i].line == line)
-            .collect();
+        let mine = curves_of.get(line).map_or(&[][..], Vec::as_slice);
         let ranking = mine.iter().copied().find(|&i| is_ranking_curve(&curves[i]));
-        if let Some(reason) = not_ranked(ranking.map(|i| &curves[i])) {
-            let curve = ranking.map(|i| &curves[i]);
+        let curve = ranking.map(|i| &curves[i]);
+        if let Some(reason) = not_ranked(curve) {
             unranked.push(UnrankedLine {
                 line: line.to_owned(),
                 reason,
-                experiments: experiments[line],
+                experiments: line_experiments,
                 speedup_experiments: curve.map_or(0, |c| c.speedup_experiments),
                 has_baseline: curve.is_some_and(Curve::has_baseline),
                 speedups_tested: curve.map_or(0, Curve::speedups_tested),
@@ -199,7 +200,7 @@ pub fn rank(
             impact_point: curve.point.clone(),
             max_program_speedup,
             max_at_line_speedup_percent,
-            experiments: experiments[line],
+            experiments: line_experiments,
             speedup_experiments: curve.speedup_experiments,
             baseline_experiments: curve.baseline.as_ref().map_or(0, |b| b.experiments),
             speedups_tested: curve.speedups_tested(),

@@ -153,13 +153,9 @@ fn draw_plot(
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], color.stroke_width(2)));
         // Latency points as rings around the dots, so a latency curve that coincides with a
         // throughput curve (a closed loop keeps the number in flight constant) stays visible.
-        let marker = match curve.kind {
-            PointKind::Throughput => color.filled(),
-            PointKind::Latency => color.stroke_width(2),
-        };
-        let radius = match curve.kind {
-            PointKind::Throughput => 3,
-            PointKind::Latency => 6,
+        let (marker, radius) = match curve.kind {
+            PointKind::Throughput => (color.filled(), 3),
+            PointKind::Latency => (color.stroke_width(2), 6),
         };
         chart
             .draw_series(xy.iter().map(|&p| Circle::new(p, radius, marker)))

@@ -33,16 +33,9 @@ pub fn write(out: &mut impl Write, path: &Path, top: usize) -> Result<()> {
         .with_context(|| format!("{}: not a pprof protobuf", path.display()))?;
     let summary = Summary::of(&profile)?;
 
-    let string = |index: i64| -> &str {
-        usize::try_from(index)
-            .ok()
-            .and_then(|i| profile.string_table.get(i))
-            .map_or("?", String::as_str)
-    };
-    let value_type = profile
-        .sample_type
-        .last()
-        .map_or(("?", "?"), |t| (string(t.ty), string(t.unit)));
+    let value_type = profile.sample_type.last().map_or(("?", "?"), |t| {
+        (string(&profile, t.ty), string(&profile, t.unit))
+    });
     let show = |value: i64| -> String {
         if value_type.1 == "nanoseconds" {
             #[allow(clippy::cast_precision_loss)]
@@ -65,7 +58,7 @@ pub fn write(out: &mut impl Write, path: &Path, top: usize) -> Result<()> {
         value_type.0,
         value_type.1,
         show(summary.total),
-        summary.samples
+        profile.sample.len()
     )?;
     for (title, by_self) in [
         ("by self time (where the CPU was)", true),
@@ -126,7 +119,6 @@ pub fn write(out: &mut impl Write, path: &Path, top: usize) -> Result<()> {
 /// Self and total value per function id.
 struct Summary {
     total: i64,
-    samples: usize,
     functions: HashMap<u64, (i64, i64)>,
     names: HashMap<u64, i64>,
 }
@@ -153,8 +145,9 @@ impl Summary {
                 .iter()
                 .flat_map(|id| locations.get(id).into_iter().flatten().copied());
             if let Some(leaf) = stack.next() {
-                functions.entry(leaf).or_default().0 += value;
-                functions.entry(leaf).or_default().1 += value;
+                let leaf_values = functions.entry(leaf).or_default();
+                leaf_values.0 += value;
+                leaf_values.1 += value;
                 let mut seen = HashSet::from([leaf]);
                 for function in stack {
                     if seen.insert(function) {
@@ -165,7 +158,6 @@ impl Summary {
         }
         Ok(Self {
             total,
-            samples: profile.sample.len(),
             functions,
             names,
         })
@@ -174,8 +166,14 @@ impl Summary {
     fn name<'a>(&self, id: u64, profile: &'a Profile) -> &'a str {
         self.names
             .get(&id)
-            .and_then(|&i| usize::try_from(i).ok())
-            .and_then(|i| profile.string_table.get(i))
-            .map_or("?", String::as_str)
+            .map_or("?", |&index| string(profile, index))
     }
+}
+
+/// Entry `index` of the profile's string table, or `?`.
+fn string(profile: &Profile, index: i64) -> &str {
+    usize::try_from(index)
+        .ok()
+        .and_then(|i| profile.string_table.get(i))
+        .map_or("?", String::as_str)
 }

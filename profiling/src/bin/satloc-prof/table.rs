@@ -106,13 +106,7 @@ fn write_ranking(
         analysis.summary.min_experiments, analysis.summary.min_points
     )?;
     writeln!(out, "({})", baseline_note(analysis.baseline_mode))?;
-    let width = analysis
-        .ranked
-        .iter()
-        .map(|l| display.short(&l.line).len())
-        .max()
-        .unwrap_or(4)
-        .max(4);
+    let width = line_width(analysis.ranked.iter().map(|l| l.line.as_str()), display);
     writeln!(
         out,
         "{:>4}  {:<width$}  {:>7}  {:>15}  {:>20}  {:>11}  {:>8}  {:>8}  {:>7}",
@@ -165,7 +159,7 @@ fn write_ranking(
 }
 
 /// What the program speedups are measured against, in a sentence.
-pub fn baseline_note(mode: BaselineMode) -> &'static str {
+fn baseline_note(mode: BaselineMode) -> &'static str {
     match mode {
         BaselineMode::Pooled => {
             "baseline: pooled, every 0 % experiment of the run, whatever line coz selected (a \
@@ -179,7 +173,7 @@ pub fn baseline_note(mode: BaselineMode) -> &'static str {
 }
 
 /// "lines by impact on `response` (throughput point, …)": which point, and why that one.
-pub fn ranking_header(ranked_by: Option<&RankedBy>) -> String {
+fn ranking_header(ranked_by: Option<&RankedBy>) -> String {
     let Some(by) = ranked_by else {
         return "lines by impact (no progress point to rank by)".to_owned();
     };
@@ -287,14 +281,14 @@ fn write_unranked(
         analysis.summary.min_experiments,
         analysis.summary.min_points
     )?;
-    let width = analysis
-        .unranked
-        .iter()
-        .take(UNRANKED_SHOWN)
-        .map(|l| display.short(&l.line).len())
-        .max()
-        .unwrap_or(4)
-        .max(4);
+    let width = line_width(
+        analysis
+            .unranked
+            .iter()
+            .take(UNRANKED_SHOWN)
+            .map(|l| l.line.as_str()),
+        display,
+    );
     writeln!(
         out,
         "  {:<width$}  {:<15}  {:>11}  {:>10}  {:>8}  {:>7}",
@@ -320,6 +314,15 @@ fn write_unranked(
         )?;
     }
     Ok(())
+}
+
+/// Width of a `line` column: the longest shortened location, at least the header's 4.
+fn line_width<'a>(lines: impl Iterator<Item = &'a str>, display: &PathDisplay) -> usize {
+    lines
+        .map(|line| display.short(line).len())
+        .max()
+        .unwrap_or(4)
+        .max(4)
 }
 
 /// `+12.3 ± 4.5%`, or `-` without a fit.
