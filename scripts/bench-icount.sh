@@ -12,9 +12,7 @@
 # (start-up and catalogue loading cancel out).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Where cargo puts binaries (CARGO_TARGET_DIR is honoured).
-target_dir=$(realpath -m "${CARGO_TARGET_DIR:-target}")
-release_dir=$target_dir/release
+. scripts/lib.sh
 
 iterations=2000
 baseline=benches/icount-baseline.tsv
@@ -25,16 +23,13 @@ while (($#)); do
         --save) save=1 ;;
         --check) check="$2"; shift ;;
         --iterations) iterations="$2"; shift ;;
+        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
         *) echo "usage: $0 [--save] [--check PERCENT] [--iterations N]" >&2; exit 2 ;;
     esac
     shift
 done
 
-if ! command -v valgrind >/dev/null; then
-    echo "==> installing valgrind"
-    sudo_cmd=(); [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
-    "${sudo_cmd[@]}" apt-get update -qq && "${sudo_cmd[@]}" apt-get install -y -qq valgrind
-fi
+command -v valgrind >/dev/null || apt_install valgrind
 
 cargo build --release -q -p satloc-benches --bin satloc-icount
 bin="$release_dir"/satloc-icount

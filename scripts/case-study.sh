@@ -20,9 +20,7 @@
 # answers (from /proc/PID/stat) and the change against A.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Where cargo puts binaries (CARGO_TARGET_DIR is honoured).
-target_dir=$(realpath -m "${CARGO_TARGET_DIR:-target}")
-release_dir=$target_dir/release
+. scripts/lib.sh
 
 seconds=5
 rounds=3
@@ -43,8 +41,7 @@ out=target/case-study
 mkdir -p "$out"
 rm -f "$out"/*.json
 tick=$(getconf CLK_TCK)
-server_cpus=0; load_cpus=1
-if (($(nproc) < 2)); then load_cpus=0; fi
+pick_cpus
 
 declare -A flags=(
     [A]="--udp-engine spawn --answer-path hickory"
@@ -61,13 +58,8 @@ run_one() { # config round
     # shellcheck disable=SC2086
     taskset -c "$server_cpus" "$release_dir"/satloc-server --threads 1 --listen 127.0.0.1:0 \
         --now 2026-11-28T12:00:00Z ${flags[$config]} >"$log" 2>&1 &
-    local pid=$! port=""
-    for _ in $(seq 1 100); do
-        port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -n1)
-        [[ -n $port ]] && break
-        sleep 0.05
-    done
-    [[ -n $port ]] || { cat "$log" >&2; kill "$pid"; return 1; }
+    local pid=$! port
+    port=$(listening_port "$log" "$pid") || { kill "$pid" 2>/dev/null || true; return 1; }
     # Warm up outside the measurement, then measure CPU around the run.
     taskset -c "$load_cpus" "$release_dir"/satloc-loadgen -s 127.0.0.1 -p "$port" --qname iss.sat.example \
         --qtype LOC --edns -q "$concurrency" -l 1s --quiet >/dev/null 2>&1 || true
@@ -76,7 +68,7 @@ run_one() { # config round
         --qtype LOC --edns -q "$concurrency" -l "${seconds}s" --quiet --json "$out/$config-$round.json" >/dev/null 2>&1
     local after; after=$(cpu_ticks "$pid")
     kill -INT "$pid"; wait "$pid" || true
-    echo "$(((after - before)))" >"$out/$config-$round.cpu"
+    echo "$((after - before))" >"$out/$config-$round.cpu"
 }
 
 for round in $(seq 1 "$rounds"); do

@@ -20,9 +20,8 @@
 # port); the system's NSD configuration is not touched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Where cargo puts binaries (CARGO_TARGET_DIR is honoured).
-target_dir=$(realpath -m "${CARGO_TARGET_DIR:-target}")
-release_dir=$target_dir/release
+. scripts/lib.sh
+case "${1:-}" in -h|--help) sed -n '2,20p' "$0"; exit 0 ;; esac
 
 DURATION="${DURATION:-3}"
 REPEAT="${REPEAT:-3}"
@@ -41,13 +40,7 @@ command -v nsd >/dev/null 2>&1 || [[ -x /usr/sbin/nsd ]] || need_packages+=(nsd)
 [[ -x /usr/bin/time ]] || need_packages+=(time)
 command -v taskset >/dev/null 2>&1 || need_packages+=(util-linux)
 command -v python3 >/dev/null 2>&1 || need_packages+=(python3)
-if ((${#need_packages[@]})); then
-    echo "==> installing ${need_packages[*]}" >&2
-    sudo_cmd=()
-    [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
-    "${sudo_cmd[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${need_packages[@]}" >&2
-fi
+apt_install "${need_packages[@]}" >&2
 NSD=$(command -v nsd || echo /usr/sbin/nsd)
 
 echo "==> building satloc-loadgen (release)" >&2

@@ -17,9 +17,7 @@
 # and prints the numbers. Exit status 0 when all three hold, 1 otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Where cargo puts binaries (CARGO_TARGET_DIR is honoured).
-target_dir=$(realpath -m "${CARGO_TARGET_DIR:-target}")
-release_dir=$target_dir/release
+. scripts/lib.sh
 
 seconds=300
 work_ns=10000
@@ -29,7 +27,7 @@ while (($#)); do
         --seconds) seconds="$2"; shift ;;
         --work-ns) work_ns="$2"; shift ;;
         --point) point="$2"; shift ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
     shift

@@ -26,9 +26,7 @@
 #   scripts/coz.sh --seconds 600 -- --udp-engine spawn --threads 1
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Where cargo puts binaries (CARGO_TARGET_DIR is honoured).
-target_dir=$(realpath -m "${CARGO_TARGET_DIR:-target}")
-release_dir=$target_dir/release
+. scripts/lib.sh
 root=$PWD
 
 seconds=420
@@ -51,12 +49,7 @@ while (($#)); do
     shift
 done
 
-sudo_cmd=(); [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
-if ! command -v coz >/dev/null; then
-    echo "==> installing coz-profiler"
-    "${sudo_cmd[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq coz-profiler
-fi
+command -v coz >/dev/null || apt_install coz-profiler
 paranoid=$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo 2)
 if ((paranoid > 2)) && [[ $(id -u) -ne 0 ]]; then
     echo "kernel.perf_event_paranoid is $paranoid: coz cannot sample. Run as root or: sudo sysctl kernel.perf_event_paranoid=2" >&2
@@ -64,18 +57,17 @@ if ((paranoid > 2)) && [[ $(id -u) -ne 0 ]]; then
 fi
 
 echo "==> building satloc-server (profiling profile, coz feature, GNU ld, frame pointers)"
-CARGO_TARGET_DIR=target/coz-build \
+CARGO_TARGET_DIR=$target_dir/coz-build \
 RUSTFLAGS="-C linker-features=-lld -C force-frame-pointers=yes" \
     cargo build -q --profile profiling -p satloc-server --features coz
 echo "==> building satloc-loadgen and satloc-prof"
 cargo build -q --release -p satloc-loadgen -p satloc-profiling
 
-server_bin=target/coz-build/profiling/satloc-server
+server_bin=$target_dir/coz-build/profiling/satloc-server
 mkdir -p "$out"
 ((append)) || rm -f "$out/profile.coz"
 
-server_cpus=0; load_cpus=1
-if (($(nproc) < 2)); then server_cpus=0; load_cpus=0; fi
+pick_cpus
 
 coz_args=(-s "$root/server/%" -o "$out/profile.coz")
 if [[ -n $fixed_line ]]; then
@@ -89,17 +81,9 @@ echo "==> coz run satloc-server ${server_args[*]:-} (scope: $root/server/%${fixe
 taskset -c "$server_cpus" coz run "${coz_args[@]}" --- \
     "$server_bin" --listen 127.0.0.1:0 "${server_args[@]}" >"$log" 2>&1 &
 coz_pid=$!
-cleanup() { kill -INT "$coz_pid" 2>/dev/null || true; }
-trap cleanup EXIT
+trap 'kill -INT "$coz_pid" 2>/dev/null || true' EXIT
 
-port=""
-for _ in $(seq 1 200); do
-    port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -n1)
-    [[ -n $port ]] && break
-    kill -0 "$coz_pid" 2>/dev/null || { cat "$log" >&2; echo "server did not start" >&2; exit 1; }
-    sleep 0.1
-done
-[[ -n $port ]] || { cat "$log" >&2; echo "server did not say where it listens" >&2; exit 1; }
+port=$(listening_port "$log" "$coz_pid") || exit 1
 
 echo "==> load: closed loop, concurrency $concurrency, ${seconds}s, LOC iss.sat.example on port $port"
 taskset -c "$load_cpus" "$release_dir"/satloc-loadgen -s 127.0.0.1 -p "$port" \

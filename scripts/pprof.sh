@@ -17,9 +17,7 @@
 # after `--` go to satloc-server, e.g. `-- --udp-engine spawn --threads 1`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Where cargo puts binaries (CARGO_TARGET_DIR is honoured).
-target_dir=$(realpath -m "${CARGO_TARGET_DIR:-target}")
-release_dir=$target_dir/release
+. scripts/lib.sh
 
 seconds=20
 concurrency=10
@@ -31,7 +29,7 @@ while (($#)); do
         --concurrency) concurrency="$2"; shift ;;
         --top) top="$2"; shift ;;
         --) shift; server_args=("$@"); break ;;
-        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
         *) server_args+=("$1") ;;
     esac
     shift
@@ -45,8 +43,7 @@ cargo build -q --release -p satloc-profiling --features pprof --bin satloc-prof
 out=target/profiles
 mkdir -p "$out"
 rm -f "$out/flamegraph.svg" "$out/profile.pb"
-server_cpus=0; load_cpus=1
-if (($(nproc) < 2)); then load_cpus=0; fi
+pick_cpus
 
 log="$out/server.log"
 taskset -c "$server_cpus" "$target_dir"/profiling/satloc-server --listen 127.0.0.1:0 \
@@ -54,14 +51,7 @@ taskset -c "$server_cpus" "$target_dir"/profiling/satloc-server --listen 127.0.0
 server_pid=$!
 trap 'kill -INT "$server_pid" 2>/dev/null || true' EXIT
 
-port=""
-for _ in $(seq 1 200); do
-    port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -n1)
-    [[ -n $port ]] && break
-    kill -0 "$server_pid" 2>/dev/null || { cat "$log" >&2; echo "server did not start" >&2; exit 1; }
-    sleep 0.1
-done
-[[ -n $port ]] || { cat "$log" >&2; echo "server did not say where it listens" >&2; exit 1; }
+port=$(listening_port "$log" "$server_pid") || exit 1
 
 echo "==> load: closed loop, concurrency $concurrency, ${seconds}s, LOC iss.sat.example on port $port"
 taskset -c "$load_cpus" "$release_dir"/satloc-loadgen -s 127.0.0.1 -p "$port" \

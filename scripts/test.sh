@@ -3,19 +3,15 @@
 # then checks formatting, lints, tests and docs. `.ci/run` runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
+case "${1:-}" in -h|--help) sed -n '2,3p' "$0"; exit 0 ;; esac
 
 # Debian packages the tests use: dig (black-box tests compare its LOC output),
 # valgrind (exact instruction counts per answer, checked against the baseline).
 need_packages=()
 command -v dig >/dev/null 2>&1 || need_packages+=(bind9-dnsutils)
 command -v valgrind >/dev/null 2>&1 || need_packages+=(valgrind)
-if ((${#need_packages[@]})); then
-    echo "==> installing ${need_packages[*]}"
-    sudo_cmd=()
-    [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
-    "${sudo_cmd[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${need_packages[@]}"
-fi
+apt_install "${need_packages[@]}"
 
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check

@@ -1,0 +1,53 @@
+# shellcheck shell=bash
+# What the scripts in this directory share. Source it from the workspace root,
+# after `cd "$(dirname "$0")/.."`:
+#
+#   . scripts/lib.sh
+
+# Where cargo puts binaries (CARGO_TARGET_DIR is honoured).
+target_dir=$(realpath -m "${CARGO_TARGET_DIR:-target}")
+# shellcheck disable=SC2034 # used by the scripts that source this file
+release_dir=$target_dir/release
+
+# apt_install PACKAGE...: install Debian packages (through sudo unless root),
+# saying so on stdout. Does nothing without arguments.
+apt_install() {
+    (($#)) || return 0
+    echo "==> installing $*"
+    local sudo_cmd=()
+    [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+    "${sudo_cmd[@]}" apt-get update -qq
+    # `env` after sudo, so the variable survives sudo's env_reset.
+    "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+}
+
+# pick_cpus: sets server_cpus and load_cpus for taskset, the server on CPU 0
+# and the load generator on CPU 1 (also 0 on a single-CPU machine).
+# shellcheck disable=SC2034 # used by the scripts that source this file
+pick_cpus() {
+    server_cpus=0
+    load_cpus=1
+    if (($(nproc) < 2)); then load_cpus=0; fi
+}
+
+# listening_port LOG PID: waits up to 20 s for a satloc-server started with
+# `--listen 127.0.0.1:0` to write "listening on 127.0.0.1:PORT" to LOG, and
+# prints PORT. PID is the server's process (or the one running it, e.g. coz):
+# if it exits first, or the time runs out, shows LOG and why on stderr and
+# returns 1.
+listening_port() {
+    local log=$1 pid=$2 port=""
+    for _ in $(seq 1 200); do
+        # (The log may not exist yet: the shell that starts the server creates it.)
+        [[ ! -f $log ]] || port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$log" | head -n1)
+        if [[ -n $port ]]; then
+            echo "$port"
+            return 0
+        fi
+        kill -0 "$pid" 2>/dev/null || { cat "$log" >&2; echo "server did not start" >&2; return 1; }
+        sleep 0.1
+    done
+    cat "$log" >&2
+    echo "server did not say where it listens" >&2
+    return 1
+}
