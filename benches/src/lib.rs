@@ -8,9 +8,10 @@
 use chrono::{DateTime, Utc};
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
 use hickory_proto::rr::{Name, RecordType};
-use satloc_server::answer::{Outcome, Transport, answer};
+use satloc_server::answer::{Outcome, Transport, answer, answer_with_hickory};
 use satloc_server::catalog::{Catalog, NamingOptions, Source};
 use satloc_server::loc::LOC_RECORD_TYPE;
+use satloc_server::service::AnswerPath;
 use satloc_server::zone::Zone;
 
 /// The instant every workload answers for.
@@ -25,6 +26,8 @@ pub struct Workload {
     pub name: &'static str,
     /// The query's wire bytes.
     pub query: Vec<u8>,
+    /// The answer core that answers it (`--answer-path`).
+    pub path: AnswerPath,
 }
 
 /// The zone, catalogue and instant the workloads run against.
@@ -48,17 +51,17 @@ impl Fixture {
         })
     }
 
-    /// Answers `query` over UDP into `out`, as every workload is measured.
+    /// Answers `workload` over UDP into `out`, as every workload is measured.
     #[inline]
-    pub fn answer(&self, query: &[u8], out: &mut Vec<u8>) -> Outcome {
-        answer(
-            query,
-            Transport::Udp,
-            &self.zone,
-            &self.catalog,
-            self.now,
-            out,
-        )
+    pub fn answer(&self, workload: &Workload, out: &mut Vec<u8>) -> Outcome {
+        let query = std::hint::black_box(&workload.query);
+        let (zone, catalog, now) = (&self.zone, &self.catalog, self.now);
+        match workload.path {
+            AnswerPath::Fast => answer(query, Transport::Udp, zone, catalog, now, out),
+            AnswerPath::Hickory => {
+                answer_with_hickory(query, Transport::Udp, zone, catalog, now, out)
+            }
+        }
     }
 }
 
@@ -84,26 +87,37 @@ pub fn workloads() -> Vec<Workload> {
         Workload {
             name: "loc_iss_edns",
             query: query("iss.sat.example.", LOC, true),
+            path: AnswerPath::Fast,
+        },
+        Workload {
+            name: "loc_iss_edns_hickory",
+            query: query("iss.sat.example.", LOC, true),
+            path: AnswerPath::Hickory,
         },
         Workload {
             name: "loc_molniya",
             query: query("25485.sat.example.", LOC, false),
+            path: AnswerPath::Fast,
         },
         Workload {
             name: "txt_iss",
             query: query("iss.sat.example.", RecordType::TXT, false),
+            path: AnswerPath::Fast,
         },
         Workload {
             name: "nxdomain",
             query: query("nothing.sat.example.", LOC, false),
+            path: AnswerPath::Fast,
         },
         Workload {
             name: "refused",
             query: query("iss.example.com.", LOC, false),
+            path: AnswerPath::Fast,
         },
         Workload {
             name: "formerr",
             query: query("iss.sat.example.", LOC, false)[..20].to_vec(),
+            path: AnswerPath::Fast,
         },
     ]
 }
