@@ -35,10 +35,14 @@ struct Connection {
     out: Vec<u8>,
     /// How much of `out` the kernel has taken.
     out_written: usize,
-    /// Bytes read but not yet split into frames.
+    /// Receive buffer: `input[input_start..input_end]` is read but not yet split
+    /// into frames; the rest is room for the next read. Zeroed once, when it is
+    /// made or grown, never per read.
     input: Vec<u8>,
     /// Start of the first unconsumed byte in `input`.
     input_start: usize,
+    /// End of the bytes read into `input`.
+    input_end: usize,
 }
 
 /// Connects to `server`: no Nagle delay, non-blocking.
@@ -56,8 +60,24 @@ impl Connection {
             stream,
             out: Vec::with_capacity(READ_CHUNK),
             out_written: 0,
-            input: Vec::with_capacity(2 * READ_CHUNK),
+            input: vec![0; 2 * READ_CHUNK],
             input_start: 0,
+            input_end: 0,
+        }
+    }
+
+    /// Ensures `READ_CHUNK` bytes of room after `input_end`: moves the unread
+    /// bytes to the front, and grows the buffer only when a partial frame fills
+    /// most of it.
+    fn make_room(&mut self) {
+        if self.input.len() - self.input_end >= READ_CHUNK {
+            return;
+        }
+        self.input.copy_within(self.input_start..self.input_end, 0);
+        self.input_end -= self.input_start;
+        self.input_start = 0;
+        if self.input.len() - self.input_end < READ_CHUNK {
+            self.input.resize(self.input_end + READ_CHUNK, 0);
         }
     }
 
@@ -139,22 +159,15 @@ impl TcpTransport {
     ) -> io::Result<ReadOutcome> {
         let connection = &mut self.connections[index];
         for _ in 0..READS_PER_ROUND {
-            // Make room: drop consumed bytes once they are the larger part.
-            if connection.input_start > 0 && connection.input_start * 2 >= connection.input.len() {
-                connection.input.drain(..connection.input_start);
-                connection.input_start = 0;
-            }
-            let filled = connection.input.len();
-            connection.input.resize(filled + READ_CHUNK, 0);
-            let read = connection.stream.read(&mut connection.input[filled..]);
+            connection.make_room();
+            let end = connection.input_end;
+            let read = connection
+                .stream
+                .read(&mut connection.input[end..end + READ_CHUNK]);
             let got = match read {
-                Ok(0) => {
-                    connection.input.truncate(filled);
-                    return Ok(ReadOutcome::Closed);
-                }
+                Ok(0) => return Ok(ReadOutcome::Closed),
                 Ok(n) => n,
                 Err(err) => {
-                    connection.input.truncate(filled);
                     return match err.kind() {
                         io::ErrorKind::WouldBlock => Ok(ReadOutcome::Open),
                         io::ErrorKind::Interrupted => continue,
@@ -165,10 +178,10 @@ impl TcpTransport {
                     };
                 }
             };
-            connection.input.truncate(filled + got);
+            connection.input_end += got;
             let now_ns = clock.now_ns();
             loop {
-                let available = &connection.input[connection.input_start..];
+                let available = &connection.input[connection.input_start..connection.input_end];
                 if available.len() < 2 {
                     break;
                 }
