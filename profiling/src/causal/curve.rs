@@ -116,8 +116,9 @@ pub struct Measurement {
     pub program_speedup: f64,
 }
 
-/// Which 0 % experiments a curve's program speedups are measured against.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+/// Which 0 % experiments a curve's program speedups are measured against (also
+/// `satloc-prof coz-report --baseline`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum BaselineMode {
     /// Every 0 % experiment of the same run for the progress point, whatever line coz

@@ -81,28 +81,12 @@ struct CozReportArgs {
     /// What program speedups are measured against: `pooled`, every 0 % experiment of the run
     /// (a 0 % experiment delays nothing, so the selected line does not matter), or
     /// `per-line`, the line's own 0 % experiments, as coz's viewer does.
-    #[arg(long, value_name = "MODE", value_enum, default_value_t = BaselineArg::Pooled)]
-    baseline: BaselineArg,
+    #[arg(long, value_name = "MODE", value_enum, default_value_t = BaselineMode::Pooled)]
+    baseline: BaselineMode,
     /// Rank by this progress point (default: the most visited throughput point, which coz
     /// counts exactly; a latency point is estimated from a snapshot of the number in flight).
     #[arg(long, value_name = "NAME")]
     point: Option<String>,
-}
-
-/// `--baseline`, spelled for the command line.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-enum BaselineArg {
-    Pooled,
-    PerLine,
-}
-
-impl From<BaselineArg> for BaselineMode {
-    fn from(arg: BaselineArg) -> Self {
-        match arg {
-            BaselineArg::Pooled => Self::Pooled,
-            BaselineArg::PerLine => Self::PerLine,
-        }
-    }
 }
 
 fn main() -> ExitCode {
@@ -163,7 +147,7 @@ fn coz_report(args: &CozReportArgs) -> Result<ExitCode> {
             min_points: args.min_points.max(1),
             min_experiments: args.min_experiments,
             point: args.point.clone(),
-            baseline: args.baseline.into(),
+            baseline: args.baseline,
         },
     )
     .with_context(|| args.file.display().to_string())?;
