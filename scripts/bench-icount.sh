@@ -23,7 +23,7 @@ while (($#)); do
         --save) save=1 ;;
         --check) check="$2"; shift ;;
         --iterations) iterations="$2"; shift ;;
-        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        -h|--help) usage; exit 0 ;;
         *) echo "usage: $0 [--save] [--check PERCENT] [--iterations N]" >&2; exit 2 ;;
     esac
     shift

@@ -30,7 +30,7 @@ while (($#)); do
         --seconds) seconds="$2"; shift ;;
         --rounds) rounds="$2"; shift ;;
         --concurrency) concurrency="$2"; shift ;;
-        -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+        -h|--help) usage; exit 0 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
     shift

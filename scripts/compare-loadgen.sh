@@ -21,7 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
-case "${1:-}" in -h|--help) sed -n '2,20p' "$0"; exit 0 ;; esac
+case "${1:-}" in -h|--help) usage; exit 0 ;; esac
 
 DURATION="${DURATION:-3}"
 REPEAT="${REPEAT:-3}"

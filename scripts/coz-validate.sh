@@ -34,7 +34,7 @@ while (($#)); do
         --work-ns) work_ns="$2"; shift ;;
         --point) point="$2"; shift ;;
         --engine) engine="$2"; shift ;;
-        -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+        -h|--help) usage; exit 0 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
     shift

@@ -43,7 +43,7 @@ while (($#)); do
         --out) out="$2"; shift ;;
         --fixed-line) fixed_line="$2"; shift ;;
         --) shift; server_args=("$@"); break ;;
-        -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+        -h|--help) usage; exit 0 ;;
         *) server_args+=("$1") ;;
     esac
     shift

@@ -9,6 +9,14 @@ target_dir=$(realpath -m "${CARGO_TARGET_DIR:-target}")
 # shellcheck disable=SC2034 # used by the scripts that source this file
 release_dir=$target_dir/release
 
+# usage: prints the running script's header, the comment block after its
+# shebang, without the leading `# `: each script's --help, so the help and the
+# header cannot drift apart. (It reads scripts/NAME, not "$0" as given, because
+# the script has already changed to the workspace root.)
+usage() {
+    sed -n '2,$ { /^#/!q; s/^# \{0,1\}//; p; }' "scripts/${0##*/}"
+}
+
 # apt_install PACKAGE...: install Debian packages (through sudo unless root),
 # saying so on stdout. Does nothing without arguments.
 apt_install() {
@@ -28,6 +36,21 @@ pick_cpus() {
     server_cpus=0
     load_cpus=1
     if (($(nproc) < 2)); then load_cpus=0; fi
+}
+
+# child_pid PID EXE: prints the pid of the child of process PID that runs the
+# executable EXE, e.g. the server that `coz run` started. Found through the
+# process tree rather than by name, so another run's server is never picked.
+# Prints nothing if there is none.
+child_pid() {
+    local parent=$1 exe child
+    exe=$(realpath -m "$2")
+    for child in $(pgrep -P "$parent" || true); do
+        if [[ $(readlink "/proc/$child/exe" 2>/dev/null) == "$exe" ]]; then
+            echo "$child"
+            return 0
+        fi
+    done
 }
 
 # listening_port LOG PID: waits up to 20 s for a satloc-server started with

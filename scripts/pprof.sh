@@ -29,7 +29,7 @@ while (($#)); do
         --concurrency) concurrency="$2"; shift ;;
         --top) top="$2"; shift ;;
         --) shift; server_args=("$@"); break ;;
-        -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+        -h|--help) usage; exit 0 ;;
         *) server_args+=("$1") ;;
     esac
     shift

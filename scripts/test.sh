@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
-case "${1:-}" in -h|--help) sed -n '2,3p' "$0"; exit 0 ;; esac
+case "${1:-}" in -h|--help) usage; exit 0 ;; esac
 
 # Debian packages the tests use: dig (black-box tests compare its LOC output),
 # valgrind (exact instruction counts per answer, checked against the baseline).
