@@ -1,7 +1,7 @@
 //! A run's settings after checking: every value in range, every choice
 //! resolved (addresses looked up, defaults applied, queries encoded).
 //!
-//! The command line ([`crate::cli`]) is parsed into raw arguments first and
+//! The command line (the `cli` module) is parsed into raw arguments first and
 //! turned into a [`Config`] here, so that nothing starts until the whole
 //! configuration is known to make sense, and the rest of the crate never
 //! sees an `Option` that "cannot be None" or a count that could be zero.

@@ -17,7 +17,8 @@
 //! - [`inflight`]: the per-socket table of queries awaiting answers;
 //! - [`response`]: what an answer is (fast path checked against
 //!   hickory-proto);
-//! - [`schedule`]: the open-loop timetable and the split over threads;
+//! - [`schedule`]: the run's clock, the open-loop timetable and the split
+//!   over threads;
 //! - [`worker`]: one thread's measurement loop;
 //! - [`stats`], [`hdrlog`], [`report`], [`progress`]: counting, logging,
 //!   summarising and showing;

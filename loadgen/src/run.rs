@@ -26,13 +26,13 @@ use crate::error::LoadgenError;
 use crate::hdrlog::HdrLogWriter;
 use crate::progress::Progress;
 use crate::report::{LoadReport, OpenLoopReport, Report};
-use crate::schedule::{OpenLoopSchedule, duration_ns, split_evenly};
+use crate::schedule::{Clock, OpenLoopSchedule, duration_ns, split_evenly};
 use crate::stats::{Counters, LatencySummary, new_histogram};
 use crate::transport::Transport;
 use crate::transport::tcp::{TcpTransport, open_connections};
 use crate::transport::udp::{UdpTransport, open_sockets};
 use crate::worker::{
-    Clock, Interval, IntervalSample, Worker, WorkerLoad, WorkerOutcome, WorkerPlan, WorkerStop,
+    Interval, IntervalSample, Worker, WorkerLoad, WorkerOutcome, WorkerPlan, WorkerStop,
 };
 
 /// Largest UDP response accepted: the protocol's limit, so that no answer a

@@ -1,5 +1,9 @@
-//! When queries go out: the open-loop timetable, and the per-thread share of
-//! the run's concurrency, rate and request budget.
+//! When queries go out: the run's clock, the open-loop timetable, and the
+//! per-thread share of the run's concurrency, rate and request budget.
+//!
+//! Every thread reads time from one [`Clock`] (nanoseconds since the run
+//! started), so due times, send times and interval bounds taken on different
+//! threads compare directly.
 //!
 //! In an open loop every query has a due time fixed before the run starts
 //! (`first + k × interval`), whatever the server does. Latency is measured
@@ -9,7 +13,28 @@
 //! from the percentiles (the coordinated-omission correction of wrk2).
 //! Threads interleave their timetables so the merged stream is evenly spaced.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+/// Nanoseconds since the run started, the same origin on every thread.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    /// The run's time zero.
+    origin: Instant,
+}
+
+impl Clock {
+    /// A clock whose zero is now.
+    pub fn start() -> Self {
+        Self {
+            origin: Instant::now(),
+        }
+    }
+
+    /// Nanoseconds since zero.
+    pub fn now_ns(&self) -> u64 {
+        duration_ns(self.origin.elapsed())
+    }
+}
 
 /// One thread's open-loop timetable.
 #[derive(Debug, Clone)]

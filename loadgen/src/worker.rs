@@ -18,7 +18,6 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
-use std::time::Instant;
 
 use hdrhistogram::Histogram;
 
@@ -26,7 +25,7 @@ use crate::error::LoadgenError;
 use crate::inflight::{InFlight, Lookup};
 use crate::query::{QuerySet, SplitMix64};
 use crate::response::{CheckMode, ExpectedQuestion, Verdict, check, message_id};
-use crate::schedule::{OpenLoopSchedule, duration_ns};
+use crate::schedule::{Clock, OpenLoopSchedule};
 use crate::stats::{Counters, new_histogram, record_latency_ns};
 use crate::transport::{Sink, Transport};
 
@@ -37,27 +36,6 @@ pub const INTERVAL_NS: u64 = 1_000_000_000;
 /// Most queries one loop round takes off an open-loop timetable before
 /// looking at responses again.
 const MAX_ISSUE_PER_ROUND: usize = 256;
-
-/// Nanoseconds since the run started, the same origin on every thread.
-#[derive(Debug, Clone, Copy)]
-pub struct Clock {
-    /// The run's time zero.
-    origin: Instant,
-}
-
-impl Clock {
-    /// A clock whose zero is now.
-    pub fn start() -> Self {
-        Self {
-            origin: Instant::now(),
-        }
-    }
-
-    /// Nanoseconds since zero.
-    pub fn now_ns(&self) -> u64 {
-        duration_ns(self.origin.elapsed())
-    }
-}
 
 /// How a worker decides when to send.
 #[derive(Debug, Clone)]

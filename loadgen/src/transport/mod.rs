@@ -21,7 +21,7 @@ use nix::errno::Errno;
 use nix::poll::{PollFd, PollFlags, ppoll};
 use nix::sys::time::TimeSpec;
 
-use crate::worker::Clock;
+use crate::schedule::Clock;
 
 /// Most reads (TCP) or `recvmmsg` batches (UDP) one channel gets per
 /// receive round, so that one busy channel cannot starve the others or the

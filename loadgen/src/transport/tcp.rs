@@ -17,7 +17,7 @@ use std::time::Duration;
 use nix::poll::{PollFd, PollFlags};
 
 use super::{READS_PER_ROUND, Sink, Transport, poll_channels};
-use crate::worker::Clock;
+use crate::schedule::Clock;
 
 /// Bytes read per `read` call, and the most a connection buffers unread.
 const READ_CHUNK: usize = 64 * 1024;

@@ -22,7 +22,7 @@ use nix::poll::{PollFd, PollFlags};
 use nix::sys::socket::{ControlMessage, MsgFlags, MultiHeaders, recvmmsg, sendmmsg};
 
 use super::{READS_PER_ROUND, Sink, Transport, io_error, poll_channels, size_buffers};
-use crate::worker::Clock;
+use crate::schedule::Clock;
 
 /// Datagrams per `sendmmsg`/`recvmmsg` call: one system call per 64
 /// queries or responses at most, and a receive arena of 64 slots.
