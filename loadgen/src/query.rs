@@ -20,6 +20,10 @@ use crate::error::LoadgenError;
 /// header.
 pub const HEADER_LEN: usize = 12;
 
+/// The LOC record type (RFC 1876). hickory-proto has no variant for it, so a
+/// LOC question travels as an unknown type with this number.
+pub const TYPE_LOC: u16 = 29;
+
 /// One question as the user asked for it: a name and a record type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuestionSpec {
@@ -58,9 +62,8 @@ impl QuestionSpec {
 /// and the RFC 3597 generic form `TYPEnnn`.
 pub fn parse_record_type(text: &str) -> Result<RecordType, String> {
     let upper = text.to_ascii_uppercase();
-    // RFC 1876: hickory-proto has no LOC variant, so it travels as type 29.
     if upper == "LOC" {
-        return Ok(RecordType::from(29));
+        return Ok(RecordType::from(TYPE_LOC));
     }
     if let Some(number) = upper.strip_prefix("TYPE")
         && let Ok(code) = number.parse::<u16>()
@@ -337,8 +340,8 @@ mod tests {
     fn record_types_parse_by_mnemonic_generic_form_and_loc() {
         assert_eq!(parse_record_type("a").unwrap(), RecordType::A);
         assert_eq!(parse_record_type("AAAA").unwrap(), RecordType::AAAA);
-        assert_eq!(u16::from(parse_record_type("LOC").unwrap()), 29);
-        assert_eq!(u16::from(parse_record_type("type29").unwrap()), 29);
+        assert_eq!(u16::from(parse_record_type("LOC").unwrap()), TYPE_LOC);
+        assert_eq!(u16::from(parse_record_type("type29").unwrap()), TYPE_LOC);
         assert!(parse_record_type("NOPE").unwrap_err().contains("NOPE"));
     }
 
@@ -348,7 +351,7 @@ mod tests {
         let questions = parse_queries(text, Path::new("q.txt")).unwrap();
         assert_eq!(questions.len(), 2);
         assert_eq!(questions[0].name.to_string(), "iss.sat.example.");
-        assert_eq!(u16::from(questions[0].qtype), 29);
+        assert_eq!(u16::from(questions[0].qtype), TYPE_LOC);
         assert_eq!(questions[1].qtype, RecordType::A);
     }
 
@@ -397,7 +400,7 @@ mod tests {
         assert_eq!(message.metadata.id, 0xBEEF);
         assert!(message.metadata.recursion_desired);
         assert_eq!(message.queries[0].name().to_string(), "iss.sat.example.");
-        assert_eq!(u16::from(message.queries[0].query_type()), 29);
+        assert_eq!(u16::from(message.queries[0].query_type()), TYPE_LOC);
         let edns = message.edns.expect("OPT record");
         assert_eq!(edns.max_payload(), 1232);
         assert!(edns.flags().dnssec_ok);

@@ -17,7 +17,7 @@
 use hickory_proto::op::{Message, MessageType, OpCode};
 use hickory_proto::serialize::binary::BinEncodable;
 
-use crate::query::HEADER_LEN;
+use crate::query::{HEADER_LEN, TYPE_LOC};
 
 /// Record types the fast path validates itself.
 const TYPE_A: u16 = 1;
@@ -26,8 +26,6 @@ const TYPE_CNAME: u16 = 5;
 const TYPE_SOA: u16 = 6;
 const TYPE_PTR: u16 = 12;
 const TYPE_AAAA: u16 = 28;
-/// RFC 1876; hickory-proto reads it as opaque data of an unknown type.
-const TYPE_LOC: u16 = 29;
 const TYPE_OPT: u16 = 41;
 
 /// What a response with the ID of an outstanding query turned out to be.
@@ -169,6 +167,7 @@ pub fn check_fast(response: &[u8], expected: ExpectedQuestion<'_>) -> Option<Ver
                     let after_rname = skip_name(response, after_mname)?;
                     after_rname + 20 == rdata_end
                 }
+                // hickory-proto reads LOC as opaque RDATA of an unknown type.
                 TYPE_LOC => true,
                 _ => false,
             };
@@ -269,7 +268,7 @@ mod tests {
     /// hickory.
     fn corpus() -> Vec<Vec<u8>> {
         let qname = name("iss.sat.example.");
-        let loc = RecordType::from(29);
+        let loc = RecordType::from(TYPE_LOC);
         let base = |rcode: ResponseCode| {
             let mut message = Message::new(0x1234, MessageType::Response, OpCode::Query);
             message.metadata.authoritative = true;
