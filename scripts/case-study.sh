@@ -17,7 +17,10 @@
 # satloc-loadgen on CPU 1 (closed loop, concurrency 10 as in the HTTP/2 study,
 # LOC iss.sat.example with EDNS), --rounds times in rotating order; the table
 # shows each configuration's median-QPS round, the server's CPU time per 100k
-# answers (from /proc/PID/stat) and the change against A.
+# answers (from /proc/PID/stat) and the change against A. Each run's output
+# stays in target/case-study/ (server-C-R.log, loadgen-C-R.log for configuration
+# C, round R); a failed run stops the script, shows their last lines and leaves
+# no server running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -39,7 +42,7 @@ done
 cargo build -q --release -p satloc-server -p satloc-loadgen
 out=target/case-study
 mkdir -p "$out"
-rm -f "$out"/*.json
+rm -f "$out"/*.json "$out"/*.cpu "$out"/*.log
 tick=$(getconf CLK_TCK)
 pick_cpus
 
@@ -51,23 +54,69 @@ declare -A flags=(
 )
 configs=(A B C D)
 
+# The server and load generator running now. The EXIT trap stops them, so a
+# failed or interrupted run leaves no server behind; it signals only these
+# pids, never processes found by name.
+server_pid=""
+load_pid=""
+# shellcheck disable=SC2317 # called by the trap (shellcheck 0.9 misses it)
+stop_started() {
+    local pid
+    for pid in $load_pid $server_pid; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+}
+trap stop_started EXIT
+
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
+# failed MESSAGE LOG...: says what failed and where its output is kept, shows
+# the end of each LOG, and exits (the trap stops the server).
+failed() {
+    local log
+    echo "case-study: $1" >&2
+    for log in "${@:2}"; do
+        echo "==> last lines of $log" >&2
+        tail -n 20 "$log" >&2
+    done
+    exit 1
+}
+
+# load LOG PORT DURATION [ARGS...]: one satloc-loadgen run against the server,
+# its output in LOG. It runs in the background so that a signal reaches the
+# EXIT trap at once rather than after the run.
+load() {
+    local log=$1 port=$2 duration=$3 status=0
+    shift 3
+    taskset -c "$load_cpus" "$release_dir"/satloc-loadgen -s 127.0.0.1 -p "$port" --qname iss.sat.example \
+        --qtype LOC --edns -q "$concurrency" -l "$duration" --quiet "$@" >"$log" 2>&1 &
+    load_pid=$!
+    wait "$load_pid" || status=$?
+    load_pid=""
+    return "$status"
+}
+
 run_one() { # config round
-    local config=$1 round=$2 log="$out/server-$1.log"
+    local config=$1 round=$2
+    local log="$out/server-$1-$2.log" load_log="$out/loadgen-$1-$2.log"
     # shellcheck disable=SC2086
     taskset -c "$server_cpus" "$release_dir"/satloc-server --threads 1 --listen 127.0.0.1:0 \
         --now 2026-11-28T12:00:00Z ${flags[$config]} >"$log" 2>&1 &
-    local pid=$! port
-    port=$(listening_port "$log" "$pid") || { kill "$pid" 2>/dev/null || true; return 1; }
+    server_pid=$!
+    local port before after
+    port=$(listening_port "$log" "$server_pid") ||
+        failed "the server for $config (round $round) did not start; its log: $log"
     # Warm up outside the measurement, then measure CPU around the run.
-    taskset -c "$load_cpus" "$release_dir"/satloc-loadgen -s 127.0.0.1 -p "$port" --qname iss.sat.example \
-        --qtype LOC --edns -q "$concurrency" -l 1s --quiet >/dev/null 2>&1 || true
-    local before; before=$(cpu_ticks "$pid")
-    taskset -c "$load_cpus" "$release_dir"/satloc-loadgen -s 127.0.0.1 -p "$port" --qname iss.sat.example \
-        --qtype LOC --edns -q "$concurrency" -l "${seconds}s" --quiet --json "$out/$config-$round.json" >/dev/null 2>&1
-    local after; after=$(cpu_ticks "$pid")
-    kill -INT "$pid"; wait "$pid" || true
+    load /dev/null "$port" 1s || true
+    before=$(cpu_ticks "$server_pid")
+    load "$load_log" "$port" "${seconds}s" --json "$out/$config-$round.json" ||
+        failed "the measured run of $config (round $round) failed; load generator: $load_log, server: $log" \
+            "$load_log" "$log"
+    after=$(cpu_ticks "$server_pid") ||
+        failed "the server for $config (round $round) exited during the run; its log: $log" "$log"
+    kill -INT "$server_pid"; wait "$server_pid" || true
+    server_pid=""
     echo "$((after - before))" >"$out/$config-$round.cpu"
 }
 

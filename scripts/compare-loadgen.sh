@@ -47,7 +47,7 @@ echo "==> building satloc-loadgen (release)" >&2
 cargo build --release -q -p satloc-loadgen
 LOADGEN="$release_dir/satloc-loadgen"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/compare-loadgen.XXXXXX")
+work=$(mktemp -d -t compare-loadgen.XXXXXX)
 nsd_pid=""
 cleanup() {
     if [[ -n "$nsd_pid" ]]; then

@@ -48,11 +48,11 @@ report_args=("$out/profile.coz" --json)
 [[ -z $point ]] || report_args+=(--point "$point")
 "$release_dir"/satloc-prof coz-report "${report_args[@]}" >"$out/report.json" 2>/dev/null || true
 
-python3 - "$out/report.json" "$work_ns" <<'EOF'
+python3 - "$out/report.json" "$work_ns" "$(pwd -P)" <<'EOF'
 import json
 import sys
 
-path, work_ns = sys.argv[1], sys.argv[2]
+path, work_ns, root = sys.argv[1], sys.argv[2], sys.argv[3]
 with open(path) as f:
     report = json.load(f)
 ranked = report.get("ranked", [])
@@ -62,10 +62,15 @@ if not ranked:
         print("  -", warning.get("message", warning))
     sys.exit(1)
 top = ranked[0]
+
+def relative(location):
+    """A source location as a path inside this checkout, wherever it lives."""
+    return location.removeprefix(root + "/")
+
 print(f"planted cost: {work_ns} ns per query in server/src/synthetic.rs")
 print("top lines:")
 for line in ranked[:5]:
-    print(f"  #{line['rank']} {line['line'].split('/work/main/')[-1]:40} impact {line['impact']:+.1%} "
+    print(f"  #{line['rank']} {relative(line['line']):40} impact {line['impact']:+.1%} "
           f"max {line['max_program_speedup']:+.1%} at {line['max_at_line_speedup_percent']}% "
           f"({line['experiments']} experiments, {line['sample_share']:.1%} of samples)")
 

@@ -27,7 +27,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
-root=$PWD
+root=$(pwd -P) # physical, as in the debug info coz reads
 
 seconds=420
 concurrency=10
@@ -81,9 +81,26 @@ echo "==> coz run satloc-server ${server_args[*]:-} (scope: $root/server/%${fixe
 taskset -c "$server_cpus" coz run "${coz_args[@]}" --- \
     "$server_bin" --listen 127.0.0.1:0 "${server_args[@]}" >"$log" 2>&1 &
 coz_pid=$!
-trap 'kill -INT "$coz_pid" 2>/dev/null || true' EXIT
+server_pid=""
+# On any exit, stop what this run started: the server with SIGINT, so it still
+# writes coz's samples and coz exits after it; coz itself only when there is
+# no server (an interrupted coz kills its child outright).
+# shellcheck disable=SC2317 # called by the trap (shellcheck 0.9 misses it)
+stop_started() {
+    if [[ -n $server_pid ]]; then
+        kill -INT "$server_pid" 2>/dev/null || true
+    else
+        kill -INT "$coz_pid" 2>/dev/null || true
+    fi
+    wait "$coz_pid" 2>/dev/null || true
+}
+trap stop_started EXIT
 
 port=$(listening_port "$log" "$coz_pid") || exit 1
+# The server is coz's child: found through the process tree, never by name,
+# which could pick another run's server.
+server_pid=$(child_pid "$coz_pid" "$server_bin")
+[[ -n $server_pid ]] || { echo "no $server_bin under coz (pid $coz_pid); log: $log" >&2; exit 1; }
 
 echo "==> load: closed loop, concurrency $concurrency, ${seconds}s, LOC iss.sat.example on port $port"
 taskset -c "$load_cpus" "$release_dir"/satloc-loadgen -s 127.0.0.1 -p "$port" \
@@ -91,9 +108,7 @@ taskset -c "$load_cpus" "$release_dir"/satloc-loadgen -s 127.0.0.1 -p "$port" \
     --quiet --json "$out/loadgen.json" || true
 
 # SIGINT: the server shuts down cleanly and coz writes its final samples.
-# The server runs as coz's child; signal it, then wait for coz to exit.
-server_pid=$(pgrep -n -f "^$server_bin" || true)
-[[ -n $server_pid ]] && kill -INT "$server_pid"
+kill -INT "$server_pid"
 wait "$coz_pid" || true
 trap - EXIT
 
