@@ -109,7 +109,7 @@ impl<W: Write> HdrLogWriter<W> {
             .collect();
         writeln!(
             self.out,
-            "{TOTALS_PREFIX} sent={} completed={} lost={} late={} unexpected={} mismatched={} malformed={} truncated={} send_errors={} reconnects={} elapsed_s={:.6} rcodes={}]",
+            "{TOTALS_PREFIX} sent={} completed={} lost={} late={} unexpected={} mismatched={} malformed={} truncated={} reconnects={} elapsed_s={:.6} rcodes={}]",
             totals.sent,
             totals.completed,
             totals.lost,
@@ -118,7 +118,6 @@ impl<W: Write> HdrLogWriter<W> {
             totals.mismatched,
             totals.malformed,
             totals.truncated,
-            totals.send_errors,
             totals.reconnects,
             elapsed.as_secs_f64(),
             rcodes.join(",")
@@ -225,6 +224,8 @@ fn parse_totals(line: &str) -> Result<(Counters, f64), String> {
         .strip_prefix(TOTALS_PREFIX)
         .and_then(|rest| rest.trim().strip_suffix(']'))
         .ok_or("expected \"#[satloc-loadgen totals: key=value ...]\"")?;
+    // Keys this version does not read are skipped, so logs that carry more
+    // (`send_errors`, see loadgen/README.md) still merge.
     let fields: BTreeMap<&str, &str> = body
         .split_whitespace()
         .filter_map(|field| field.split_once('='))
@@ -245,7 +246,6 @@ fn parse_totals(line: &str) -> Result<(Counters, f64), String> {
         mismatched: number("mismatched")?,
         malformed: number("malformed")?,
         truncated: number("truncated")?,
-        send_errors: number("send_errors")?,
         reconnects: number("reconnects")?,
         ..Counters::default()
     };
@@ -391,6 +391,16 @@ mod tests {
         assert_eq!(merged.totals.unwrap().sent, 10);
         assert!((merged.span_s - 1.5).abs() < 1e-6);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_totals_line_with_a_key_this_version_does_not_count_still_reads() {
+        let line = "#[satloc-loadgen totals: sent=7 completed=6 lost=1 late=0 unexpected=0 mismatched=0 malformed=0 truncated=0 send_errors=0 reconnects=0 elapsed_s=2.000000 rcodes=0:6]";
+        let (counters, elapsed) = parse_totals(line).unwrap();
+        assert_eq!(counters.sent, 7);
+        assert_eq!(counters.completed, 6);
+        assert_eq!(counters.rcode_counts().collect::<Vec<_>>(), vec![(0, 6)]);
+        assert!((elapsed - 2.0).abs() < 1e-9);
     }
 
     #[test]

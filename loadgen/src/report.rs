@@ -68,7 +68,7 @@ pub struct Report {
     pub completed: u64,
     /// Queries never answered within the timeout.
     pub lost: Option<u64>,
-    /// Mismatched + malformed responses + failed sends.
+    /// Mismatched + malformed responses.
     pub errors: Option<u64>,
     /// Responses to another question.
     pub mismatched: Option<u64>,
@@ -80,8 +80,6 @@ pub struct Report {
     pub late: Option<u64>,
     /// Datagrams matching no query.
     pub unexpected: Option<u64>,
-    /// Sends the kernel refused for lack of buffer.
-    pub send_errors: Option<u64>,
     /// TCP reconnects.
     pub reconnects: Option<u64>,
     /// Completed answers by RCODE mnemonic.
@@ -122,7 +120,6 @@ impl Report {
             truncated: None,
             late: None,
             unexpected: None,
-            send_errors: None,
             reconnects: None,
             rcodes: None,
             latency_us,
@@ -169,7 +166,6 @@ impl Report {
         self.truncated = Some(counters.truncated);
         self.late = Some(counters.late);
         self.unexpected = Some(counters.unexpected);
-        self.send_errors = Some(counters.send_errors);
         self.reconnects = Some(counters.reconnects);
         self.rcodes = Some(
             counters
@@ -275,7 +271,6 @@ impl Report {
             ("malformed", self.malformed),
             ("late", self.late),
             ("unexpected", self.unexpected),
-            ("send errors", self.send_errors),
             ("reconnects", self.reconnects),
         ];
         let problems: Vec<String> = problems

@@ -58,8 +58,6 @@ pub struct Counters {
     pub malformed: u64,
     /// Completed answers with the TC bit set.
     pub truncated: u64,
-    /// Sends the kernel rejected with a transient error (buffer full).
-    pub send_errors: u64,
     /// TCP connections re-opened after the server closed them.
     pub reconnects: u64,
     /// Completed answers by RCODE.
@@ -77,7 +75,6 @@ impl Default for Counters {
             mismatched: 0,
             malformed: 0,
             truncated: 0,
-            send_errors: 0,
             reconnects: 0,
             rcodes: Box::new([0; RCODE_SPACE]),
         }
@@ -85,10 +82,10 @@ impl Default for Counters {
 }
 
 impl Counters {
-    /// Queries that ended badly other than by timing out, plus failed sends:
-    /// the `errors` figure of the report.
+    /// Queries that ended badly other than by timing out: the `errors`
+    /// figure of the report.
     pub fn errors(&self) -> u64 {
-        self.mismatched + self.malformed + self.send_errors
+        self.mismatched + self.malformed
     }
 
     /// Non-zero RCODE counts as (code, count), lowest code first.
@@ -111,7 +108,6 @@ impl AddAssign<&Counters> for Counters {
         self.mismatched += other.mismatched;
         self.malformed += other.malformed;
         self.truncated += other.truncated;
-        self.send_errors += other.send_errors;
         self.reconnects += other.reconnects;
         for (total, add) in self.rcodes.iter_mut().zip(other.rcodes.iter()) {
             *total += add;
