@@ -13,7 +13,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{Config, JsonTarget, LoadModel, StopCondition, TransportKind, resolve_server};
-use crate::error::LoadgenError;
+use crate::error::{DurationError, LoadgenError};
 use crate::query::{EdnsOptions, QueryOptions, QuerySet, QuestionSpec, read_queries_file};
 use crate::response::CheckMode;
 
@@ -180,14 +180,18 @@ pub struct RunArgs {
     pub spin: Duration,
 }
 
-/// Parses "10s", "500ms", "1m", or a bare number of seconds.
-fn parse_duration(text: &str) -> Result<Duration, String> {
+/// Parses "10s", "500ms", "1m", or a bare number of seconds. clap takes the
+/// typed error as it is and names the flag in front of its message.
+fn parse_duration(text: &str) -> Result<Duration, DurationError> {
     if let Ok(seconds) = text.parse::<f64>() {
-        return Duration::try_from_secs_f64(seconds)
-            .map_err(|_| format!("{text:?} is not a valid number of seconds"));
+        return Duration::try_from_secs_f64(seconds).map_err(|_| DurationError::Seconds {
+            text: text.to_owned(),
+        });
     }
-    humantime::parse_duration(text)
-        .map_err(|err| format!("{text:?} is not a duration like 10s or 500ms: {err}"))
+    humantime::parse_duration(text).map_err(|reason| DurationError::Unparsable {
+        text: text.to_owned(),
+        reason,
+    })
 }
 
 /// Where `--json VALUE` points.

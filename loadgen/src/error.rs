@@ -1,9 +1,12 @@
-//! The errors a load-generator user can hit, as one enum.
+//! The errors a load-generator user can hit: [`LoadgenError`] for whatever
+//! stops a run or a merge, and the typed problems of the parsers it wraps
+//! ([`QueryError`], [`TotalsError`]) or that clap reports ([`DurationError`]).
 //!
 //! Every message is meant to be read on its own, on one line, by someone who
 //! just typed a command: it names the input (file and line, server address,
 //! flag) and says what was expected. The binary prints the chain once with
-//! `{err:#}`; nothing here prints.
+//! `{err:#}`; nothing here prints. A parser's problem is part of its
+//! wrapper's message rather than a `source`, so the chain names it once.
 
 use std::io;
 use std::net::SocketAddr;
@@ -21,7 +24,7 @@ pub enum LoadgenError {
         /// 1-based line number.
         line: usize,
         /// What is wrong with it, and what was expected.
-        problem: String,
+        problem: QueryError,
     },
 
     /// A `--queries` file that cannot be read at all.
@@ -40,7 +43,7 @@ pub enum LoadgenError {
         /// The name or type as typed.
         query: String,
         /// What is wrong with it.
-        problem: String,
+        problem: QueryError,
     },
 
     /// Command-line values that do not fit together.
@@ -127,6 +130,15 @@ pub enum LoadgenError {
         problem: String,
     },
 
+    /// The totals comment of an interval log given to `merge` cannot be read.
+    #[error("{}: totals line: {problem}", path.display())]
+    HdrLogTotals {
+        /// The log file as given on the command line.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: TotalsError,
+    },
+
     /// A worker thread panicked: a bug, reported rather than hidden.
     #[error("load generator thread {0} panicked")]
     WorkerPanic(usize),
@@ -168,4 +180,133 @@ fn refused_what(transport: &str) -> &'static str {
     } else {
         "UDP query (ICMP port unreachable)"
     }
+}
+
+/// Why a question (`--qname`/`--qtype`, or a line of a `--queries` file)
+/// cannot be sent.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// The type is neither a known mnemonic nor `TYPEnnn`.
+    #[error("unknown record type {text:?} (expected a mnemonic such as A, AAAA, LOC, or TYPEnnn)")]
+    UnknownType {
+        /// The type as typed.
+        text: String,
+    },
+
+    /// hickory-proto cannot read the name.
+    #[error("invalid name {name:?}: {reason}")]
+    InvalidName {
+        /// The name as typed.
+        name: String,
+        /// hickory-proto's objection.
+        reason: hickory_proto::ProtoError,
+    },
+
+    /// The name is longer than DNS allows.
+    #[error("name {name:?} is longer than 255 bytes on the wire")]
+    NameTooLong {
+        /// The name as typed.
+        name: String,
+    },
+
+    /// A line of a queries file that is not two fields.
+    #[error("expected \"name TYPE\", found {found} field{}: {line:?}",
+        if *found == 1 { "" } else { "s" })]
+    FieldCount {
+        /// How many whitespace-separated fields the line has.
+        found: usize,
+        /// The line, trimmed.
+        line: String,
+    },
+
+    /// A queries file with nothing but comments and blank lines.
+    #[error("no queries in file (expected lines of \"name TYPE\")")]
+    NoQueries,
+
+    /// hickory-proto cannot encode the query.
+    #[error("{reason}")]
+    Encode {
+        /// hickory-proto's objection.
+        reason: hickory_proto::ProtoError,
+    },
+
+    /// The encoded query does not hold its own question: a bug, reported
+    /// rather than sent.
+    #[error("encoded message is shorter than its question")]
+    QuestionNotInMessage,
+}
+
+/// Why a `--duration`, `--warmup`, `--timeout` or `--spin` value is not a
+/// duration. clap puts the flag in front of the message.
+#[derive(Debug, thiserror::Error)]
+pub enum DurationError {
+    /// A bare number that is not a usable count of seconds (negative, too
+    /// large, not finite).
+    #[error("{text:?} is not a valid number of seconds")]
+    Seconds {
+        /// The value as typed.
+        text: String,
+    },
+
+    /// Neither a number nor a duration with units.
+    #[error("{text:?} is not a duration like 10s or 500ms: {reason}")]
+    Unparsable {
+        /// The value as typed.
+        text: String,
+        /// humantime's objection.
+        reason: humantime::DurationError,
+    },
+}
+
+/// Why the `#[satloc-loadgen totals: ...]` comment of an interval log cannot
+/// be read.
+#[derive(Debug, thiserror::Error)]
+pub enum TotalsError {
+    /// The line is not `#[satloc-loadgen totals: key=value ...]`.
+    #[error("expected \"#[satloc-loadgen totals: key=value ...]\"")]
+    Shape,
+
+    /// A counter every totals line has is absent.
+    #[error("missing {key}")]
+    Missing {
+        /// The key looked for.
+        key: &'static str,
+    },
+
+    /// A counter or `elapsed_s` whose value is not a number.
+    #[error("{key} is not a number: {value:?}")]
+    NotANumber {
+        /// The key.
+        key: &'static str,
+        /// Its value as written.
+        value: String,
+    },
+
+    /// An entry of `rcodes=` that is not `code:count`.
+    #[error("rcodes must be code:count, found {entry:?}")]
+    RcodeEntry {
+        /// The entry as written.
+        entry: String,
+    },
+
+    /// An RCODE that is not a number.
+    #[error("bad rcode {code:?}")]
+    Rcode {
+        /// The code as written.
+        code: String,
+    },
+
+    /// An RCODE count that is not a number.
+    #[error("bad rcode count {count:?}")]
+    RcodeCount {
+        /// The count as written.
+        count: String,
+    },
+
+    /// An RCODE beyond the 12 bits an extended RCODE has.
+    #[error("rcode {code} out of range")]
+    RcodeRange {
+        /// The code.
+        code: usize,
+    },
 }

@@ -24,10 +24,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hdrhistogram::Histogram;
-use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
+use hdrhistogram::serialization::interval_log::{
+    IntervalLogHistogram, IntervalLogIterator, LogEntry, LogIteratorError,
+};
 use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
 
-use crate::error::LoadgenError;
+use crate::error::{LoadgenError, TotalsError};
 use crate::stats::{Counters, RCODE_SPACE, new_histogram};
 
 /// Prefix of the totals comment.
@@ -151,91 +153,145 @@ pub fn read_log(path: &Path) -> Result<LogContents, LoadgenError> {
         problem,
     };
     let bytes = std::fs::read(path).map_err(|err| problem(format!("cannot read: {err}")))?;
-    let mut histogram = new_histogram();
-    // Logs from other tools may hold values beyond this tool's range.
-    histogram.auto(true);
-    let mut start_time: Option<f64> = None;
-    let mut base_time: Option<f64> = None;
-    let mut intervals = 0usize;
-    let mut first_start_s = f64::INFINITY;
-    let mut last_end_s = f64::NEG_INFINITY;
-    let mut deserializer = Deserializer::new();
+    let mut reader = LogReader::new();
     for entry in IntervalLogIterator::new(&bytes) {
-        let entry = entry.map_err(|err| match err {
-            hdrhistogram::serialization::interval_log::LogIteratorError::ParseError { offset } => {
-                let line = bytes[..offset.min(bytes.len())]
-                    .iter()
-                    .filter(|&&b| b == b'\n')
-                    .count()
-                    + 1;
-                problem(format!("line {line}: not an interval log line"))
-            }
-        })?;
-        match entry {
-            LogEntry::StartTime(time) => start_time = Some(time.as_secs_f64()),
-            LogEntry::BaseTime(time) => base_time = Some(time.as_secs_f64()),
-            LogEntry::Interval(interval) => {
-                intervals += 1;
-                let decoded = BASE64
-                    .decode(interval.encoded_histogram())
-                    .map_err(|err| problem(format!("interval {intervals}: bad base64: {err}")))?;
-                let part: Histogram<u64> = deserializer
-                    .deserialize(&mut decoded.as_slice())
-                    .map_err(|err| {
-                        problem(format!("interval {intervals}: bad histogram: {err:?}"))
-                    })?;
-                histogram
-                    .add(&part)
-                    .map_err(|err| problem(format!("interval {intervals}: {err:?}")))?;
-                // Java's rule: without BaseTime, timestamps are deltas to
-                // StartTime if they are much smaller than it, else absolute.
-                let offset = interval.start_timestamp().as_secs_f64();
-                let base = base_time.unwrap_or(match start_time {
-                    Some(start) if offset < start - 365.0 * 86_400.0 => start,
-                    _ => 0.0,
-                });
-                first_start_s = first_start_s.min(base + offset);
-                last_end_s = last_end_s.max(base + offset + interval.duration().as_secs_f64());
-            }
-        }
+        let entry = entry.map_err(|err| problem(unreadable_line(&bytes, &err)))?;
+        reader.read(entry).map_err(problem)?;
     }
-    if intervals == 0 {
+    if reader.intervals == 0 {
         return Err(problem("no interval histograms in log".to_owned()));
     }
     let text = String::from_utf8_lossy(&bytes);
     let totals = text
         .lines()
         .find(|line| line.starts_with(TOTALS_PREFIX))
-        .map(|line| parse_totals(line).map_err(|err| problem(format!("totals line: {err}"))))
-        .transpose()?;
-    Ok(LogContents {
-        histogram,
-        intervals,
-        first_start_s,
-        last_end_s,
-        base_s: base_time.or(start_time).unwrap_or(first_start_s),
-        totals,
-    })
+        .map(parse_totals)
+        .transpose()
+        .map_err(|problem| LoadgenError::HdrLogTotals {
+            path: path.to_owned(),
+            problem,
+        })?;
+    Ok(reader.finish(totals))
+}
+
+/// Says which line of `bytes` the interval-log parser could not read.
+fn unreadable_line(bytes: &[u8], err: &LogIteratorError) -> String {
+    let LogIteratorError::ParseError { offset } = err;
+    let line = bytes[..(*offset).min(bytes.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1;
+    format!("line {line}: not an interval log line")
+}
+
+/// A log being read, entry by entry.
+struct LogReader {
+    /// Every interval so far added together.
+    histogram: Histogram<u64>,
+    /// Decodes interval histograms (reused: it keeps its buffers).
+    deserializer: Deserializer,
+    /// Interval lines so far.
+    intervals: usize,
+    /// The `StartTime` header, seconds since the epoch.
+    start_time: Option<f64>,
+    /// The `BaseTime` header, seconds since the epoch.
+    base_time: Option<f64>,
+    /// Absolute start of the earliest interval so far.
+    first_start_s: f64,
+    /// Absolute end of the latest interval so far.
+    last_end_s: f64,
+}
+
+impl LogReader {
+    /// Nothing read yet.
+    fn new() -> Self {
+        let mut histogram = new_histogram();
+        // Logs from other tools may hold values beyond this tool's range.
+        histogram.auto(true);
+        Self {
+            histogram,
+            deserializer: Deserializer::new(),
+            intervals: 0,
+            start_time: None,
+            base_time: None,
+            first_start_s: f64::INFINITY,
+            last_end_s: f64::NEG_INFINITY,
+        }
+    }
+
+    /// Takes in one entry; the error says what is wrong with it.
+    fn read(&mut self, entry: LogEntry<'_>) -> Result<(), String> {
+        match entry {
+            LogEntry::StartTime(time) => self.start_time = Some(time.as_secs_f64()),
+            LogEntry::BaseTime(time) => self.base_time = Some(time.as_secs_f64()),
+            LogEntry::Interval(interval) => self.add_interval(&interval)?,
+        }
+        Ok(())
+    }
+
+    /// Decodes one interval's histogram, adds it, and widens the span.
+    fn add_interval(&mut self, interval: &IntervalLogHistogram<'_>) -> Result<(), String> {
+        self.intervals += 1;
+        let number = self.intervals;
+        let decoded = BASE64
+            .decode(interval.encoded_histogram())
+            .map_err(|err| format!("interval {number}: bad base64: {err}"))?;
+        let part: Histogram<u64> = self
+            .deserializer
+            .deserialize(&mut decoded.as_slice())
+            .map_err(|err| format!("interval {number}: bad histogram: {err:?}"))?;
+        self.histogram
+            .add(&part)
+            .map_err(|err| format!("interval {number}: {err:?}"))?;
+        // Java's rule: without BaseTime, timestamps are deltas to StartTime if
+        // they are much smaller than it, else absolute.
+        let offset = interval.start_timestamp().as_secs_f64();
+        let base = self.base_time.unwrap_or(match self.start_time {
+            Some(start) if offset < start - 365.0 * 86_400.0 => start,
+            _ => 0.0,
+        });
+        self.first_start_s = self.first_start_s.min(base + offset);
+        self.last_end_s = self
+            .last_end_s
+            .max(base + offset + interval.duration().as_secs_f64());
+        Ok(())
+    }
+
+    /// What the log held, with its totals comment.
+    fn finish(self, totals: Option<(Counters, f64)>) -> LogContents {
+        LogContents {
+            histogram: self.histogram,
+            intervals: self.intervals,
+            first_start_s: self.first_start_s,
+            last_end_s: self.last_end_s,
+            base_s: self
+                .base_time
+                .or(self.start_time)
+                .unwrap_or(self.first_start_s),
+            totals,
+        }
+    }
 }
 
 /// Parses the totals comment back into counters and elapsed seconds.
-fn parse_totals(line: &str) -> Result<(Counters, f64), String> {
+fn parse_totals(line: &str) -> Result<(Counters, f64), TotalsError> {
     let body = line
         .strip_prefix(TOTALS_PREFIX)
         .and_then(|rest| rest.trim().strip_suffix(']'))
-        .ok_or("expected \"#[satloc-loadgen totals: key=value ...]\"")?;
+        .ok_or(TotalsError::Shape)?;
     // Keys this version does not read are skipped, so logs that carry more
     // (`send_errors`, see loadgen/README.md) still merge.
     let fields: BTreeMap<&str, &str> = body
         .split_whitespace()
         .filter_map(|field| field.split_once('='))
         .collect();
-    let number = |key: &str| -> Result<u64, String> {
-        fields
-            .get(key)
-            .ok_or(format!("missing {key}"))?
-            .parse()
-            .map_err(|_| format!("{key} is not a number"))
+    let number = |key: &'static str| -> Result<u64, TotalsError> {
+        let value = fields.get(key).ok_or(TotalsError::Missing { key })?;
+        value.parse().map_err(|_| TotalsError::NotANumber {
+            key,
+            value: (*value).to_owned(),
+        })
     };
     let mut counters = Counters {
         sent: number("sent")?,
@@ -249,24 +305,37 @@ fn parse_totals(line: &str) -> Result<(Counters, f64), String> {
         reconnects: number("reconnects")?,
         ..Counters::default()
     };
-    for pair in fields.get("rcodes").copied().unwrap_or("").split(',') {
-        if pair.is_empty() {
-            continue;
-        }
-        let (code, count) = pair.split_once(':').ok_or("rcodes must be code:count")?;
-        let code: usize = code.parse().map_err(|_| "bad rcode")?;
-        let count: u64 = count.parse().map_err(|_| "bad rcode count")?;
+    add_rcodes(&mut counters, fields.get("rcodes").copied().unwrap_or(""))?;
+    let elapsed = fields
+        .get("elapsed_s")
+        .ok_or(TotalsError::Missing { key: "elapsed_s" })?;
+    let elapsed: f64 = elapsed.parse().map_err(|_| TotalsError::NotANumber {
+        key: "elapsed_s",
+        value: (*elapsed).to_owned(),
+    })?;
+    Ok((counters, elapsed))
+}
+
+/// Adds the `code:count,...` list of a totals line to `counters`.
+fn add_rcodes(counters: &mut Counters, list: &str) -> Result<(), TotalsError> {
+    for entry in list.split(',').filter(|entry| !entry.is_empty()) {
+        let (code, count) = entry
+            .split_once(':')
+            .ok_or_else(|| TotalsError::RcodeEntry {
+                entry: entry.to_owned(),
+            })?;
+        let code: usize = code.parse().map_err(|_| TotalsError::Rcode {
+            code: code.to_owned(),
+        })?;
+        let count: u64 = count.parse().map_err(|_| TotalsError::RcodeCount {
+            count: count.to_owned(),
+        })?;
         if code >= RCODE_SPACE {
-            return Err(format!("rcode {code} out of range"));
+            return Err(TotalsError::RcodeRange { code });
         }
         counters.rcodes[code] += count;
     }
-    let elapsed: f64 = fields
-        .get("elapsed_s")
-        .ok_or("missing elapsed_s")?
-        .parse()
-        .map_err(|_| "elapsed_s is not a number")?;
-    Ok((counters, elapsed))
+    Ok(())
 }
 
 /// Several logs added together.
@@ -421,6 +490,25 @@ mod tests {
         std::fs::write(&path, "#[only comments]\n").unwrap();
         let err = read_log(&path).unwrap_err().to_string();
         assert!(err.ends_with("no interval histograms in log"), "{err}");
+        // A log that is fine but for its totals line.
+        let mut writer = HdrLogWriter::start(Vec::new(), UNIX_EPOCH, "test").unwrap();
+        writer
+            .write_interval(&new_histogram(), Duration::ZERO, Duration::from_secs(1))
+            .unwrap();
+        let bytes = writer.finish(&Counters::default(), Duration::ZERO).unwrap();
+        let log = String::from_utf8(bytes).unwrap();
+        std::fs::write(&path, log.replace("sent=0", "sent=x")).unwrap();
+        let err = read_log(&path).unwrap_err().to_string();
+        assert!(
+            err.ends_with("bad.hlog: totals line: sent is not a number: \"x\""),
+            "{err}"
+        );
+        std::fs::write(&path, log.replace("rcodes=]", "rcodes=0-5]")).unwrap();
+        let err = read_log(&path).unwrap_err().to_string();
+        assert!(
+            err.ends_with("totals line: rcodes must be code:count, found \"0-5\""),
+            "{err}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -24,7 +24,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("satloc-loadgen: {err:#}");
+            eprintln!("satloc-loadgen: error: {err:#}");
             ExitCode::FAILURE
         }
     }

@@ -14,7 +14,7 @@ use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
 use hickory_proto::rr::{Name, RecordType};
 use hickory_proto::serialize::binary::BinEncodable;
 
-use crate::error::LoadgenError;
+use crate::error::{LoadgenError, QueryError};
 
 /// Offset of the question section in a DNS message: right after the 12-byte
 /// header.
@@ -35,19 +35,21 @@ pub struct QuestionSpec {
 
 impl QuestionSpec {
     /// Parses a name and a type mnemonic (`A`, `LOC`, `TYPE29`, ...).
-    pub fn parse(name: &str, qtype: &str) -> Result<Self, String> {
+    pub fn parse(name: &str, qtype: &str) -> Result<Self, QueryError> {
         let qtype = parse_record_type(qtype)?;
-        let mut parsed =
-            Name::from_ascii(name).map_err(|err| format!("invalid name {name:?}: {err}"))?;
+        let mut parsed = Name::from_ascii(name).map_err(|reason| QueryError::InvalidName {
+            name: name.to_owned(),
+            reason,
+        })?;
         parsed.set_fqdn(true);
         // Find out now, not on the first send, if the name cannot go on the
         // wire (over 255 bytes in all).
         match parsed.to_bytes() {
             Ok(wire) if wire.len() <= 255 => {}
             _ => {
-                return Err(format!(
-                    "name {name:?} is longer than 255 bytes on the wire"
-                ));
+                return Err(QueryError::NameTooLong {
+                    name: name.to_owned(),
+                });
             }
         }
         Ok(Self {
@@ -60,7 +62,7 @@ impl QuestionSpec {
 /// Parses a record type mnemonic, case-insensitively: hickory-proto's names,
 /// the types hickory-proto has no variant for but DNS load tests use (LOC),
 /// and the RFC 3597 generic form `TYPEnnn`.
-pub fn parse_record_type(text: &str) -> Result<RecordType, String> {
+pub fn parse_record_type(text: &str) -> Result<RecordType, QueryError> {
     let upper = text.to_ascii_uppercase();
     if upper == "LOC" {
         return Ok(RecordType::from(TYPE_LOC));
@@ -70,12 +72,9 @@ pub fn parse_record_type(text: &str) -> Result<RecordType, String> {
     {
         return Ok(RecordType::from(code));
     }
-    match RecordType::from_str(&upper) {
-        Ok(qtype) => Ok(qtype),
-        Err(_) => Err(format!(
-            "unknown record type {text:?} (expected a mnemonic such as A, AAAA, LOC, or TYPEnnn)"
-        )),
-    }
+    RecordType::from_str(&upper).map_err(|_| QueryError::UnknownType {
+        text: text.to_owned(),
+    })
 }
 
 /// Reads a query file in dnsperf's format: one `name TYPE` per line; blank
@@ -92,7 +91,7 @@ pub fn read_queries_file(path: &Path) -> Result<Vec<QuestionSpec>, LoadgenError>
 pub fn parse_queries(text: &str, path: &Path) -> Result<Vec<QuestionSpec>, LoadgenError> {
     let mut questions = Vec::new();
     for (index, line) in text.lines().enumerate() {
-        let line_error = |problem: String| LoadgenError::QueriesFileLine {
+        let line_error = |problem: QueryError| LoadgenError::QueriesFileLine {
             path: path.to_owned(),
             line: index + 1,
             problem,
@@ -103,11 +102,10 @@ pub fn parse_queries(text: &str, path: &Path) -> Result<Vec<QuestionSpec>, Loadg
         }
         let fields: Vec<&str> = trimmed.split_whitespace().collect();
         let [name, qtype] = fields[..] else {
-            return Err(line_error(format!(
-                "expected \"name TYPE\", found {} field{}: {trimmed:?}",
-                fields.len(),
-                if fields.len() == 1 { "" } else { "s" }
-            )));
+            return Err(line_error(QueryError::FieldCount {
+                found: fields.len(),
+                line: trimmed.to_owned(),
+            }));
         };
         questions.push(QuestionSpec::parse(name, qtype).map_err(line_error)?);
     }
@@ -115,7 +113,7 @@ pub fn parse_queries(text: &str, path: &Path) -> Result<Vec<QuestionSpec>, Loadg
         return Err(LoadgenError::QueriesFileLine {
             path: path.to_owned(),
             line: text.lines().count(),
-            problem: "no queries in file (expected lines of \"name TYPE\")".to_owned(),
+            problem: QueryError::NoQueries,
         });
     }
     Ok(questions)
@@ -189,10 +187,12 @@ impl QuerySet {
                 edns.set_dnssec_ok(edns_options.dnssec_ok);
                 message.set_edns(edns);
             }
-            let wire = message.to_vec().map_err(|err| LoadgenError::InvalidQuery {
-                query: format!("{} {}", question.name, question.qtype),
-                problem: err.to_string(),
-            })?;
+            let wire = message
+                .to_vec()
+                .map_err(|reason| LoadgenError::InvalidQuery {
+                    query: format!("{} {}", question.name, question.qtype),
+                    problem: QueryError::Encode { reason },
+                })?;
             // The question is the first name in the message, so hickory never
             // compresses it: it is the name's plain wire form, then 4 bytes.
             let name_len = question.name.to_bytes().map_or(0, |wire| wire.len());
@@ -200,7 +200,7 @@ impl QuerySet {
             if wire.len() < question_end {
                 return Err(LoadgenError::InvalidQuery {
                     query: question.name.to_string(),
-                    problem: "encoded message is shorter than its question".to_owned(),
+                    problem: QueryError::QuestionNotInMessage,
                 });
             }
             queries.push(PreparedQuery {
@@ -342,7 +342,12 @@ mod tests {
         assert_eq!(parse_record_type("AAAA").unwrap(), RecordType::AAAA);
         assert_eq!(u16::from(parse_record_type("LOC").unwrap()), TYPE_LOC);
         assert_eq!(u16::from(parse_record_type("type29").unwrap()), TYPE_LOC);
-        assert!(parse_record_type("NOPE").unwrap_err().contains("NOPE"));
+        assert!(
+            parse_record_type("NOPE")
+                .unwrap_err()
+                .to_string()
+                .contains("NOPE")
+        );
     }
 
     #[test]

@@ -40,7 +40,7 @@ fn a_bad_queries_file_line_names_file_line_and_problem() {
     assert_eq!(
         message,
         format!(
-            "satloc-loadgen: {}:3: expected \"name TYPE\", found 1 field: \"iss.sat.example\"\n",
+            "satloc-loadgen: error: {}:3: expected \"name TYPE\", found 1 field: \"iss.sat.example\"\n",
             path.display()
         )
     );
@@ -73,7 +73,7 @@ fn a_refused_port_is_one_clear_line_and_a_failure_exit() {
     assert_eq!(
         message,
         format!(
-            "satloc-loadgen: 127.0.0.1:{port} refused the UDP query (ICMP port unreachable): nothing is listening on port {port}\n"
+            "satloc-loadgen: error: 127.0.0.1:{port} refused the UDP query (ICMP port unreachable): nothing is listening on port {port}\n"
         ),
     );
     // What was measured is still printed, and the queries abandoned in
@@ -101,7 +101,7 @@ fn a_refused_tcp_port_fails_before_the_run() {
     assert_eq!(
         stderr(&output),
         format!(
-            "satloc-loadgen: 127.0.0.1:{port} refused the TCP connection: nothing is listening on port {port}\n"
+            "satloc-loadgen: error: 127.0.0.1:{port} refused the TCP connection: nothing is listening on port {port}\n"
         )
     );
 }
@@ -112,8 +112,9 @@ fn an_unresolvable_server_name_is_one_clear_line() {
     assert_eq!(output.status.code(), Some(1));
     let message = stderr(&output);
     assert!(
-        message
-            .starts_with("satloc-loadgen: cannot resolve server name \"no-such-host.invalid\": "),
+        message.starts_with(
+            "satloc-loadgen: error: cannot resolve server name \"no-such-host.invalid\": "
+        ),
         "{message}"
     );
     assert_eq!(message.lines().count(), 1, "{message}");
@@ -138,7 +139,7 @@ fn a_silent_server_is_reported_as_no_response() {
     assert_eq!(
         stderr(&output),
         format!(
-            "satloc-loadgen: no response from 127.0.0.1:{port}: all 5 queries timed out after 200ms\n"
+            "satloc-loadgen: error: no response from 127.0.0.1:{port}: all 5 queries timed out after 200ms\n"
         )
     );
     assert!(stdout(&output).contains("lost 5"), "{}", stdout(&output));
