@@ -22,7 +22,8 @@
 //! - [`worker`]: one thread's measurement loop;
 //! - [`stats`], [`hdrlog`], [`report`], [`progress`]: counting, logging,
 //!   summarising and showing;
-//! - [`run`]: a whole run, start to report.
+//! - [`run`]: a whole run, start to report, with the coordinating
+//!   thread's collecting of the workers' seconds in `collect`.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -41,6 +42,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
+mod collect;
 pub mod config;
 pub mod error;
 pub mod hdrlog;

@@ -1,39 +1,28 @@
-//! A whole run: open the sockets, start one worker per thread, gather their
-//! per-second samples as they come, and sum them into the final report.
-//!
-//! The coordinating thread does no measuring. It receives each worker's
-//! interval samples over a channel, adds up the samples of the same second
-//! from every worker once all of them have reported it, and then uses that
-//! second three ways: the progress line, one line of the HdrHistogram log,
-//! and (for measured seconds) the running totals. The totals are therefore
-//! exactly the sum of the logged intervals, which is what makes `merge`
-//! exact.
+//! A whole run, phase by phase: open every thread's sockets, start one
+//! worker thread each, collect their seconds as they come (the `collect`
+//! module), join them, and sum what they measured into the final report.
 
-use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::BufWriter;
-use std::net::{TcpStream, UdpSocket};
+use std::net::{IpAddr, SocketAddr, TcpStream, UdpSocket};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
-use std::thread;
+use std::sync::mpsc::{self, Sender};
+use std::thread::{self, JoinHandle};
 use std::time::{Duration, SystemTime};
 
 use hdrhistogram::Histogram;
 
+use crate::collect::{Collected, Collector, LogFile};
 use crate::config::{Config, LoadModel, StopCondition, TransportKind};
 use crate::error::LoadgenError;
-use crate::hdrlog::HdrLogWriter;
 use crate::progress::Progress;
+use crate::query::QuerySet;
 use crate::report::{LoadReport, OpenLoopReport, Report};
 use crate::schedule::{Clock, OpenLoopSchedule, duration_ns, split_evenly};
-use crate::stats::{Counters, LatencySummary, new_histogram};
+use crate::stats::{Counters, LatencySummary};
 use crate::transport::Transport;
 use crate::transport::tcp::{TcpTransport, open_connections};
 use crate::transport::udp::{UdpTransport, open_sockets};
-use crate::worker::{
-    Interval, IntervalSample, Worker, WorkerLoad, WorkerOutcome, WorkerPlan, WorkerStop,
-};
+use crate::worker::{IntervalSample, Worker, WorkerLoad, WorkerOutcome, WorkerPlan, WorkerStop};
 
 /// Largest UDP response accepted: the protocol's limit, so that no answer a
 /// server may legally send is cut short.
@@ -68,11 +57,49 @@ enum Channels {
 /// output file) are returned as `Err`; errors during the run end it early
 /// and come back in [`RunResult::error`] beside what was measured.
 pub fn run(config: &Config, abort: Arc<AtomicBool>) -> Result<RunResult, LoadgenError> {
+    let channels = open_channels(config)?;
+    let log_file = config.hdr_log.as_deref().map(LogFile::create).transpose()?;
+    let clock = Clock::start();
+    let measure_start_ns = duration_ns(config.warmup);
+    let measure_start_wall = SystemTime::now() + config.warmup;
+    let log = log_file
+        .map(|file| LogFile::start(file, measure_start_wall, &describe(config)))
+        .transpose()?;
+
+    let (samples_tx, samples_rx) = mpsc::channel::<IntervalSample>();
+    let start = RunStart {
+        clock,
+        measure_start_ns,
+        abort: &abort,
+    };
+    let handles = spawn_workers(config, channels, &start, samples_tx)?;
+    let progress = Progress::new(config.progress, config.stop, config.warmup);
+    let collected =
+        Collector::new(progress, log, measure_start_ns).collect(&samples_rx, config.threads);
+    let (outcomes, worker_error) = join_workers(handles);
+    Ok(finish(config, &start, collected, outcomes, worker_error))
+}
+
+/// Where the run starts from: its clock, the end of warm-up, and the flag
+/// that stops it early; shared by the workers and the final tally.
+#[derive(Debug)]
+struct RunStart<'a> {
+    /// The run's clock.
+    clock: Clock,
+    /// When warm-up ends (ns since the run's start).
+    measure_start_ns: u64,
+    /// Set to stop every worker early.
+    abort: &'a Arc<AtomicBool>,
+}
+
+/// Opens every thread's sockets or connections, so that a refused port or a
+/// bind error stops the run before it starts.
+fn open_channels(config: &Config) -> Result<Vec<Channels>, LoadgenError> {
     let transport_name = match config.transport {
         TransportKind::Udp => UdpTransport::NAME,
         TransportKind::Tcp => TcpTransport::NAME,
     };
-    let channels = (0..config.threads)
+    (0..config.threads)
         .map(|_| match config.transport {
             TransportKind::Udp => open_sockets(
                 config.server,
@@ -90,119 +117,111 @@ pub fn run(config: &Config, abort: Arc<AtomicBool>) -> Result<RunResult, Loadgen
             LoadgenError::from_socket(err, config.server, transport_name, || {
                 format!("cannot open {transport_name} sockets to {}", config.server)
             })
-        })?;
+        })
+}
 
-    let hdr_log = match &config.hdr_log {
-        Some(path) => Some((
-            path.clone(),
-            BufWriter::new(File::create(path).map_err(|source| LoadgenError::Output {
-                path: path.clone(),
-                source,
-            })?),
-        )),
-        None => None,
-    };
-
-    let clock = Clock::start();
-    let measure_start_ns = duration_ns(config.warmup);
-    let measure_start_wall = SystemTime::now() + config.warmup;
-    let mut log_writer = match hdr_log {
-        Some((path, file)) => Some((
-            path.clone(),
-            HdrLogWriter::start(file, measure_start_wall, &describe(config))
-                .map_err(|source| LoadgenError::Output { path, source })?,
-        )),
-        None => None,
-    };
-
-    let plans = plan_workers(config, measure_start_ns);
-    let (samples_tx, samples_rx) = mpsc::channel::<IntervalSample>();
+/// Starts one worker thread per plan, each sending its seconds to
+/// `samples`; the channel closes when the last worker ends.
+fn spawn_workers(
+    config: &Config,
+    channels: Vec<Channels>,
+    start: &RunStart<'_>,
+    samples: Sender<IntervalSample>,
+) -> Result<Vec<JoinHandle<WorkerOutcome>>, LoadgenError> {
+    let plans = plan_workers(config, start.measure_start_ns);
     let mut handles = Vec::with_capacity(config.threads);
     for (plan, channels) in plans.into_iter().zip(channels) {
-        let queries = Arc::clone(&config.queries);
-        let samples = samples_tx.clone();
-        let abort = Arc::clone(&abort);
-        let server = config.server;
-        let connect_timeout = config.timeout;
         let index = plan.index;
+        let thread = WorkerThread {
+            plan,
+            channels,
+            queries: Arc::clone(&config.queries),
+            clock: start.clock,
+            samples: samples.clone(),
+            abort: Arc::clone(start.abort),
+            server: config.server,
+            connect_timeout: config.timeout,
+        };
         let handle = thread::Builder::new()
             .name(format!("loadgen-{index}"))
-            .spawn(move || {
-                let max_query_len = queries.max_len();
-                let abort_on_error = Arc::clone(&abort);
-                let outcome = match channels {
-                    Channels::Udp(sockets) => {
-                        let transport =
-                            UdpTransport::new(server, sockets, max_query_len, MAX_UDP_RESPONSE);
-                        Worker::new(transport, queries, plan, clock, samples, abort).run()
-                    }
-                    Channels::Tcp(streams) => {
-                        let transport =
-                            TcpTransport::new(server, streams, connect_timeout, max_query_len);
-                        Worker::new(transport, queries, plan, clock, samples, abort).run()
-                    }
-                };
-                if outcome.error.is_some() {
-                    // One worker's fatal error (a refused port) ends the run
-                    // for all of them.
-                    abort_on_error.store(true, Ordering::Relaxed);
-                }
-                outcome
-            })
+            .spawn(move || thread.run())
             .map_err(|source| LoadgenError::Socket {
                 context: format!("cannot start worker thread {index}"),
                 source,
             })?;
         handles.push(handle);
     }
-    drop(samples_tx);
+    Ok(handles)
+}
 
-    let progress = Progress::new(config.progress, config.stop, config.warmup);
-    let mut merger = IntervalMerger::new(config.threads);
-    let mut totals = Counters::default();
-    let mut histogram = new_histogram();
-    let mut output_error = None;
-    let mut handle_second = |second: Interval| {
-        let length_ns = second.end_ns.saturating_sub(second.start_ns);
-        if second.index >= 0 {
-            totals += &second.counters;
-            let _ = histogram.add(&second.histogram);
-            if let Some((path, writer)) = &mut log_writer {
-                let start = Duration::from_nanos(second.start_ns.saturating_sub(measure_start_ns));
-                if let Err(source) =
-                    writer.write_interval(&second.histogram, start, Duration::from_nanos(length_ns))
-                {
-                    output_error.get_or_insert(LoadgenError::Output {
-                        path: path.clone(),
-                        source,
-                    });
-                }
+/// Everything one worker thread starts with.
+#[derive(Debug)]
+struct WorkerThread {
+    /// Its share of the run.
+    plan: WorkerPlan,
+    /// Its sockets or connections.
+    channels: Channels,
+    /// The queries, shared read-only.
+    queries: Arc<QuerySet>,
+    /// The run's clock.
+    clock: Clock,
+    /// Where its seconds go.
+    samples: Sender<IntervalSample>,
+    /// Set to stop every worker early.
+    abort: Arc<AtomicBool>,
+    /// The server, for the transport.
+    server: SocketAddr,
+    /// How long a TCP reconnect may take.
+    connect_timeout: Duration,
+}
+
+impl WorkerThread {
+    /// The thread's body: builds the transport here (its batch headers cannot
+    /// cross threads), runs the worker, and on a fatal error (a refused port)
+    /// ends the run for every worker.
+    fn run(self) -> WorkerOutcome {
+        let max_query_len = self.queries.max_len();
+        let abort = Arc::clone(&self.abort);
+        let outcome = match self.channels {
+            Channels::Udp(sockets) => {
+                let transport =
+                    UdpTransport::new(self.server, sockets, max_query_len, MAX_UDP_RESPONSE);
+                Worker::new(
+                    transport,
+                    self.queries,
+                    self.plan,
+                    self.clock,
+                    self.samples,
+                    self.abort,
+                )
+                .run()
             }
-        }
-        let qps = if length_ns > 0 {
-            second.counters.completed as f64 * 1e9 / length_ns as f64
-        } else {
-            0.0
+            Channels::Tcp(streams) => {
+                let transport =
+                    TcpTransport::new(self.server, streams, self.connect_timeout, max_query_len);
+                Worker::new(
+                    transport,
+                    self.queries,
+                    self.plan,
+                    self.clock,
+                    self.samples,
+                    self.abort,
+                )
+                .run()
+            }
         };
-        progress.second(
-            second.index < 0,
-            second.end_ns as f64 / 1e9,
-            qps,
-            second.histogram.value_at_quantile(0.99),
-            totals.lost,
-            totals.completed + totals.lost + totals.errors(),
-        );
-    };
-    while let Ok(sample) = samples_rx.recv() {
-        for second in merger.add(sample) {
-            handle_second(second);
+        if outcome.error.is_some() {
+            abort.store(true, Ordering::Relaxed);
         }
+        outcome
     }
-    for second in merger.finish() {
-        handle_second(second);
-    }
-    progress.finish();
+}
 
+/// Waits for every worker; returns their outcomes and the first error among
+/// them (a panic first, then a worker's own error).
+fn join_workers(
+    handles: Vec<JoinHandle<WorkerOutcome>>,
+) -> (Vec<WorkerOutcome>, Option<LoadgenError>) {
     let mut outcomes = Vec::with_capacity(handles.len());
     let mut error = None;
     for (index, handle) in handles.into_iter().enumerate() {
@@ -218,42 +237,65 @@ pub fn run(config: &Config, abort: Arc<AtomicBool>) -> Result<RunResult, Loadgen
             error.get_or_insert(worker_error);
         }
     }
+    (outcomes, error)
+}
 
+/// Ends the log, decides the run's error, and builds the result.
+fn finish(
+    config: &Config,
+    start: &RunStart<'_>,
+    collected: Collected,
+    outcomes: Vec<WorkerOutcome>,
+    worker_error: Option<LoadgenError>,
+) -> RunResult {
+    let Collected {
+        totals,
+        histogram,
+        log,
+        mut output_error,
+    } = collected;
     let end_ns = outcomes
         .iter()
         .map(|outcome| outcome.send_end_ns.max(outcome.last_answer_ns))
         .max()
-        .unwrap_or(measure_start_ns);
-    let elapsed = Duration::from_nanos(end_ns.saturating_sub(measure_start_ns));
-    if let Some((path, writer)) = log_writer
-        && let Err(source) = writer.finish(&totals, elapsed)
+        .unwrap_or(start.measure_start_ns);
+    let elapsed = Duration::from_nanos(end_ns.saturating_sub(start.measure_start_ns));
+    if let Some(log) = log
+        && let Err(err) = log.finish(&totals, elapsed)
     {
-        output_error.get_or_insert(LoadgenError::Output { path, source });
+        output_error.get_or_insert(err);
     }
-    let responses = totals.completed + totals.late + totals.mismatched + totals.malformed;
-    if error.is_none() && totals.sent > 0 && responses == 0 && !abort.load(Ordering::Relaxed) {
-        error = Some(LoadgenError::NoResponse {
-            server: config.server,
-            sent: totals.sent,
-            timeout: config.timeout,
-        });
-    }
-    let error = error.or(output_error);
+    let error = worker_error
+        .or_else(|| no_response(config, &totals, start.abort))
+        .or(output_error);
     let report = build_report(
         config,
         &totals,
         &histogram,
         elapsed,
         &outcomes,
-        measure_start_ns,
+        start.measure_start_ns,
         error.as_ref(),
     );
-    Ok(RunResult {
+    RunResult {
         report,
         histogram,
         counters: totals,
         error,
-    })
+    }
+}
+
+/// The error for a run where queries went out and nothing came back, unless
+/// it was interrupted first.
+fn no_response(config: &Config, totals: &Counters, abort: &AtomicBool) -> Option<LoadgenError> {
+    let responses = totals.completed + totals.late + totals.mismatched + totals.malformed;
+    (totals.sent > 0 && responses == 0 && !abort.load(Ordering::Relaxed)).then_some(
+        LoadgenError::NoResponse {
+            server: config.server,
+            sent: totals.sent,
+            timeout: config.timeout,
+        },
+    )
 }
 
 /// One line saying what is being measured, for the log header.
@@ -328,19 +370,6 @@ fn build_report(
     measure_start_ns: u64,
     error: Option<&LoadgenError>,
 ) -> Report {
-    // A name is shown with what it resolved to; an address needs no gloss.
-    let typed = config
-        .server_name
-        .trim_start_matches('[')
-        .trim_end_matches(']');
-    let server = if typed.parse::<std::net::IpAddr>().is_ok()
-        || typed.parse::<std::net::SocketAddr>().is_ok()
-        || config.server_name.parse::<std::net::SocketAddr>().is_ok()
-    {
-        config.server.to_string()
-    } else {
-        format!("{} ({})", config.server_name, config.server)
-    };
     let (load, open_loop) = match config.load {
         LoadModel::Closed { concurrency } => (
             LoadReport {
@@ -350,47 +379,20 @@ fn build_report(
             },
             None,
         ),
-        LoadModel::Open { rate_qps } => {
-            let (scheduled, window_s) = match config.stop {
-                StopCondition::Duration(duration) => (
-                    outcomes.iter().map(|outcome| outcome.scheduled).sum(),
-                    duration.as_secs_f64(),
-                ),
-                StopCondition::Requests(requests) => {
-                    let send_end = outcomes.iter().map(|o| o.send_end_ns).max().unwrap_or(0);
-                    (
-                        requests,
-                        Duration::from_nanos(send_end.saturating_sub(measure_start_ns))
-                            .as_secs_f64(),
-                    )
-                }
-            };
-            let achieved_qps = if window_s > 0.0 {
-                totals.sent as f64 / window_s
-            } else {
-                0.0
-            };
-            let shortfall_pct = (100.0 * (1.0 - achieved_qps / rate_qps)).max(0.0);
-            let max_send_lag_ns = outcomes
-                .iter()
-                .map(|o| o.max_send_lag_ns)
-                .max()
-                .unwrap_or(0);
-            (
-                LoadReport {
-                    mode: "open",
-                    concurrency: None,
-                    target_qps: Some(rate_qps),
-                },
-                Some(OpenLoopReport {
-                    target_qps: rate_qps,
-                    scheduled,
-                    achieved_qps,
-                    shortfall_pct,
-                    max_send_lag_us: max_send_lag_ns / 1000,
-                }),
-            )
-        }
+        LoadModel::Open { rate_qps } => (
+            LoadReport {
+                mode: "open",
+                concurrency: None,
+                target_qps: Some(rate_qps),
+            },
+            Some(open_loop_report(
+                rate_qps,
+                config.stop,
+                totals,
+                outcomes,
+                measure_start_ns,
+            )),
+        ),
     };
     let mut report = Report::new(
         format!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
@@ -398,7 +400,7 @@ fn build_report(
         totals.completed,
         LatencySummary::from_histogram(histogram),
     );
-    report.server = Some(server);
+    report.server = Some(server_label(config));
     report.transport = Some(config.transport.name());
     report.load = Some(load);
     report.threads = Some(config.threads);
@@ -408,105 +410,59 @@ fn build_report(
     report.with_counters(totals)
 }
 
-/// Sums the workers' samples second by second, releasing a second once
-/// every worker still running has reported it.
-#[derive(Debug)]
-struct IntervalMerger {
-    /// The latest interval each worker has reported.
-    reported: Vec<Option<i64>>,
-    /// Which workers have sent their last sample.
-    finished: Vec<bool>,
-    /// Seconds not yet complete, summed over the workers so far.
-    pending: BTreeMap<i64, Interval>,
-}
-
-impl IntervalMerger {
-    /// A merger for `workers` workers.
-    fn new(workers: usize) -> Self {
-        Self {
-            reported: vec![None; workers],
-            finished: vec![false; workers],
-            pending: BTreeMap::new(),
-        }
-    }
-
-    /// Adds a sample; returns the seconds it completed, oldest first.
-    fn add(&mut self, sample: IntervalSample) -> Vec<Interval> {
-        let entry = self
-            .pending
-            .entry(sample.index)
-            .or_insert_with(|| Interval::new(sample.index, sample.start_ns, sample.end_ns));
-        entry.start_ns = entry.start_ns.min(sample.start_ns);
-        entry.end_ns = entry.end_ns.max(sample.end_ns);
-        // Same bounds on both sides, so adding cannot fail.
-        let _ = entry.histogram.add(&sample.histogram);
-        entry.counters += &sample.counters;
-        self.reported[sample.worker] = Some(sample.index);
-        if sample.last {
-            self.finished[sample.worker] = true;
-        }
-        let horizon = self
-            .reported
-            .iter()
-            .zip(&self.finished)
-            .filter(|&(_, &finished)| !finished)
-            .map(|(reported, _)| reported.unwrap_or(i64::MIN))
-            .min()
-            .unwrap_or(i64::MAX);
-        let mut complete = Vec::new();
-        while let Some(entry) = self.pending.first_entry() {
-            if *entry.key() > horizon {
-                break;
-            }
-            complete.push(entry.remove());
-        }
-        complete
-    }
-
-    /// Everything still pending, oldest first (the run is over).
-    fn finish(&mut self) -> Vec<Interval> {
-        std::mem::take(&mut self.pending).into_values().collect()
+/// The server for the report: a name with what it resolved to; an address
+/// needs no gloss.
+fn server_label(config: &Config) -> String {
+    let typed = config
+        .server_name
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    if typed.parse::<IpAddr>().is_ok()
+        || typed.parse::<SocketAddr>().is_ok()
+        || config.server_name.parse::<SocketAddr>().is_ok()
+    {
+        config.server.to_string()
+    } else {
+        format!("{} ({})", config.server_name, config.server)
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::stats::record_latency_ns;
-
-    fn sample(worker: usize, index: i64, latency_us: u64, last: bool) -> IntervalSample {
-        let mut histogram = new_histogram();
-        record_latency_ns(&mut histogram, latency_us * 1000);
-        IntervalSample {
-            worker,
-            index,
-            start_ns: 0,
-            end_ns: 1,
-            histogram,
-            counters: Counters {
-                completed: 1,
-                ..Counters::default()
-            },
-            last,
+/// How far an open loop at `rate_qps` kept to its timetable.
+fn open_loop_report(
+    rate_qps: f64,
+    stop: StopCondition,
+    totals: &Counters,
+    outcomes: &[WorkerOutcome],
+    measure_start_ns: u64,
+) -> OpenLoopReport {
+    let (scheduled, window_s) = match stop {
+        StopCondition::Duration(duration) => (
+            outcomes.iter().map(|outcome| outcome.scheduled).sum(),
+            duration.as_secs_f64(),
+        ),
+        StopCondition::Requests(requests) => {
+            let send_end = outcomes.iter().map(|o| o.send_end_ns).max().unwrap_or(0);
+            (
+                requests,
+                Duration::from_nanos(send_end.saturating_sub(measure_start_ns)).as_secs_f64(),
+            )
         }
-    }
-
-    #[test]
-    fn a_second_is_released_when_every_running_worker_reported_it() {
-        let mut merger = IntervalMerger::new(2);
-        assert!(merger.add(sample(0, 0, 10, false)).is_empty());
-        assert!(merger.add(sample(0, 1, 10, false)).is_empty());
-        let done = merger.add(sample(1, 0, 20, false));
-        assert_eq!(done.len(), 1);
-        assert_eq!(done[0].index, 0);
-        assert_eq!(done[0].counters.completed, 2);
-        assert_eq!(done[0].histogram.len(), 2);
-        // Worker 1 finishes in second 1: second 1 is complete.
-        let done = merger.add(sample(1, 1, 30, true));
-        assert_eq!(done.iter().map(|m| m.index).collect::<Vec<_>>(), vec![1]);
-        // Worker 0 runs on alone.
-        let done = merger.add(sample(0, 2, 10, false));
-        assert_eq!(done.iter().map(|m| m.index).collect::<Vec<_>>(), vec![2]);
-        assert!(merger.finish().is_empty());
+    };
+    let achieved_qps = if window_s > 0.0 {
+        totals.sent as f64 / window_s
+    } else {
+        0.0
+    };
+    let max_send_lag_ns = outcomes
+        .iter()
+        .map(|o| o.max_send_lag_ns)
+        .max()
+        .unwrap_or(0);
+    OpenLoopReport {
+        target_qps: rate_qps,
+        scheduled,
+        achieved_qps,
+        shortfall_pct: (100.0 * (1.0 - achieved_qps / rate_qps)).max(0.0),
+        max_send_lag_us: max_send_lag_ns / 1000,
     }
 }
