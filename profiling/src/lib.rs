@@ -1,7 +1,6 @@
-//! Profiling for satloc: instrumentation that costs nothing when it is off, and a reader for
-//! what the causal profiler coz writes.
+//! Instrumentation for profiling satloc that costs nothing when it is off.
 //!
-//! Three parts, each usable alone:
+//! Two parts, each usable alone:
 //!
 //! - **Progress points** ([`progress!`], [`latency_begin!`], [`latency_end!`],
 //!   [`thread_init`]). With the `coz` feature they call the `coz` crate so that `coz run` can
@@ -10,13 +9,10 @@
 //! - **CPU sampling** ([`cpu::CpuProfile`]). With the `pprof` feature it samples the process
 //!   with pprof-rs and writes a flamegraph SVG or a pprof protobuf; without it, starting a
 //!   profile is an error that says so.
-//! - **Causal profile analysis** (`causal`, with the `report` feature). Reads coz's legacy
-//!   `profile.coz` and computes the speedup curves the way coz's own viewer does, so that the
-//!   `satloc-prof` binary can rank lines, print a table and draw the curves.
 //!
-//! Features: `coz` and `pprof` switch the instrumentation on; `report` (default) adds the
-//! analysis and the `satloc-prof` binary with their dependencies. A program that only wants
-//! the instrumentation depends on this crate with `default-features = false`.
+//! No feature is on by default, so a dependent gets the facade alone (`thiserror`, plus
+//! whatever `coz` and `pprof` add). What coz writes is read by the report tool, the
+//! `satloc-prof` crate (`prof/`).
 //!
 //! coz and pprof-rs both drive their samplers with `SIGPROF`: run them as separate passes
 //! (`docs/profiling.md`).
@@ -25,8 +21,6 @@
 mod coz_latency;
 mod instrument;
 
-#[cfg(feature = "report")]
-pub mod causal;
 pub mod cpu;
 
 pub use instrument::thread_init;

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use satloc_profiling::causal::{
+use satloc_prof::causal::{
     self, Analysis, BaselineMode, CozProfile, NotRanked, Options, PointKind, WarningKind,
 };
 
@@ -35,13 +35,13 @@ fn kinds(analysis: &Analysis) -> Vec<WarningKind> {
     analysis.warnings.iter().map(|w| w.kind).collect()
 }
 
-/// Where the two loops of `examples/coz_toy.rs` were when `coz_toy.coz` was recorded.
+/// Where the two loops of `profiling/examples/coz_toy.rs` were when `coz_toy.coz` was recorded.
 const COSTLY_LINE: &str = "/work/main/profiling/examples/coz_toy.rs:68";
 const CHEAP_LINE: &str = "/work/main/profiling/examples/coz_toy.rs:58";
 
 #[test]
 fn the_fixture_lines_are_still_the_loops_of_the_toy() {
-    let source = include_str!("../examples/coz_toy.rs");
+    let source = include_str!("../../profiling/examples/coz_toy.rs");
     let lines: Vec<&str> = source.lines().collect();
     // 1-based line numbers, as coz writes them.
     assert!(

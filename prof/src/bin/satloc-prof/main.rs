@@ -3,15 +3,13 @@
 //! `satloc-prof coz-report FILE` reads coz's `profile.coz`, ranks the source lines by
 //! predicted impact, prints a table, and optionally draws the speedup curves as SVG or writes
 //! the whole analysis as JSON. The analysis itself lives in the library
-//! (`satloc_profiling::causal`); this binary only parses arguments and formats.
-//! `satloc-prof pprof-top FILE.pb` lists the top functions of a CPU profile (with the `pprof`
-//! feature).
+//! (`satloc_prof::causal`); this binary only parses arguments and formats.
+//! `satloc-prof pprof-top FILE.pb` lists the top functions of a CPU profile.
 //!
 //! Exit status: 0 when at least one line could be ranked, 2 when the profile was read but
 //! says nothing yet (empty, no baseline, too few speedups: the warnings say why), 1 on errors.
 
 mod plot;
-#[cfg(feature = "pprof")]
 mod pprof_top;
 mod table;
 
@@ -22,7 +20,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use satloc_profiling::causal::{self, Analysis, BaselineMode, CozProfile, Options};
+use satloc_prof::causal::{self, Analysis, BaselineMode, CozProfile, Options};
 use serde::Serialize;
 
 /// Reports on satloc profiles.
@@ -45,7 +43,7 @@ enum Command {
     /// when the profile is too short to mean anything and how long to run.
     CozReport(CozReportArgs),
     /// Print the top functions of a pprof protobuf (`--cpu-profile profile.pb`), by self and
-    /// by total CPU time, without needing Go's pprof. Needs the `pprof` feature.
+    /// by total CPU time, without needing Go's pprof.
     PprofTop(PprofTopArgs),
 }
 
@@ -115,22 +113,12 @@ fn run(cli: &Cli) -> Result<ExitCode> {
     }
 }
 
-#[cfg(feature = "pprof")]
 fn pprof_top(args: &PprofTopArgs) -> Result<ExitCode> {
     let stdout = io::stdout();
     let mut out = stdout.lock();
     pprof_top::write(&mut out, &args.file, args.top.max(1))?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
-}
-
-#[cfg(not(feature = "pprof"))]
-fn pprof_top(args: &PprofTopArgs) -> Result<ExitCode> {
-    bail!(
-        "pprof-top {}: this satloc-prof was built without the `pprof` feature \
-         (cargo build -p satloc-profiling --features pprof --bin satloc-prof)",
-        args.file.display()
-    )
 }
 
 fn coz_report(args: &CozReportArgs) -> Result<ExitCode> {

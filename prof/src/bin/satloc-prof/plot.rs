@@ -19,7 +19,7 @@ use std::path::Path;
 use anyhow::{Result, anyhow};
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use satloc_profiling::causal::{Analysis, Curve, PointKind, ProgressPoint};
+use satloc_prof::causal::{Analysis, Curve, PointKind, ProgressPoint};
 
 use crate::PathDisplay;
 use crate::table::percent;
@@ -173,7 +173,7 @@ fn draw_plot(
 }
 
 /// One y scale for every plot, in percent, with 0 always visible and 5 % of headroom.
-fn y_range(analysis: &Analysis, lines: &[&satloc_profiling::causal::RankedLine]) -> (f64, f64) {
+fn y_range(analysis: &Analysis, lines: &[&satloc_prof::causal::RankedLine]) -> (f64, f64) {
     let values = lines
         .iter()
         .flat_map(|l| &l.curves)

@@ -222,10 +222,9 @@ fn a_missing_file_is_an_error() {
     assert!(text(&out.stderr).contains("reading /nonexistent/profile.coz"));
 }
 
-/// `cpu_profile.pb` is pprof-rs output of `examples/cpu_profile.rs` (2 s at 249 Hz);
+/// `cpu_profile.pb` is pprof-rs output of `profiling/examples/cpu_profile.rs` (2 s at 249 Hz);
 /// `go tool pprof -top -cum` on it gives costly_three_quarters 73.94 % and cheap_quarter
 /// 26.06 % of 1987.95 ms.
-#[cfg(feature = "pprof")]
 #[test]
 fn pprof_top_lists_the_functions_go_pprof_lists() {
     let out = satloc_prof(&[
@@ -252,14 +251,6 @@ fn pprof_top_lists_the_functions_go_pprof_lists() {
         row("cpu_profile::cheap_quarter").contains(" 26.1%"),
         "{stdout}"
     );
-}
-
-#[cfg(not(feature = "pprof"))]
-#[test]
-fn pprof_top_without_the_feature_says_how_to_build_it() {
-    let out = satloc_prof(&["pprof-top", fixture("cpu_profile.pb").to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("built without the `pprof` feature"));
 }
 
 /// A hand-made profile of a server that handles one query at a time: `good.rs:1` speeds the

@@ -8,10 +8,8 @@
 //! explains empty, short or mis-scoped profiles and how long to run instead. [`analyze`]
 //! runs all four; the `satloc-prof coz-report` binary only formats the result.
 //!
-//! Built with the `report` feature (on by default).
-//!
 //! ```
-//! use satloc_profiling::causal::{analyze, CozProfile, Options};
+//! use satloc_prof::causal::{analyze, CozProfile, Options};
 //!
 //! let profile = CozProfile::parse("startup\ttime=1\nruntime\ttime=2\n").unwrap();
 //! let analysis = analyze(&profile, &Options::default()).unwrap();

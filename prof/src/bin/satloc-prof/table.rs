@@ -9,7 +9,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use satloc_profiling::causal::{Analysis, BaselineMode, Curve, PointKind, RankedBy, Slope};
+use satloc_prof::causal::{Analysis, BaselineMode, Curve, PointKind, RankedBy, Slope};
 
 use crate::PathDisplay;
 
