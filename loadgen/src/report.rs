@@ -183,9 +183,35 @@ impl Report {
         json
     }
 
-    /// The text block for a terminal.
+    /// The text block for a terminal: what was run, then one line per kind
+    /// of figure.
     pub fn to_text(&self) -> String {
         let mut out = String::new();
+        let _ = writeln!(out, "{}: {}", self.tool, self.setup().join(", "));
+        let _ = writeln!(out, "  queries     {}", self.query_counts().join("   "));
+        let _ = writeln!(
+            out,
+            "  rate        {} qps over {:.3} s",
+            group_f(self.qps),
+            self.elapsed_s
+        );
+        if let Some(open) = &self.open_loop {
+            let _ = writeln!(out, "  timetable   {}", self.timetable(open));
+        }
+        if let Some(rcodes) = &self.rcodes {
+            let _ = writeln!(out, "  rcodes      {}", rcode_counts(rcodes).join("   "));
+        }
+        let problems = self.problem_counts();
+        if !problems.is_empty() {
+            let _ = writeln!(out, "  responses   {}", problems.join("   "));
+        }
+        let _ = writeln!(out, "  latency us  {}", latency_figures(&self.latency_us));
+        out
+    }
+
+    /// What was run: server, transport, load, threads, merged logs (those
+    /// that apply).
+    fn setup(&self) -> Vec<String> {
         let mut setup = Vec::new();
         if let Some(server) = &self.server {
             setup.push(server.clone());
@@ -196,10 +222,10 @@ impl Report {
         if let Some(load) = &self.load {
             match (load.concurrency, load.target_qps) {
                 (Some(concurrency), _) => {
-                    setup.push(format!("closed loop, concurrency {concurrency}"))
+                    setup.push(format!("closed loop, concurrency {concurrency}"));
                 }
                 (None, Some(rate)) => {
-                    setup.push(format!("open loop, {} qps", group(rate.round() as u64)))
+                    setup.push(format!("open loop, {} qps", group(rate.round() as u64)));
                 }
                 _ => {}
             }
@@ -218,8 +244,11 @@ impl Report {
                 plural(logs.len())
             ));
         }
-        let _ = writeln!(out, "{}: {}", self.tool, setup.join(", "));
+        setup
+    }
 
+    /// Sent, completed (with its share of sent), lost, errors.
+    fn query_counts(&self) -> Vec<String> {
         let mut queries = Vec::new();
         if let Some(sent) = self.sent {
             queries.push(format!("sent {}", group(sent)));
@@ -236,65 +265,63 @@ impl Report {
         if let Some(errors) = self.errors {
             queries.push(format!("errors {}", group(errors)));
         }
-        let _ = writeln!(out, "  queries     {}", queries.join("   "));
-        let _ = writeln!(
-            out,
-            "  rate        {} qps over {:.3} s",
-            group_f(self.qps),
-            self.elapsed_s
-        );
-        if let Some(open) = &self.open_loop {
-            let _ = writeln!(
-                out,
-                "  timetable   target {} qps, sent {} qps ({:.1}% short), {} of {} due sent, max send lag {} us",
-                group_f(open.target_qps),
-                group_f(open.achieved_qps),
-                open.shortfall_pct,
-                group(self.sent.unwrap_or(0)),
-                group(open.scheduled),
-                group(open.max_send_lag_us)
-            );
-        }
-        if let Some(rcodes) = &self.rcodes {
-            let mut parts: Vec<String> = rcodes
-                .iter()
-                .map(|(name, count)| format!("{name} {}", group(*count)))
-                .collect();
-            if parts.is_empty() {
-                parts.push("none".to_owned());
-            }
-            let _ = writeln!(out, "  rcodes      {}", parts.join("   "));
-        }
-        let problems = [
+        queries
+    }
+
+    /// How an open loop kept to its timetable.
+    fn timetable(&self, open: &OpenLoopReport) -> String {
+        format!(
+            "target {} qps, sent {} qps ({:.1}% short), {} of {} due sent, max send lag {} us",
+            group_f(open.target_qps),
+            group_f(open.achieved_qps),
+            open.shortfall_pct,
+            group(self.sent.unwrap_or(0)),
+            group(open.scheduled),
+            group(open.max_send_lag_us)
+        )
+    }
+
+    /// The response counters other than completed, when known.
+    fn problem_counts(&self) -> Vec<String> {
+        [
             ("truncated", self.truncated),
             ("mismatched", self.mismatched),
             ("malformed", self.malformed),
             ("late", self.late),
             ("unexpected", self.unexpected),
             ("reconnects", self.reconnects),
-        ];
-        let problems: Vec<String> = problems
-            .iter()
-            .filter_map(|(name, count)| count.map(|count| format!("{name} {}", group(count))))
-            .collect();
-        if !problems.is_empty() {
-            let _ = writeln!(out, "  responses   {}", problems.join("   "));
-        }
-        let l = &self.latency_us;
-        let _ = writeln!(
-            out,
-            "  latency us  min {}   mean {:.1}   p50 {}   p90 {}   p99 {}   p99.9 {}   p99.99 {}   max {}",
-            group(l.min),
-            l.mean,
-            group(l.p50),
-            group(l.p90),
-            group(l.p99),
-            group(l.p999),
-            group(l.p9999),
-            group(l.max)
-        );
-        out
+        ]
+        .iter()
+        .filter_map(|(name, count)| count.map(|count| format!("{name} {}", group(count))))
+        .collect()
     }
+}
+
+/// Each RCODE with its count, or "none".
+fn rcode_counts(rcodes: &BTreeMap<String, u64>) -> Vec<String> {
+    let mut parts: Vec<String> = rcodes
+        .iter()
+        .map(|(name, count)| format!("{name} {}", group(*count)))
+        .collect();
+    if parts.is_empty() {
+        parts.push("none".to_owned());
+    }
+    parts
+}
+
+/// The latency line's figures.
+fn latency_figures(l: &LatencySummary) -> String {
+    format!(
+        "min {}   mean {:.1}   p50 {}   p90 {}   p99 {}   p99.9 {}   p99.99 {}   max {}",
+        group(l.min),
+        l.mean,
+        group(l.p50),
+        group(l.p90),
+        group(l.p99),
+        group(l.p999),
+        group(l.p9999),
+        group(l.max)
+    )
 }
 
 /// "s" unless `n` is 1.

@@ -119,27 +119,58 @@ pub fn check_full(response: &[u8], expected: ExpectedQuestion<'_>) -> Verdict {
 /// The fast path: `Some` only for responses it can vouch for exactly as
 /// [`check_full`] would; `None` means "ask hickory-proto".
 pub fn check_fast(response: &[u8], expected: ExpectedQuestion<'_>) -> Option<Verdict> {
-    if response.len() < HEADER_LEN {
-        return None;
-    }
-    let flags_high = response[2];
-    let flags_low = response[3];
-    let is_response = flags_high & 0x80 != 0;
-    let opcode = (flags_high >> 3) & 0x0F;
-    if !is_response || opcode != 0 || read_u16(response, 4)? != 1 {
-        return None;
-    }
-    let counts = [
-        read_u16(response, 6)?,
-        read_u16(response, 8)?,
-        read_u16(response, 10)?,
-    ];
+    let header = Header::read(response)?;
     let question_end = HEADER_LEN + expected.wire.len();
     if !expected.matches(response.get(HEADER_LEN..question_end)?) {
         return None;
     }
+    let extended_rcode = walk_records(response, question_end, header.counts)?;
+    let rcode = (extended_rcode << 4) | u16::from(header.flags_low & 0x0F);
+    Some(Verdict::Answer {
+        rcode,
+        truncated: header.flags_high & 0x02 != 0,
+    })
+}
 
-    let mut pos = question_end;
+/// What the fast path needs from a response's header.
+struct Header {
+    /// QR, opcode, AA, TC, RD.
+    flags_high: u8,
+    /// RA, Z, AD, CD, RCODE.
+    flags_low: u8,
+    /// ANCOUNT, NSCOUNT, ARCOUNT.
+    counts: [u16; 3],
+}
+
+impl Header {
+    /// The header of a standard-query response with one question; `None`
+    /// for anything else.
+    fn read(response: &[u8]) -> Option<Self> {
+        if response.len() < HEADER_LEN {
+            return None;
+        }
+        let flags_high = response[2];
+        let is_response = flags_high & 0x80 != 0;
+        let opcode = (flags_high >> 3) & 0x0F;
+        if !is_response || opcode != 0 || read_u16(response, 4)? != 1 {
+            return None;
+        }
+        Some(Self {
+            flags_high,
+            flags_low: response[3],
+            counts: [
+                read_u16(response, 6)?,
+                read_u16(response, 8)?,
+                read_u16(response, 10)?,
+            ],
+        })
+    }
+}
+
+/// Walks the answer, authority and additional records from `pos`; returns
+/// the upper RCODE bits of the OPT record (0 without one), or `None` at the
+/// first record the fast path cannot vouch for.
+fn walk_records(response: &[u8], mut pos: usize, counts: [u16; 3]) -> Option<u16> {
     let mut extended_rcode = 0u16;
     let mut seen_opt = false;
     for (section, &count) in counts.iter().enumerate() {
@@ -153,25 +184,7 @@ pub fn check_fast(response: &[u8], expected: ExpectedQuestion<'_>) -> Option<Ver
             let rdlength = usize::from(read_u16(response, pos + 8)?);
             let rdata_start = pos + 10;
             let rdata_end = rdata_start.checked_add(rdlength)?;
-            if rdata_end > response.len() {
-                return None;
-            }
-            let rdata_ok = match rtype {
-                // hickory rejects empty RDATA outside updates; let it say so.
-                _ if rdlength == 0 => rtype == TYPE_OPT,
-                TYPE_A => rdlength == 4,
-                TYPE_AAAA => rdlength == 16,
-                TYPE_NS | TYPE_CNAME | TYPE_PTR => skip_name(response, rdata_start)? == rdata_end,
-                TYPE_SOA => {
-                    let after_mname = skip_name(response, rdata_start)?;
-                    let after_rname = skip_name(response, after_mname)?;
-                    after_rname + 20 == rdata_end
-                }
-                // hickory-proto reads LOC as opaque RDATA of an unknown type.
-                TYPE_LOC => true,
-                _ => false,
-            };
-            if !rdata_ok {
+            if rdata_end > response.len() || !rdata_ok(response, rtype, rdata_start, rdata_end)? {
                 return None;
             }
             if rtype == TYPE_OPT {
@@ -184,10 +197,27 @@ pub fn check_fast(response: &[u8], expected: ExpectedQuestion<'_>) -> Option<Ver
             pos = rdata_end;
         }
     }
-    let rcode = (extended_rcode << 4) | u16::from(flags_low & 0x0F);
-    Some(Verdict::Answer {
-        rcode,
-        truncated: flags_high & 0x02 != 0,
+    Some(extended_rcode)
+}
+
+/// Whether the RDATA of a `rtype` record at `start..end` is one hickory-proto
+/// would accept, for the types the fast path knows (false for the others);
+/// `None` where a name in it runs off the message.
+fn rdata_ok(response: &[u8], rtype: u16, start: usize, end: usize) -> Option<bool> {
+    Some(match rtype {
+        // hickory rejects empty RDATA outside updates; let it say so.
+        _ if start == end => rtype == TYPE_OPT,
+        TYPE_A => end - start == 4,
+        TYPE_AAAA => end - start == 16,
+        TYPE_NS | TYPE_CNAME | TYPE_PTR => skip_name(response, start)? == end,
+        TYPE_SOA => {
+            let after_mname = skip_name(response, start)?;
+            let after_rname = skip_name(response, after_mname)?;
+            after_rname + 20 == end
+        }
+        // hickory-proto reads LOC as opaque RDATA of an unknown type.
+        TYPE_LOC => true,
+        _ => false,
     })
 }
 
@@ -262,111 +292,133 @@ mod tests {
         Name::from_ascii(text).unwrap()
     }
 
-    /// Well-formed responses to `iss.sat.example. LOC` of the shapes servers
-    /// send: positive answers with glue, referrals, NXDOMAIN with SOA, EDNS
-    /// with extended RCODE, TC, and record types the fast path leaves to
-    /// hickory.
-    fn corpus() -> Vec<Vec<u8>> {
-        let qname = name("iss.sat.example.");
-        let loc = RecordType::from(TYPE_LOC);
-        let base = |rcode: ResponseCode| {
-            let mut message = Message::new(0x1234, MessageType::Response, OpCode::Query);
-            message.metadata.authoritative = true;
-            message.metadata.response_code = rcode;
-            message.add_query(Query::query(qname.clone(), loc));
-            message
-        };
-        let loc_rdata = RData::Unknown {
-            code: loc,
+    /// A response to `iss.sat.example. LOC` with `rcode` and no records.
+    fn response(rcode: ResponseCode) -> Message {
+        let mut message = Message::new(0x1234, MessageType::Response, OpCode::Query);
+        message.metadata.authoritative = true;
+        message.metadata.response_code = rcode;
+        message.add_query(Query::query(
+            name("iss.sat.example."),
+            RecordType::from(TYPE_LOC),
+        ));
+        message
+    }
+
+    /// The LOC answer to `iss.sat.example.`, as unknown RDATA.
+    fn loc_answer() -> Record {
+        let rdata = RData::Unknown {
+            code: RecordType::from(TYPE_LOC),
             rdata: NULL::with(vec![
                 0, 0x12, 0x16, 0x13, 0x6e, 0x8d, 0xd2, 0x1d, 0x5b, 0xa3, 0x99, 0x6b, 0x02, 0x7d,
                 0x6a, 0x80,
             ]),
         };
-        let ns = || {
-            Record::from_rdata(
-                name("sat.example."),
-                60,
-                RData::NS(NS(name("ns1.sat.example."))),
-            )
-        };
-        let glue =
-            || Record::from_rdata(name("ns1.sat.example."), 60, RData::A(A::new(127, 0, 0, 1)));
-        let soa = || {
-            Record::from_rdata(
-                name("sat.example."),
-                60,
-                RData::SOA(SOA::new(
-                    name("ns1.sat.example."),
-                    name("hostmaster.sat.example."),
-                    1,
-                    3600,
-                    600,
-                    86400,
-                    60,
-                )),
-            )
-        };
+        Record::from_rdata(name("iss.sat.example."), 60, rdata)
+    }
 
-        let mut messages = Vec::new();
+    /// The zone's NS record.
+    fn ns() -> Record {
+        Record::from_rdata(
+            name("sat.example."),
+            60,
+            RData::NS(NS(name("ns1.sat.example."))),
+        )
+    }
 
-        let mut positive = base(ResponseCode::NoError);
-        positive.add_answer(Record::from_rdata(qname.clone(), 60, loc_rdata.clone()));
+    /// The NS record's glue.
+    fn glue() -> Record {
+        Record::from_rdata(name("ns1.sat.example."), 60, RData::A(A::new(127, 0, 0, 1)))
+    }
+
+    /// The zone's SOA record.
+    fn soa() -> Record {
+        Record::from_rdata(
+            name("sat.example."),
+            60,
+            RData::SOA(SOA::new(
+                name("ns1.sat.example."),
+                name("hostmaster.sat.example."),
+                1,
+                3600,
+                600,
+                86400,
+                60,
+            )),
+        )
+    }
+
+    /// Well-formed responses to `iss.sat.example. LOC` of the shapes servers
+    /// send: positive answers with glue, referrals, NXDOMAIN with SOA, EDNS
+    /// with extended RCODE, TC, and record types the fast path leaves to
+    /// hickory. The tests refer to them by index.
+    fn corpus() -> Vec<Vec<u8>> {
+        let mut positive = response(ResponseCode::NoError);
+        positive.add_answer(loc_answer());
         positive.add_authority(ns());
         positive.add_additional(glue());
-        messages.push(positive.clone());
 
-        let mut with_edns = positive.clone();
         let mut edns = Edns::new();
         edns.set_max_payload(1232);
+        let mut with_edns = positive.clone();
         with_edns.set_edns(edns.clone());
-        messages.push(with_edns);
-
-        let mut badvers = base(ResponseCode::BADVERS);
+        let mut badvers = response(ResponseCode::BADVERS);
         badvers.set_edns(edns);
-        messages.push(badvers);
 
-        let mut nxdomain = base(ResponseCode::NXDomain);
+        let mut nxdomain = response(ResponseCode::NXDomain);
         nxdomain.add_authority(soa());
-        messages.push(nxdomain);
-
-        let mut truncated = base(ResponseCode::NoError);
+        let mut truncated = response(ResponseCode::NoError);
         truncated.metadata.truncation = true;
-        messages.push(truncated);
 
-        let mut mixed = base(ResponseCode::NoError);
+        let mut query_not_response = response(ResponseCode::NoError);
+        query_not_response.metadata.message_type = MessageType::Query;
+        let mut other_question = Message::new(0x1234, MessageType::Response, OpCode::Query);
+        other_question.add_query(Query::query(
+            name("gps.sat.example."),
+            RecordType::from(TYPE_LOC),
+        ));
+
+        [
+            positive,                        // 0
+            with_edns,                       // 1
+            badvers,                         // 2
+            nxdomain,                        // 3
+            truncated,                       // 4
+            mixed_types(),                   // 5
+            response(ResponseCode::Refused), // 6
+            query_not_response,              // 7
+            other_question,                  // 8
+        ]
+        .into_iter()
+        .map(|m| m.to_vec().unwrap())
+        .collect()
+    }
+
+    /// A CNAME to a name with AAAA, TXT and MX records: types the fast path
+    /// partly leaves to hickory.
+    fn mixed_types() -> Message {
+        let other = name("other.sat.example.");
+        let mut mixed = response(ResponseCode::NoError);
         mixed.add_answer(Record::from_rdata(
-            qname.clone(),
+            name("iss.sat.example."),
             60,
-            RData::CNAME(CNAME(name("other.sat.example."))),
+            RData::CNAME(CNAME(other.clone())),
         ));
         mixed.add_answer(Record::from_rdata(
-            name("other.sat.example."),
+            other.clone(),
             60,
             RData::AAAA(AAAA::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1)),
         ));
         mixed.add_answer(Record::from_rdata(
-            name("other.sat.example."),
+            other.clone(),
             60,
             RData::TXT(TXT::new(vec!["hello".to_owned()])),
         ));
         mixed.add_answer(Record::from_rdata(
-            name("other.sat.example."),
+            other,
             60,
             RData::MX(MX::new(10, name("mx.sat.example."))),
         ));
-        messages.push(mixed);
-
-        messages.push(base(ResponseCode::Refused));
-        let mut query_not_response = base(ResponseCode::NoError);
-        query_not_response.metadata.message_type = MessageType::Query;
-        messages.push(query_not_response);
-
-        let mut other_question = Message::new(0x1234, MessageType::Response, OpCode::Query);
-        other_question.add_query(Query::query(name("gps.sat.example."), loc));
-        messages.push(other_question);
-
-        messages.into_iter().map(|m| m.to_vec().unwrap()).collect()
+        mixed
     }
 
     fn expected_wire() -> Vec<u8> {
@@ -385,51 +437,18 @@ mod tests {
             wire: &wire,
             exact_case: false,
         };
+        let answer = |rcode, truncated| Verdict::Answer { rcode, truncated };
         let corpus = corpus();
         let verdicts: Vec<_> = corpus.iter().map(|r| check_fast(r, expected)).collect();
-        assert_eq!(
-            verdicts[0],
-            Some(Verdict::Answer {
-                rcode: 0,
-                truncated: false
-            })
-        );
-        assert_eq!(
-            verdicts[1],
-            Some(Verdict::Answer {
-                rcode: 0,
-                truncated: false
-            })
-        );
-        assert_eq!(
-            verdicts[2],
-            Some(Verdict::Answer {
-                rcode: 16,
-                truncated: false
-            }),
-            "BADVERS via OPT"
-        );
-        assert_eq!(
-            verdicts[3],
-            Some(Verdict::Answer {
-                rcode: 3,
-                truncated: false
-            })
-        );
-        assert_eq!(
-            verdicts[4],
-            Some(Verdict::Answer {
-                rcode: 0,
-                truncated: true
-            })
-        );
+        assert_eq!(verdicts[0], Some(answer(0, false)));
+        assert_eq!(verdicts[1], Some(answer(0, false)));
+        assert_eq!(verdicts[2], Some(answer(16, false)), "BADVERS via OPT");
+        assert_eq!(verdicts[3], Some(answer(3, false)));
+        assert_eq!(verdicts[4], Some(answer(0, true)));
         assert_eq!(verdicts[5], None, "TXT and MX are left to hickory");
         assert_eq!(
             check(&corpus[5], expected, CheckMode::Fast),
-            Verdict::Answer {
-                rcode: 0,
-                truncated: false
-            }
+            answer(0, false)
         );
         assert_eq!(
             check(&corpus[7], expected, CheckMode::Fast),
