@@ -6,18 +6,16 @@
 //! (`scripts/bench-icount.sh`), which is repeatable on a noisy shared machine.
 
 use chrono::{DateTime, Utc};
-use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
-use hickory_proto::rr::{Name, RecordType};
-use satloc_server::answer::{Outcome, Transport, answer, answer_with_hickory};
+use hickory_proto::rr::RecordType;
+use satloc_server::answer::AnswerPath;
 use satloc_server::catalog::{Catalog, NamingOptions, Source};
-use satloc_server::loc::LOC_RECORD_TYPE;
-use satloc_server::service::AnswerPath;
+use satloc_server::engine::{Outcome, Protocol};
+use satloc_server::loc::LOC;
+use satloc_server::testing::TestQuery;
 use satloc_server::zone::Zone;
 
 /// The instant every workload answers for.
 pub const NOW: &str = "2026-11-28T12:00:00Z";
-
-const LOC: RecordType = RecordType::Unknown(LOC_RECORD_TYPE);
 
 /// A named query workload.
 #[derive(Debug, Clone)]
@@ -56,28 +54,16 @@ impl Fixture {
     pub fn answer(&self, workload: &Workload, out: &mut Vec<u8>) -> Outcome {
         let query = std::hint::black_box(&workload.query);
         let (zone, catalog, now) = (&self.zone, &self.catalog, self.now);
-        match workload.path {
-            AnswerPath::Fast => answer(query, Transport::Udp, zone, catalog, now, out),
-            AnswerPath::Hickory => {
-                answer_with_hickory(query, Transport::Udp, zone, catalog, now, out)
-            }
-        }
+        workload
+            .path
+            .answer(query, Protocol::Udp, zone, catalog, now, out)
     }
 }
 
+/// A query as dig sends it (RD set; with `edns`, a 1232-byte payload).
 fn query(name: &str, rtype: RecordType, edns: bool) -> Vec<u8> {
-    let mut message = Message::new(0x4242, MessageType::Query, OpCode::Query);
-    message.metadata.recursion_desired = true;
-    message.add_query(Query::query(
-        Name::from_ascii(name).expect("valid name"),
-        rtype,
-    ));
-    if edns {
-        let mut opt = Edns::new();
-        opt.set_max_payload(1232);
-        message.set_edns(opt);
-    }
-    message.to_vec().expect("encodable query")
+    let query = TestQuery::new(name, rtype).id(0x4242);
+    if edns { query.edns(1232) } else { query }.to_bytes()
 }
 
 /// The workloads: the hot path (LOC with EDNS, as dig and the load generator

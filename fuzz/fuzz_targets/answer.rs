@@ -1,4 +1,4 @@
-//! Fuzzes the answer core with arbitrary bytes over both transports: it must
+//! Fuzzes the answer core with arbitrary bytes over both protocols: it must
 //! never panic, whatever it writes must stay within the transport's limit, and
 //! whenever the fast path accepts a query its bytes must equal the hickory path's.
 //!
@@ -9,8 +9,9 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use satloc_server::answer::{Outcome, Transport, answer, answer_with_hickory, fast};
+use satloc_server::answer::{AnswerPath, fast, hickory};
 use satloc_server::catalog::{Catalog, NamingOptions, Source};
+use satloc_server::engine::{Outcome, Protocol};
 use satloc_server::zone::Zone;
 
 struct Fixture {
@@ -22,7 +23,9 @@ fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| Fixture {
         zone: Zone::new("sat.example.").unwrap(),
-        catalog: Catalog::load(&[Source::Embedded], &NamingOptions::default()).unwrap().catalog,
+        catalog: Catalog::load(&[Source::Embedded], &NamingOptions::default())
+            .unwrap()
+            .catalog,
     })
 }
 
@@ -32,13 +35,28 @@ fuzz_target!(|data: &[u8]| {
     let mut out = Vec::new();
     let mut reference = Vec::new();
     if fast::try_answer(data, &fixture.zone, &fixture.catalog, now, &mut out) {
-        answer_with_hickory(data, Transport::Udp, &fixture.zone, &fixture.catalog, now, &mut reference);
+        hickory::answer(
+            data,
+            Protocol::Udp,
+            &fixture.zone,
+            &fixture.catalog,
+            now,
+            &mut reference,
+        );
         assert_eq!(out, reference, "fast path and hickory path disagree");
     }
-    for transport in [Transport::Udp, Transport::Tcp] {
-        if answer(data, transport, &fixture.zone, &fixture.catalog, now, &mut out) == Outcome::Respond {
+    for protocol in [Protocol::Udp, Protocol::Tcp] {
+        let outcome = AnswerPath::Fast.answer(
+            data,
+            protocol,
+            &fixture.zone,
+            &fixture.catalog,
+            now,
+            &mut out,
+        );
+        if outcome == Outcome::Respond {
             assert!(out.len() >= 12);
-            if transport == Transport::Udp {
+            if protocol == Protocol::Udp {
                 assert!(out.len() <= 1232);
             }
         }

@@ -12,10 +12,10 @@ use anyhow::{Context, Result, bail};
 use chrono::TimeDelta;
 use clap::Parser;
 
+use crate::answer::AnswerPath;
 use crate::catalog::{NamingOptions, ObjectRef, Source, validate_label};
 use crate::clock::Clock;
-use crate::engine::{EngineOptions, UdpEngine};
-use crate::service::AnswerPath;
+use crate::engine::{EngineOptions, TcpOptions, UdpEngine};
 use crate::zone::{
     DEFAULT_MAX_UDP_PAYLOAD, DEFAULT_TTL, DEFAULT_ZONE, PrecisionModel, Zone, parse_fqdn,
 };
@@ -151,60 +151,11 @@ impl Config {
         let sources = if args.catalogs.is_empty() {
             vec![Source::Embedded]
         } else {
-            args.catalogs.into_iter().map(Source::File).collect()
+            args.catalogs.iter().cloned().map(Source::File).collect()
         };
-        let mut zone = Zone::new(&args.zone)
-            .map_err(anyhow::Error::msg)
-            .context("--zone")?;
-        zone.ttl = args.ttl;
-        if !(512..=4096).contains(&args.max_udp_payload) {
-            bail!(
-                "--max-udp-payload {}: must be between 512 and 4096",
-                args.max_udp_payload
-            );
-        }
-        zone.max_udp_payload = args.max_udp_payload;
-        if let Some(precision) = &args.precision {
-            zone.precision = PrecisionModel::parse_fixed(precision)
-                .map_err(anyhow::Error::msg)
-                .with_context(|| format!("--precision {precision}"))?;
-        }
-        if !args.nameservers.is_empty() {
-            zone.nameservers = args
-                .nameservers
-                .iter()
-                .map(|ns| {
-                    parse_fqdn(ns)
-                        .map_err(anyhow::Error::msg)
-                        .with_context(|| format!("--ns {ns}"))
-                })
-                .collect::<Result<_>>()?;
-            zone.mname = zone.nameservers[0].clone();
-        }
-        if let Some(rname) = &args.soa_rname {
-            zone.rname = parse_fqdn(rname)
-                .map_err(anyhow::Error::msg)
-                .with_context(|| format!("--soa-rname {rname}"))?;
-        }
-        let mut naming = NamingOptions::default();
-        for alias in &args.aliases {
-            naming
-                .aliases
-                .push(parse_alias(alias).with_context(|| format!("--alias {alias}"))?);
-        }
-        if let Some(apex) = &args.apex {
-            let reference: ObjectRef = apex
-                .parse()
-                .map_err(anyhow::Error::msg)
-                .with_context(|| format!("--apex {apex}"))?;
-            naming.apex = Some(reference);
-        }
-        let clock = match &args.now {
-            None => Clock::System,
-            Some(now) => Clock::frozen_at(now).with_context(|| {
-                format!("--now {now}: expected an RFC 3339 instant such as 2026-11-28T12:00:00Z")
-            })?,
-        };
+        let zone = zone(&args)?;
+        let naming = naming(&args)?;
+        let clock = clock(&args)?;
         if args.listen.is_empty() {
             bail!("--listen: at least one address is needed");
         }
@@ -213,8 +164,7 @@ impl Config {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, usize::from),
         };
-        let tcp_idle_timeout =
-            parse_duration(&args.tcp_idle_timeout).context("--tcp-idle-timeout")?;
+        let engine = engine(&args)?;
         let stale_after = parse_duration(&args.stale_after).context("--stale-after")?;
         let stale_after = TimeDelta::from_std(stale_after).context("--stale-after is too long")?;
         Ok(Config {
@@ -224,11 +174,7 @@ impl Config {
             clock,
             listen: args.listen,
             threads,
-            engine: EngineOptions {
-                udp: args.udp_engine,
-                tcp_idle_timeout,
-                max_tcp_connections: args.max_tcp_connections,
-            },
+            engine,
             stale_after,
             check: args.check,
             synthetic_work_ns: args.synthetic_work_ns,
@@ -238,11 +184,77 @@ impl Config {
     }
 }
 
+/// The zone: apex, TTL, UDP payload cap, precision, NS and SOA names.
+fn zone(args: &Args) -> Result<Zone> {
+    let mut zone = Zone::new(&args.zone).context("--zone")?;
+    zone.ttl = args.ttl;
+    if !(512..=4096).contains(&args.max_udp_payload) {
+        bail!(
+            "--max-udp-payload {}: must be between 512 and 4096",
+            args.max_udp_payload
+        );
+    }
+    zone.max_udp_payload = args.max_udp_payload;
+    if let Some(precision) = &args.precision {
+        zone.precision = PrecisionModel::parse_fixed(precision)
+            .with_context(|| format!("--precision {precision}"))?;
+    }
+    if !args.nameservers.is_empty() {
+        zone.nameservers = args
+            .nameservers
+            .iter()
+            .map(|ns| parse_fqdn(ns).with_context(|| format!("--ns {ns}")))
+            .collect::<Result<_>>()?;
+        zone.mname = zone.nameservers[0].clone();
+    }
+    if let Some(rname) = &args.soa_rname {
+        zone.rname = parse_fqdn(rname).with_context(|| format!("--soa-rname {rname}"))?;
+    }
+    Ok(zone)
+}
+
+/// `--alias` and `--apex`.
+fn naming(args: &Args) -> Result<NamingOptions> {
+    let mut naming = NamingOptions::default();
+    for alias in &args.aliases {
+        naming
+            .aliases
+            .push(parse_alias(alias).with_context(|| format!("--alias {alias}"))?);
+    }
+    if let Some(apex) = &args.apex {
+        let reference: ObjectRef = apex.parse().with_context(|| format!("--apex {apex}"))?;
+        naming.apex = Some(reference);
+    }
+    Ok(naming)
+}
+
+/// The system clock, or frozen by `--now`.
+fn clock(args: &Args) -> Result<Clock> {
+    Ok(match &args.now {
+        None => Clock::System,
+        Some(now) => Clock::frozen_at(now).with_context(|| {
+            format!("--now {now}: expected an RFC 3339 instant such as 2026-11-28T12:00:00Z")
+        })?,
+    })
+}
+
+/// The UDP strategy and the TCP limits.
+fn engine(args: &Args) -> Result<EngineOptions> {
+    let idle_timeout = parse_duration(&args.tcp_idle_timeout).context("--tcp-idle-timeout")?;
+    Ok(EngineOptions {
+        udp: args.udp_engine,
+        tcp: TcpOptions {
+            idle_timeout,
+            max_connections: args.max_tcp_connections,
+        },
+    })
+}
+
 fn parse_alias(text: &str) -> Result<(String, u64)> {
     let Some((label, id)) = text.split_once('=') else {
         bail!("expected LABEL=NORAD_ID, e.g. station=25544");
     };
-    let label = validate_label(label.trim()).map_err(anyhow::Error::msg)?;
+    let label = validate_label(label.trim())?;
     let id: u64 = id
         .trim()
         .parse()

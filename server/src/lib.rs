@@ -1,16 +1,22 @@
 //! satloc-server: an authoritative DNS server that answers LOC queries with where
 //! satellites are right now.
 //!
-//! The crate is layered so that each part can be tested alone:
+//! The modules depend on each other one way, from the socket down:
 //!
-//! * [`catalog`] reads orbital elements (TLE, OMM JSON) and maps DNS labels to objects;
-//! * [`ephemeris`] turns elements and an instant into WGS84 latitude, longitude, height;
-//! * [`loc`] is the RFC 1876 LOC codec;
+//! * [`server`] starts everything from a checked [`config::Config`];
+//! * [`engine`] holds the transports, which move bytes and know no DNS; the
+//!   seam they serve, [`engine::Handler`], lives with them;
+//! * [`service`] implements that seam: the answer core bound to a [`clock`] and a
+//!   swappable catalogue, built from plain values;
 //! * [`answer`] is the pure answer core: query bytes, catalogue and instant in,
 //!   response bytes out -- no sockets, no clock;
-//! * [`service`] binds the core to a clock and a swappable catalogue;
-//! * [`engine`] holds the transports, which move bytes and know no DNS;
-//! * [`config`] turns the command line into a checked configuration.
+//! * [`position`] says where an object is now and its LOC record;
+//! * [`catalog`] reads orbital elements (TLE, OMM JSON) and maps DNS labels to
+//!   objects; [`ephemeris`] turns elements and an instant into WGS84 latitude,
+//!   longitude and height; [`loc`] is the RFC 1876 LOC codec; [`zone`] holds
+//!   what the zone says besides positions;
+//! * [`config`] turns the command line into a checked configuration;
+//! * [`testing`] builds queries as clients send them, for tests and benches.
 
 pub mod answer;
 pub mod catalog;
@@ -19,7 +25,9 @@ pub mod config;
 pub mod engine;
 pub mod ephemeris;
 pub mod loc;
+pub mod position;
 pub mod server;
 pub mod service;
 pub mod synthetic;
+pub mod testing;
 pub mod zone;

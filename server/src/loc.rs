@@ -25,8 +25,14 @@
 
 use std::fmt;
 
+use hickory_proto::rr::RecordType;
+
 /// The RR type number of LOC (RFC 1876).
 pub const LOC_RECORD_TYPE: u16 = 29;
+
+/// LOC as hickory-proto's record type: it has no LOC variant, so the number
+/// travels as an unknown type.
+pub const LOC: RecordType = RecordType::Unknown(LOC_RECORD_TYPE);
 
 /// Length of LOC RDATA, version 0.
 pub const LOC_RDATA_LEN: usize = 16;

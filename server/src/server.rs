@@ -7,6 +7,7 @@
 //! * Every few hours (and at start and on reload) elements older than
 //!   `--stale-after` are reported, because SGP4's error grows with their age.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,11 +15,14 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
-use crate::answer::locate;
+use satloc_profiling::cpu::CpuProfile;
+
 use crate::catalog::{Catalog, Loaded};
 use crate::config::Config;
 use crate::engine::{self, Listeners, UdpEngine};
+use crate::position::{Located, locate};
 use crate::service::Service;
+use crate::synthetic::PlantedCost;
 
 /// How often a long-running server re-checks element age.
 const STALENESS_CHECK_EVERY: Duration = Duration::from_secs(6 * 3600);
@@ -32,7 +36,7 @@ pub fn run(config: Config) -> Result<()> {
         return Ok(());
     }
     report_staleness(&loaded.catalog, config.clock.now(), &config);
-    let service = Arc::new(Service::from_config(&config, loaded.catalog));
+    let service = Arc::new(build_service(&config, loaded.catalog));
     let per_address = match config.engine.udp {
         UdpEngine::Loop | UdpEngine::Batch => config.threads,
         UdpEngine::Spawn => 1,
@@ -51,41 +55,56 @@ pub fn run(config: Config) -> Result<()> {
         .enable_all()
         .build()
         .context("starting the runtime")?;
-    let profile = if config.cpu_profiles.is_empty() {
-        None
-    } else {
-        Some(
-            satloc_profiling::cpu::CpuProfile::start_many(&config.cpu_profiles).with_context(
-                || {
-                    let paths: Vec<String> = config
-                        .cpu_profiles
-                        .iter()
-                        .map(|p| p.display().to_string())
-                        .collect();
-                    format!("--cpu-profile {}", paths.join(", "))
-                },
-            )?,
-        )
-    };
-    let result = runtime.block_on(async {
-        let shutdown = CancellationToken::new();
-        tokio::spawn(watch_signals(
-            Arc::clone(&service),
-            config.clone(),
-            shutdown.clone(),
-        ));
-        tokio::spawn(watch_staleness(
-            Arc::clone(&service),
-            config.clone(),
-            shutdown.clone(),
-        ));
-        engine::run(service, listeners, config.engine.clone(), shutdown).await
-    });
+    let profile = start_cpu_profile(&config.cpu_profiles)?;
+    let result = runtime.block_on(serve(service, listeners, config));
     if let Some(profile) = profile {
         profile.finish().context("writing the CPU profile")?;
     }
     tracing::info!("stopped");
     result.context("serving")
+}
+
+/// The service `config` describes, answering from `catalog`. Start-up builds
+/// it here and only here, so no flag can be parsed and then forgotten.
+pub fn build_service(config: &Config, catalog: Catalog) -> Service {
+    Service::new(
+        config.zone.clone(),
+        config.clock,
+        catalog,
+        config.answer_path,
+        // Busy work on every query's critical path, to validate profilers; none
+        // unless `--synthetic-work-ns` asks for it.
+        PlantedCost::calibrate(config.synthetic_work_ns),
+    )
+}
+
+/// Serves until SIGINT or SIGTERM, reloading on SIGHUP and warning about stale
+/// elements meanwhile.
+async fn serve(service: Arc<Service>, listeners: Listeners, config: Config) -> std::io::Result<()> {
+    let shutdown = CancellationToken::new();
+    tokio::spawn(watch_signals(
+        Arc::clone(&service),
+        config.clone(),
+        shutdown.clone(),
+    ));
+    tokio::spawn(watch_staleness(
+        Arc::clone(&service),
+        config.clone(),
+        shutdown.clone(),
+    ));
+    engine::run(service, listeners, config.engine, shutdown).await
+}
+
+/// `--cpu-profile`: starts sampling for every path given, or nothing.
+fn start_cpu_profile(paths: &[PathBuf]) -> Result<Option<CpuProfile>> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let profile = CpuProfile::start_many(paths).with_context(|| {
+        let paths: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        format!("--cpu-profile {}", paths.join(", "))
+    })?;
+    Ok(Some(profile))
 }
 
 fn log_warnings(loaded: &Loaded) {
@@ -177,10 +196,12 @@ fn print_catalog(catalog: &Catalog, config: &Config) {
             .collect();
         labels.sort_unstable();
         let age = (now - object.epoch).num_seconds() as f64 / 86_400.0;
-        let position = locate(object, &config.zone, now);
-        let at = match (&position.loc, &position.fix) {
-            (Ok(loc), _) => loc.to_string(),
-            (Err(reason), Ok(_)) | (Err(_), Err(reason)) => format!("no LOC: {reason}"),
+        let at = match locate(object, &config.zone.precision, now) {
+            Ok(Located { loc: Ok(loc), .. }) => loc.to_string(),
+            Ok(Located {
+                loc: Err(reason), ..
+            }) => format!("no LOC: {reason}"),
+            Err(reason) => format!("no LOC: {reason}"),
         };
         println!(
             "{:>6}  {:<24} {:>8.2}  {:<40} {at}",

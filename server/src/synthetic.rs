@@ -9,8 +9,8 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-/// A calibrated amount of busy work.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A calibrated amount of busy work; the default is none.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PlantedCost {
     /// Rounds of [`planted_cost`] per query.
     pub rounds: u64,

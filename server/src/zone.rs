@@ -2,6 +2,7 @@
 //! positions themselves: SOA and NS contents, TTL, and the precision model.
 
 use chrono::TimeDelta;
+use hickory_proto::ProtoError;
 use hickory_proto::rr::Name;
 
 use crate::loc::Precision;
@@ -66,30 +67,68 @@ impl PrecisionModel {
 
     /// Parses `SIZE,HORIZ,VERT` in metres, each optionally suffixed with `m`
     /// (`1m,2000m,500m`).
-    pub fn parse_fixed(text: &str) -> Result<Self, String> {
+    pub fn parse_fixed(text: &str) -> Result<Self, PrecisionError> {
         let parts: Vec<&str> = text.split(',').map(str::trim).collect();
         let [size, horiz, vert] = parts.as_slice() else {
-            return Err(format!(
-                "expected SIZE,HORIZ,VERT in metres (e.g. 1,2000,500), got \"{text}\""
-            ));
-        };
-        let metres = |part: &str| -> Result<f64, String> {
-            let value: f64 = part
-                .strip_suffix('m')
-                .unwrap_or(part)
-                .parse()
-                .map_err(|_| format!("\"{part}\" is not a number of metres"))?;
-            if !(0.0..=90_000_000.0).contains(&value) {
-                return Err(format!("{value} m is outside LOC's 0 to 90000000 m"));
-            }
-            Ok(value)
+            return Err(PrecisionError::NotThreeValues(text.to_owned()));
         };
         Ok(PrecisionModel::Fixed {
-            size_m: metres(size)?,
-            horiz_m: metres(horiz)?,
-            vert_m: metres(vert)?,
+            size_m: parse_metres(size)?,
+            horiz_m: parse_metres(horiz)?,
+            vert_m: parse_metres(vert)?,
         })
     }
+}
+
+/// One of `--precision`'s values: metres, optionally suffixed with `m`, within
+/// what LOC's fields can carry.
+fn parse_metres(part: &str) -> Result<f64, PrecisionError> {
+    let value: f64 = part
+        .strip_suffix('m')
+        .unwrap_or(part)
+        .parse()
+        .map_err(|_| PrecisionError::NotMetres(part.to_owned()))?;
+    if !(0.0..=90_000_000.0).contains(&value) {
+        return Err(PrecisionError::OutOfRange(value));
+    }
+    Ok(value)
+}
+
+/// Why a fixed precision (`SIZE,HORIZ,VERT`) was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PrecisionError {
+    /// Not three comma-separated values.
+    #[error("expected SIZE,HORIZ,VERT in metres (e.g. 1,2000,500), got \"{0}\"")]
+    NotThreeValues(String),
+    /// A value that is not a number.
+    #[error("\"{0}\" is not a number of metres")]
+    NotMetres(String),
+    /// A value LOC cannot carry.
+    #[error("{0} m is outside LOC's 0 to 90000000 m")]
+    OutOfRange(f64),
+}
+
+/// Why a domain name given on the command line was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum NameError {
+    /// Not a domain name at all.
+    #[error("\"{text}\" is not a domain name")]
+    NotAName {
+        /// What was given.
+        text: String,
+        /// What hickory-proto found wrong with it.
+        #[source]
+        source: ProtoError,
+    },
+    /// A zone so long that `ns1.` or `hostmaster.` under it is over 255 bytes.
+    #[error("zone name {apex} is too long")]
+    ZoneTooLong {
+        /// The zone.
+        apex: String,
+        /// What hickory-proto said.
+        #[source]
+        source: ProtoError,
+    },
 }
 
 /// SOA timers (RFC 1035), in seconds.
@@ -137,11 +176,14 @@ pub struct Zone {
 impl Zone {
     /// A zone at `apex` with the defaults: `ns1.<apex>` as MNAME and the only NS,
     /// `hostmaster.<apex>` as RNAME.
-    pub fn new(apex: &str) -> Result<Self, String> {
+    pub fn new(apex: &str) -> Result<Self, NameError> {
         let apex = parse_fqdn(apex)?;
         let child = |label: &str| {
             apex.prepend_label(label)
-                .map_err(|e| format!("zone name {apex} is too long: {e}"))
+                .map_err(|source| NameError::ZoneTooLong {
+                    apex: apex.to_string(),
+                    source,
+                })
         };
         let ns1 = child("ns1")?;
         Ok(Self {
@@ -159,9 +201,11 @@ impl Zone {
 
 /// Parses a domain name given on the command line, making it fully qualified and
 /// lower case.
-pub fn parse_fqdn(text: &str) -> Result<Name, String> {
-    let mut name =
-        Name::from_ascii(text).map_err(|e| format!("\"{text}\" is not a domain name: {e}"))?;
+pub fn parse_fqdn(text: &str) -> Result<Name, NameError> {
+    let mut name = Name::from_ascii(text).map_err(|source| NameError::NotAName {
+        text: text.to_owned(),
+        source,
+    })?;
     name.set_fqdn(true);
     Ok(name.to_lowercase())
 }

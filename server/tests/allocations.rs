@@ -12,17 +12,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
-use hickory_proto::rr::{Name, RecordType};
-use satloc_server::answer::{Transport, answer};
+use hickory_proto::rr::RecordType;
+use satloc_server::answer::AnswerPath;
 use satloc_server::catalog::{Catalog, NamingOptions, Source};
 use satloc_server::clock::Clock;
-use satloc_server::engine::{self, EngineOptions, Listeners, UdpEngine};
+use satloc_server::engine::{self, EngineOptions, Listeners, Protocol, UdpEngine};
+use satloc_server::loc::LOC;
 use satloc_server::service::Service;
+use satloc_server::synthetic::PlantedCost;
+use satloc_server::testing::TestQuery;
 use satloc_server::zone::Zone;
 use tokio_util::sync::CancellationToken;
-
-const LOC: RecordType = RecordType::Unknown(29);
 
 struct Counting;
 
@@ -60,12 +60,8 @@ fn embedded_catalog() -> Catalog {
 }
 
 fn wire(name: &str, rtype: RecordType, edns: bool) -> Vec<u8> {
-    let mut message = Message::new(7, MessageType::Query, OpCode::Query);
-    message.add_query(Query::query(Name::from_ascii(name).unwrap(), rtype));
-    if edns {
-        message.set_edns(Edns::new());
-    }
-    message.to_vec().unwrap()
+    let query = TestQuery::new(name, rtype).id(7).recursion_desired(false);
+    if edns { query.edns(512) } else { query }.to_bytes()
 }
 
 #[test]
@@ -90,9 +86,10 @@ fn allocations_per_answer() {
             16,
         ),
     ] {
-        answer(&query, Transport::Udp, &zone, &catalog, now, &mut out);
+        let path = AnswerPath::Fast;
+        path.answer(&query, Protocol::Udp, &zone, &catalog, now, &mut out);
         let before = ALLOCATIONS.load(Ordering::Relaxed);
-        answer(&query, Transport::Udp, &zone, &catalog, now, &mut out);
+        path.answer(&query, Protocol::Udp, &zone, &catalog, now, &mut out);
         let after = ALLOCATIONS.load(Ordering::Relaxed);
         let used = after - before;
         eprintln!("{what}: {used} allocations");
@@ -115,6 +112,8 @@ fn allocations_through_engine(udp: UdpEngine, queries: u64) -> u64 {
         Zone::new("sat.example.").unwrap(),
         Clock::frozen_at("2026-11-28T12:00:00Z").unwrap(),
         embedded_catalog(),
+        AnswerPath::Fast,
+        PlantedCost::default(),
     ));
     let listeners = Listeners::bind(&["127.0.0.1:0".parse().unwrap()], 1).unwrap();
     let server = listeners.local_addrs[0];
@@ -183,9 +182,9 @@ fn allocations_per_query_through_each_udp_engine() {
 #[test]
 fn the_answer_path_flag_chooses_the_path_that_answers() {
     use clap::Parser;
-    use satloc_server::answer::Outcome;
     use satloc_server::config::{Args, Config};
-    use satloc_server::service::Handler;
+    use satloc_server::engine::{Handler, Outcome};
+    use satloc_server::server::build_service;
 
     let _serial = SERIAL
         .lock()
@@ -199,13 +198,13 @@ fn the_answer_path_flag_chooses_the_path_that_answers() {
                 .chain(flags),
         );
         let config = Config::from_args(args).unwrap();
-        let service = Service::from_config(&config, embedded_catalog());
+        let service = build_service(&config, embedded_catalog());
         assert_eq!(
-            service.handle(&query, Transport::Udp, &mut out),
+            service.handle(&query, Protocol::Udp, &mut out),
             Outcome::Respond
         );
         let before = ALLOCATIONS.load(Ordering::Relaxed);
-        service.handle(&query, Transport::Udp, &mut out);
+        service.handle(&query, Protocol::Udp, &mut out);
         ALLOCATIONS.load(Ordering::Relaxed) - before
     };
     assert_eq!(allocations_with(&[]), 0, "the fast path by default");

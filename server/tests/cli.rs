@@ -7,9 +7,8 @@ use std::time::Duration;
 
 use common::{NOW, Server, TempDir, dig, fixtures, query, run_to_exit, udp};
 use hickory_proto::rr::RecordType;
+use satloc_server::loc::LOC;
 use serde::Deserialize;
-
-const LOC: RecordType = RecordType::Unknown(29);
 
 #[derive(Deserialize)]
 struct Fixtures {

@@ -8,9 +8,7 @@ use std::time::Duration;
 use common::{NOW, Server, dig, fixtures, query, tcp_pipelined, udp, udp_raw};
 use hickory_proto::op::{Message, OpCode, ResponseCode};
 use hickory_proto::rr::{RData, RecordType};
-use satloc_server::loc::LocRdata;
-
-const LOC: RecordType = RecordType::Unknown(29);
+use satloc_server::loc::{LOC, LocRdata};
 
 fn default_server(extra: &[&str]) -> Server {
     let mut args = vec!["--now", NOW];

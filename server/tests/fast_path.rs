@@ -5,13 +5,14 @@
 use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
-use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
-use hickory_proto::rr::{Name, RecordType};
-use satloc_server::answer::{Transport, answer, answer_with_hickory, fast};
+use hickory_proto::op::Message;
+use hickory_proto::rr::RecordType;
+use satloc_server::answer::{AnswerPath, fast, hickory};
 use satloc_server::catalog::{Catalog, NamingOptions, Source};
+use satloc_server::engine::Protocol;
+use satloc_server::loc::LOC;
+use satloc_server::testing::TestQuery;
 use satloc_server::zone::Zone;
-
-const LOC: RecordType = RecordType::Unknown(29);
 
 struct Setup {
     zone: Zone,
@@ -89,19 +90,18 @@ fn queries(apex: &str) -> Vec<Vec<u8>> {
             for edns in edns_variants {
                 for (rd, cd, ad) in [(true, false, false), (false, true, true)] {
                     id = id.wrapping_mul(31).wrapping_add(7);
-                    let mut message = Message::new(id, MessageType::Query, OpCode::Query);
-                    message.metadata.recursion_desired = rd;
-                    message.metadata.checking_disabled = cd;
-                    message.metadata.authentic_data = ad;
-                    message.add_query(Query::query(Name::from_ascii(name).unwrap(), rtype));
+                    let mut query = TestQuery::new(name, rtype)
+                        .id(id)
+                        .recursion_desired(rd)
+                        .checking_disabled(cd)
+                        .authentic_data(ad);
                     if let Some((payload, dnssec_ok, version)) = edns {
-                        let mut opt = Edns::new();
-                        opt.set_max_payload(payload);
-                        opt.set_dnssec_ok(dnssec_ok);
-                        opt.set_version(version);
-                        message.set_edns(opt);
+                        query = query
+                            .edns(payload)
+                            .dnssec_ok(dnssec_ok)
+                            .edns_version(version);
                     }
-                    out.push(message.to_vec().unwrap());
+                    out.push(query.to_bytes());
                 }
             }
         }
@@ -160,17 +160,17 @@ fn fast_path_writes_what_hickory_writes() {
                     setup.now,
                     &mut fast_out,
                 );
-                answer_with_hickory(
+                hickory::answer(
                     &query,
-                    Transport::Udp,
+                    Protocol::Udp,
                     &setup.zone,
                     &setup.catalog,
                     setup.now,
                     &mut slow_out,
                 );
-                answer(
+                AnswerPath::Fast.answer(
                     &query,
-                    Transport::Udp,
+                    Protocol::Udp,
                     &setup.zone,
                     &setup.catalog,
                     setup.now,
@@ -178,7 +178,7 @@ fn fast_path_writes_what_hickory_writes() {
                 );
                 assert_eq!(
                     combined_out, slow_out,
-                    "answer() differs from hickory for {query:02x?}"
+                    "AnswerPath::Fast differs from hickory for {query:02x?}"
                 );
                 if accepted {
                     handled += 1;
@@ -203,15 +203,10 @@ fn fast_path_takes_the_load_generator_query_and_dig_style_without_options() {
     let setup = &setups()[0];
     let mut out = Vec::new();
     for edns in [false, true] {
-        let mut message = Message::new(0x1234, MessageType::Query, OpCode::Query);
-        message.add_query(Query::query(
-            Name::from_ascii("iss.sat.example.").unwrap(),
-            LOC,
-        ));
-        if edns {
-            message.set_edns(Edns::new());
-        }
-        let bytes = message.to_vec().unwrap();
+        let query = TestQuery::new("iss.sat.example.", LOC)
+            .id(0x1234)
+            .recursion_desired(false);
+        let bytes = if edns { query.edns(512) } else { query }.to_bytes();
         assert!(
             fast::try_answer(&bytes, &setup.zone, &setup.catalog, setup.now, &mut out),
             "edns {edns}"

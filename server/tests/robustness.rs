@@ -11,11 +11,11 @@ use std::time::Duration;
 use common::{NOW, Server, query, read_tcp_message, udp, udp_raw};
 use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::RecordType;
-use satloc_server::answer::{Transport, answer};
+use satloc_server::answer::AnswerPath;
 use satloc_server::catalog::{Catalog, NamingOptions, Source};
+use satloc_server::engine::{Outcome, Protocol};
+use satloc_server::loc::LOC;
 use satloc_server::zone::Zone;
-
-const LOC: RecordType = RecordType::Unknown(29);
 
 /// A query header: ID 0x1234, RD, with the given counts.
 fn header(qd: u16, an: u16, ns: u16, ar: u16) -> Vec<u8> {
@@ -202,14 +202,14 @@ fn mutated_queries_never_panic_the_answer_core() {
                 }
             }
         }
-        for transport in [Transport::Udp, Transport::Tcp] {
-            if answer(&packet, transport, &zone, &catalog, now, &mut out)
-                == satloc_server::answer::Outcome::Respond
+        for protocol in [Protocol::Udp, Protocol::Tcp] {
+            if AnswerPath::Fast.answer(&packet, protocol, &zone, &catalog, now, &mut out)
+                == Outcome::Respond
             {
                 responded += 1;
                 Message::from_vec(&out)
                     .unwrap_or_else(|e| panic!("round {round}: bad response {e}: {packet:?}"));
-                if transport == Transport::Udp {
+                if protocol == Protocol::Udp {
                     assert!(
                         out.len() <= 1232,
                         "round {round}: {} bytes over UDP",

@@ -1,34 +1,30 @@
 //! The fast path: a plain LOC question for an object, answered straight from
 //! and into wire bytes.
 //!
-//! Why: through hickory-proto one LOC answer costs about 18,700 instructions and
-//! 11 heap allocations (`scripts/bench-icount.sh`, `tests/allocations.rs`), most
-//! of it building and tearing down `Message` values for a response whose shape
-//! never changes. This path reads the header, the question and an optional
-//! option-less OPT record in place, and writes the response with no allocation:
-//! 7,861 instructions and 0 allocations for the same answer (6,952 since the
-//! precision bytes are encoded with integers), most of what is left being SGP4
-//! itself (`scripts/bench-icount.sh`, workload `loc_iss_edns`).
-//! Queries it declines pay for the attempt: about 5-7 % more instructions for
-//! NXDOMAIN, REFUSED and FORMERR answers.
+//! Why: on the hickory-proto path most of a LOC answer's cost is building and
+//! tearing down `Message` values for a response whose shape never changes. This
+//! path reads the header, the question and an optional option-less OPT record in
+//! place and writes the response with no allocation, leaving SGP4 as most of the
+//! cost. Instructions and allocations per answer for both paths are in
+//! `docs/case-study.md` (`scripts/bench-icount.sh`, `tests/allocations.rs`).
 //!
 //! It accepts only queries whose meaning is beyond doubt -- one uncompressed
 //! question of type LOC, class IN, for `<label>.<zone>` naming an object that
 //! has a LOC right now; no records other than one empty EDNS(0) OPT; nothing
 //! after them -- and returns `false` for everything else, which then goes
-//! through hickory. Its output is byte-for-byte what the hickory path writes for
-//! the same query (`tests/fast_path.rs` and `fuzz/fuzz_targets/answer.rs`).
+//! through hickory (paying for the attempt: `scripts/bench-icount.sh` counts
+//! the declined kinds too). Its output is byte-for-byte what the hickory path
+//! writes for the same query (`tests/fast_path.rs` and
+//! `fuzz/fuzz_targets/answer.rs`).
 
 use chrono::{DateTime, Utc};
 
-use super::{DNS_HEADER_LEN, locate};
+use super::wire::{CLASS_IN, HEADER_LEN, MAX_NAME_LEN, TYPE_OPT};
 use crate::catalog::Catalog;
 use crate::loc::LOC_RECORD_TYPE;
+use crate::position::{Located, locate};
 use crate::zone::Zone;
 
-const CLASS_IN: u16 = 1;
-const TYPE_OPT: u16 = 41;
-const MAX_NAME_LEN: usize = 255;
 /// A compression pointer to offset 12: the question name.
 const POINTER_TO_QUESTION: [u8; 2] = [0xc0, 0x0c];
 
@@ -52,7 +48,7 @@ pub fn try_answer(
     let Some(object) = catalog.lookup(label) else {
         return false;
     };
-    let Ok(loc) = locate(object, zone, now).loc else {
+    let Ok(Located { loc: Ok(loc), .. }) = locate(object, &zone.precision, now) else {
         return false;
     };
     let [flags_hi, flags_lo] = [query[2], query[3]];
@@ -100,7 +96,7 @@ fn u16_at(bytes: &[u8], at: usize) -> Option<u16> {
 /// authority records and at most one additional; an uncompressed LOC/IN
 /// question; an optional empty version-0 OPT; no trailing bytes.
 fn parse(query: &[u8]) -> Option<Parsed<'_>> {
-    if query.len() < DNS_HEADER_LEN {
+    if query.len() < HEADER_LEN {
         return None;
     }
     let flags_hi = query[2];
@@ -116,7 +112,7 @@ fn parse(query: &[u8]) -> Option<Parsed<'_>> {
     if counts[0] != 1 || counts[1] != 0 || counts[2] != 0 || counts[3] > 1 {
         return None;
     }
-    let name_end = name_end(query, DNS_HEADER_LEN)?;
+    let name_end = name_end(query, HEADER_LEN)?;
     let qtype = u16_at(query, name_end)?;
     let qclass = u16_at(query, name_end + 2)?;
     if qtype != LOC_RECORD_TYPE || qclass != CLASS_IN {
@@ -145,8 +141,8 @@ fn parse(query: &[u8]) -> Option<Parsed<'_>> {
         return None;
     }
     Some(Parsed {
-        question: &query[DNS_HEADER_LEN..question_end],
-        qname: &query[DNS_HEADER_LEN..name_end],
+        question: &query[HEADER_LEN..question_end],
+        qname: &query[HEADER_LEN..name_end],
         edns,
     })
 }

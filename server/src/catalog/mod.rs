@@ -15,8 +15,8 @@ use std::str::FromStr;
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::ephemeris::Propagator;
-pub use names::{DEFAULT_ALIASES, label_from_name, validate_label};
+use crate::ephemeris::{EphemerisError, Propagator};
+pub use names::{DEFAULT_ALIASES, LabelError, label_from_name, validate_label};
 pub use source::{EMBEDDED_CATALOG, EntryError, Format, ParsedEntry, Source, SourceContents};
 
 /// One object the server can answer for.
@@ -45,16 +45,27 @@ pub enum ObjectRef {
     Label(String),
 }
 
+/// Why a reference to an object (`--apex`) was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ObjectRefError {
+    /// All digits, but more than a catalogue number can be.
+    #[error("NORAD number \"{0}\" is too large")]
+    NumberTooLarge(String),
+    /// Not a usable label.
+    #[error(transparent)]
+    Label(#[from] LabelError),
+}
+
 impl FromStr for ObjectRef {
-    type Err = String;
+    type Err = ObjectRefError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
             text.parse()
                 .map(ObjectRef::Norad)
-                .map_err(|_| format!("NORAD number \"{text}\" is too large"))
+                .map_err(|_| ObjectRefError::NumberTooLarge(text.to_owned()))
         } else {
-            validate_label(text).map(ObjectRef::Label)
+            Ok(validate_label(text).map(ObjectRef::Label)?)
         }
     }
 }
@@ -165,85 +176,20 @@ impl Catalog {
         Self::build(contents, naming)
     }
 
-    /// Builds a catalogue from parsed sources.
+    /// Builds a catalogue from parsed sources: the newest element set of each
+    /// object, then its names, then the apex.
     pub fn build(
         contents: Vec<SourceContents>,
         naming: &NamingOptions,
     ) -> Result<Loaded, CatalogError> {
         let mut warnings = Vec::new();
-        let mut newest: HashMap<u64, SatObject> = HashMap::new();
-        for read in contents {
-            for error in &read.errors {
-                warnings.push(format!(
-                    "{}:{}: skipped: {}",
-                    read.source, error.line, error.message
-                ));
-            }
-            for entry in read.entries {
-                let origin = format!("{}:{}", read.source, entry.line);
-                let propagator = match Propagator::new(&entry.elements) {
-                    Ok(p) => p,
-                    Err(err) => {
-                        warnings.push(format!("{origin}: skipped: {err}"));
-                        continue;
-                    }
-                };
-                let name = entry
-                    .elements
-                    .object_name
-                    .clone()
-                    .filter(|n| !n.trim().is_empty())
-                    .unwrap_or_else(|| format!("NORAD {}", entry.elements.norad_id));
-                let object = SatObject {
-                    norad_id: entry.elements.norad_id,
-                    label: label_from_name(&name),
-                    name,
-                    epoch: propagator.epoch(),
-                    propagator,
-                    origin,
-                };
-                match newest.get(&object.norad_id) {
-                    Some(existing) if existing.epoch >= object.epoch => {}
-                    _ => {
-                        newest.insert(object.norad_id, object);
-                    }
-                }
-            }
-        }
-        let mut objects: Vec<SatObject> = newest.into_values().collect();
-        objects.sort_by_key(|o| o.norad_id);
+        let objects = newest_objects(contents, &mut warnings);
         let by_norad: HashMap<u64, usize> = objects
             .iter()
             .enumerate()
             .map(|(i, o)| (o.norad_id, i))
             .collect();
-
-        let mut by_label: HashMap<String, usize> = HashMap::new();
-        for (i, object) in objects.iter().enumerate() {
-            let Some(label) = &object.label else { continue };
-            if let Some(&first) = by_label.get(label) {
-                warnings.push(format!(
-                    "{}: name label \"{label}\" already belongs to NORAD {}; NORAD {} answers only at its number",
-                    object.origin, objects[first].norad_id, object.norad_id
-                ));
-            } else {
-                by_label.insert(label.clone(), i);
-            }
-        }
-        for &(alias, id) in DEFAULT_ALIASES {
-            if let Some(&i) = by_norad.get(&id) {
-                by_label.entry(alias.to_owned()).or_insert(i);
-            }
-        }
-        for (alias, id) in &naming.aliases {
-            let &i = by_norad
-                .get(id)
-                .ok_or_else(|| CatalogError::UnknownObject {
-                    flag: "--alias",
-                    reference: format!("{alias}={id}"),
-                })?;
-            by_label.insert(alias.clone(), i);
-        }
+        let by_label = labels(&objects, &by_norad, naming, &mut warnings)?;
         let apex = match &naming.apex {
             None => None,
             Some(reference) => {
@@ -325,6 +271,97 @@ impl Catalog {
             .collect();
         stale.sort_by_key(|o| o.epoch);
         stale
+    }
+}
+
+/// Every usable entry of every source as an object, keeping the newest epoch
+/// of each NORAD number, sorted by number. Skipped entries become warnings.
+fn newest_objects(contents: Vec<SourceContents>, warnings: &mut Vec<String>) -> Vec<SatObject> {
+    let mut newest: HashMap<u64, SatObject> = HashMap::new();
+    for read in contents {
+        for error in &read.errors {
+            warnings.push(format!(
+                "{}:{}: skipped: {}",
+                read.source, error.line, error.message
+            ));
+        }
+        for entry in read.entries {
+            let origin = format!("{}:{}", read.source, entry.line);
+            let object = match SatObject::from_elements(&entry.elements, &origin) {
+                Ok(object) => object,
+                Err(err) => {
+                    warnings.push(format!("{origin}: skipped: {err}"));
+                    continue;
+                }
+            };
+            match newest.get(&object.norad_id) {
+                Some(existing) if existing.epoch >= object.epoch => {}
+                _ => {
+                    newest.insert(object.norad_id, object);
+                }
+            }
+        }
+    }
+    let mut objects: Vec<SatObject> = newest.into_values().collect();
+    objects.sort_by_key(|o| o.norad_id);
+    objects
+}
+
+/// Every label and the object it leads to: name labels (the first object to
+/// claim one keeps it, with a warning for the others), the default aliases of
+/// objects that are present, then `--alias`, which wins over both.
+fn labels(
+    objects: &[SatObject],
+    by_norad: &HashMap<u64, usize>,
+    naming: &NamingOptions,
+    warnings: &mut Vec<String>,
+) -> Result<HashMap<String, usize>, CatalogError> {
+    let mut by_label: HashMap<String, usize> = HashMap::new();
+    for (i, object) in objects.iter().enumerate() {
+        let Some(label) = &object.label else { continue };
+        if let Some(&first) = by_label.get(label) {
+            warnings.push(format!(
+                "{}: name label \"{label}\" already belongs to NORAD {}; NORAD {} answers only at its number",
+                object.origin, objects[first].norad_id, object.norad_id
+            ));
+        } else {
+            by_label.insert(label.clone(), i);
+        }
+    }
+    for &(alias, id) in DEFAULT_ALIASES {
+        if let Some(&i) = by_norad.get(&id) {
+            by_label.entry(alias.to_owned()).or_insert(i);
+        }
+    }
+    for (alias, id) in &naming.aliases {
+        let &i = by_norad
+            .get(id)
+            .ok_or_else(|| CatalogError::UnknownObject {
+                flag: "--alias",
+                reference: format!("{alias}={id}"),
+            })?;
+        by_label.insert(alias.clone(), i);
+    }
+    Ok(by_label)
+}
+
+impl SatObject {
+    /// The object an element set describes, unless SGP4 rejects the elements.
+    fn from_elements(elements: &sgp4::Elements, origin: &str) -> Result<Self, EphemerisError> {
+        let propagator = Propagator::new(elements)?;
+        let name = elements
+            .object_name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| format!("NORAD {}", elements.norad_id));
+        Ok(SatObject {
+            norad_id: elements.norad_id,
+            label: label_from_name(&name),
+            name,
+            epoch: propagator.epoch(),
+            propagator,
+            origin: origin.to_owned(),
+        })
     }
 }
 

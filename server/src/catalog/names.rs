@@ -42,21 +42,33 @@ pub fn label_from_name(name: &str) -> Option<String> {
     (!label.is_empty()).then_some(label)
 }
 
-/// Checks a user-supplied alias label (`--alias LABEL=ID`).
-pub fn validate_label(label: &str) -> Result<String, String> {
+/// Why a user-supplied label was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LabelError {
+    /// Empty, or longer than a DNS label can be.
+    #[error("label \"{0}\" must be 1 to 63 characters")]
+    Length(String),
+    /// A character other than a letter, a digit or `-`.
+    #[error("label \"{0}\" may hold only letters, digits and '-'")]
+    Characters(String),
+    /// A leading or trailing `-`.
+    #[error("label \"{0}\" may not start or end with '-'")]
+    EdgeDash(String),
+}
+
+/// Checks a user-supplied alias label (`--alias LABEL=ID`) and lower-cases it.
+pub fn validate_label(label: &str) -> Result<String, LabelError> {
     if label.is_empty() || label.len() > MAX_LABEL_LEN {
-        return Err(format!("label \"{label}\" must be 1 to 63 characters"));
+        return Err(LabelError::Length(label.to_owned()));
     }
     if !label
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'-')
     {
-        return Err(format!(
-            "label \"{label}\" may hold only letters, digits and '-'"
-        ));
+        return Err(LabelError::Characters(label.to_owned()));
     }
     if label.starts_with('-') || label.ends_with('-') {
-        return Err(format!("label \"{label}\" may not start or end with '-'"));
+        return Err(LabelError::EdgeDash(label.to_owned()));
     }
     Ok(label.to_ascii_lowercase())
 }

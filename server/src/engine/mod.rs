@@ -1,6 +1,7 @@
-//! Transports: they own sockets and buffers and move bytes between the network
+//! Engines: they own sockets and buffers and move bytes between the network
 //! and a [`Handler`]. They know nothing about DNS beyond TCP's two-byte length
-//! prefix.
+//! prefix, and no module here uses one outside it: the seam they serve
+//! ([`handler`]) is defined here, and the answering side implements it.
 //!
 //! One file per strategy, so strategies can be measured against each other:
 //!
@@ -14,22 +15,23 @@
 //! * [`tcp`] -- RFC 7766: length-prefixed messages, several (pipelined) queries
 //!   per connection, idle timeout, a cap on concurrent connections.
 
+pub mod handler;
 pub mod listeners;
 pub mod tcp;
 pub mod udp_batch;
+mod udp_error;
 pub mod udp_loop;
 pub mod udp_spawn;
 
 use std::io;
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+pub use handler::{Handler, Outcome, Protocol};
 pub use listeners::Listeners;
-
-use crate::service::Handler;
+pub use tcp::TcpOptions;
 
 /// Which UDP strategy to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -42,23 +44,20 @@ pub enum UdpEngine {
     Spawn,
 }
 
-/// Transport settings.
+/// Engine settings.
 #[derive(Debug, Clone)]
 pub struct EngineOptions {
     /// UDP strategy.
     pub udp: UdpEngine,
-    /// How long an idle TCP connection is kept open (RFC 7766 section 6.2.3).
-    pub tcp_idle_timeout: Duration,
-    /// Most TCP connections served at once; more are closed on accept.
-    pub max_tcp_connections: usize,
+    /// TCP limits.
+    pub tcp: TcpOptions,
 }
 
 impl Default for EngineOptions {
     fn default() -> Self {
         Self {
             udp: UdpEngine::Batch,
-            tcp_idle_timeout: Duration::from_secs(10),
-            max_tcp_connections: 1024,
+            tcp: TcpOptions::default(),
         }
     }
 }
@@ -98,7 +97,7 @@ pub async fn run<H: Handler>(
         tasks.spawn(tcp::serve(
             listener,
             Arc::clone(&handler),
-            options.clone(),
+            options.tcp.clone(),
             shutdown.clone(),
         ));
     }
@@ -115,19 +114,4 @@ pub async fn run<H: Handler>(
         }
     }
     first_error.map_or(Ok(()), Err)
-}
-
-/// Errors a datagram socket reports that are about one peer, not the socket:
-/// an ICMP port-unreachable from an earlier send shows up as ECONNREFUSED on
-/// the next receive on Linux.
-pub(crate) fn is_transient_udp_error(err: &io::Error) -> bool {
-    matches!(
-        err.kind(),
-        io::ErrorKind::ConnectionRefused
-            | io::ErrorKind::ConnectionReset
-            | io::ErrorKind::Interrupted
-            | io::ErrorKind::WouldBlock
-            | io::ErrorKind::HostUnreachable
-            | io::ErrorKind::NetworkUnreachable
-    )
 }

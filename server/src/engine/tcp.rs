@@ -4,7 +4,7 @@
 //! as many queries as the client sends, pipelined or not; responses go out in
 //! order, and are flushed when no further query is already buffered, so a
 //! pipelined burst is answered with few writes. Idle connections are closed
-//! after the idle timeout; at most `max_tcp_connections` are served at once.
+//! after the idle timeout; at most [`TcpOptions::max_connections`] are served at once.
 
 use std::io;
 use std::sync::Arc;
@@ -16,19 +16,35 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::EngineOptions;
-use crate::answer::{Outcome, Transport};
-use crate::service::Handler;
+use super::handler::{Handler, Outcome, Protocol};
+
+/// TCP limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TcpOptions {
+    /// How long an idle connection is kept open (RFC 7766 section 6.2.3).
+    pub idle_timeout: Duration,
+    /// Most connections served at once; more are closed on accept.
+    pub max_connections: usize,
+}
+
+impl Default for TcpOptions {
+    fn default() -> Self {
+        Self {
+            idle_timeout: Duration::from_secs(10),
+            max_connections: 1024,
+        }
+    }
+}
 
 /// Accepts connections until `shutdown` is cancelled, then waits (briefly) for
 /// open connections to close.
 pub async fn serve<H: Handler>(
     listener: TcpListener,
     handler: Arc<H>,
-    options: EngineOptions,
+    options: TcpOptions,
     shutdown: CancellationToken,
 ) -> io::Result<()> {
-    let slots = Arc::new(Semaphore::new(options.max_tcp_connections.max(1)));
+    let slots = Arc::new(Semaphore::new(options.max_connections.max(1)));
     let mut connections = JoinSet::new();
     let mut backoff = Duration::from_millis(1);
     loop {
@@ -58,7 +74,7 @@ pub async fn serve<H: Handler>(
         };
         let _ = stream.set_nodelay(true);
         let handler = Arc::clone(&handler);
-        let idle = options.tcp_idle_timeout;
+        let idle = options.idle_timeout;
         let shutdown = shutdown.clone();
         connections.spawn(async move {
             if let Err(err) = connection(stream, handler.as_ref(), idle, &shutdown).await {
@@ -107,7 +123,7 @@ async fn connection<H: Handler>(
             Ok(result) => result?,
         };
         satloc_profiling::latency_begin!("query");
-        if handler.handle(&query, Transport::Tcp, &mut response) == Outcome::Respond {
+        if handler.handle(&query, Protocol::Tcp, &mut response) == Outcome::Respond {
             // `answer` caps TCP responses at 65535 bytes.
             let prefix = u16::try_from(response.len()).unwrap_or(u16::MAX);
             writer.write_all(&prefix.to_be_bytes()).await?;

@@ -30,8 +30,8 @@ use nix::sys::socket::{
 };
 use tokio_util::sync::CancellationToken;
 
-use crate::answer::{Outcome, Transport};
-use crate::service::Handler;
+use super::handler::{Handler, Outcome, Protocol};
+use super::udp_error;
 
 /// Most datagrams moved by one system call.
 pub const BATCH: usize = 32;
@@ -127,9 +127,7 @@ pub fn serve<H: Handler>(
         let count = match batch.receive(fd) {
             Ok(count) => count,
             // The receive timeout (WouldBlock) is transient too.
-            Err(err)
-                if err.kind() == io::ErrorKind::TimedOut || super::is_transient_udp_error(&err) =>
-            {
+            Err(err) if err.kind() == io::ErrorKind::TimedOut || udp_error::is_transient(&err) => {
                 continue;
             }
             Err(err) => return Err(err),
@@ -139,7 +137,7 @@ pub fn serve<H: Handler>(
             let Some(len) = batch.lens[i] else { continue };
             satloc_profiling::latency_begin!("query");
             let query = &batch.arena[i * SLOT..i * SLOT + len];
-            if handler.handle(query, Transport::Udp, &mut batch.responses[answered])
+            if handler.handle(query, Protocol::Udp, &mut batch.responses[answered])
                 == Outcome::Respond
             {
                 batch.response_peers[answered] = batch.peers[i];
@@ -167,7 +165,7 @@ pub fn serve<H: Handler>(
                 Err(err) => {
                     // The error belongs to the first response of the call (or to
                     // an earlier ICMP message): give up on that one, keep the rest.
-                    if !super::is_transient_udp_error(&err) {
+                    if !udp_error::is_transient(&err) {
                         tracing::debug!("UDP batch send failed: {err}");
                     }
                     satloc_profiling::latency_end!("query");

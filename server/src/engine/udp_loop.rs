@@ -10,8 +10,8 @@ use std::sync::Arc;
 use tokio::net::UdpSocket;
 use tokio_util::sync::CancellationToken;
 
-use crate::answer::{Outcome, Transport};
-use crate::service::Handler;
+use super::handler::{Handler, Outcome, Protocol};
+use super::udp_error;
 
 /// Largest datagram we accept.
 const RECV_BUFFER: usize = 65_535;
@@ -34,13 +34,13 @@ pub async fn serve<H: Handler>(
         };
         let (len, peer) = match received {
             Ok(received) => received,
-            Err(err) if super::is_transient_udp_error(&err) => continue,
+            Err(err) if udp_error::is_transient(&err) => continue,
             Err(err) => return Err(err),
         };
         satloc_profiling::latency_begin!("query");
-        if handler.handle(&query[..len], Transport::Udp, &mut response) == Outcome::Respond {
+        if handler.handle(&query[..len], Protocol::Udp, &mut response) == Outcome::Respond {
             if let Err(err) = socket.send_to(&response, peer).await
-                && !super::is_transient_udp_error(&err)
+                && !udp_error::is_transient(&err)
             {
                 tracing::debug!(%peer, "UDP send failed: {err}");
             }

@@ -11,8 +11,9 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
-use hickory_proto::rr::{Name, RecordType};
+use hickory_proto::op::Message;
+use hickory_proto::rr::RecordType;
+use satloc_server::testing::TestQuery;
 
 /// The instant most tests freeze the clock at.
 pub const NOW: &str = "2026-11-28T12:00:00Z";
@@ -131,17 +132,15 @@ pub fn run_to_exit(args: &[&str]) -> (Option<i32>, String, String) {
     )
 }
 
-/// A query message for `name`/`rtype`, with EDNS when `edns_payload` is set.
+/// A query message for `name`/`rtype` with a fresh ID, with EDNS when
+/// `edns_payload` is set.
 pub fn query(name: &str, rtype: RecordType, edns_payload: Option<u16>) -> Message {
-    let mut message = Message::new(rand_id(), MessageType::Query, OpCode::Query);
-    message.metadata.recursion_desired = true;
-    message.add_query(Query::query(Name::from_ascii(name).unwrap(), rtype));
-    if let Some(payload) = edns_payload {
-        let mut edns = Edns::new();
-        edns.set_max_payload(payload);
-        message.set_edns(edns);
+    let query = TestQuery::new(name, rtype).id(rand_id());
+    match edns_payload {
+        Some(payload) => query.edns(payload),
+        None => query,
     }
-    message
+    .message()
 }
 
 fn rand_id() -> u16 {

@@ -1,0 +1,293 @@
+//! The reference answer path: every query parsed and every response built with
+//! hickory-proto. It handles every kind of query; the fast path must write
+//! exactly what this path writes for the queries it takes.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use hickory_proto::op::{
+    Edns, Header, Message, MessageType, Metadata, OpCode, Query, ResponseCode,
+};
+use hickory_proto::rr::rdata::{NS, NULL, SOA, TXT};
+use hickory_proto::rr::{DNSClass, RData, Record, RecordType};
+use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, BinEncodable, BinEncoder};
+
+use super::wire::{CLASSIC_UDP_PAYLOAD, HEADER_LEN};
+use crate::catalog::{Catalog, SatObject};
+use crate::engine::{Outcome, Protocol};
+use crate::ephemeris::EphemerisError;
+use crate::loc::LOC;
+use crate::position::{Located, locate};
+use crate::zone::Zone;
+
+/// Answers one query entirely through hickory-proto. `out` is cleared and
+/// receives the response when the outcome is [`Outcome::Respond`].
+pub fn answer(
+    query: &[u8],
+    protocol: Protocol,
+    zone: &Zone,
+    catalog: &Catalog,
+    now: DateTime<Utc>,
+    out: &mut Vec<u8>,
+) -> Outcome {
+    out.clear();
+    if query.len() < HEADER_LEN {
+        return Outcome::Drop;
+    }
+    let Ok(header) = Header::read(&mut BinDecoder::new(query)) else {
+        return Outcome::Drop;
+    };
+    if header.metadata.message_type == MessageType::Response {
+        return Outcome::Drop;
+    }
+    let request = match Message::from_vec(query) {
+        Ok(request) => request,
+        Err(_) => {
+            return encode(
+                &error_response(&header.metadata, ResponseCode::FormErr),
+                protocol,
+                None,
+                zone,
+                out,
+            );
+        }
+    };
+    let response = respond(&request, zone, catalog, now);
+    encode(&response, protocol, request.edns.as_ref(), zone, out)
+}
+
+/// A response with no question, for queries that could not be parsed.
+fn error_response(request: &Metadata, code: ResponseCode) -> Message {
+    let mut response = Message::new(request.id, MessageType::Response, request.op_code);
+    response.metadata = Metadata::response_from_request(request);
+    response.metadata.response_code = code;
+    response
+}
+
+fn respond(request: &Message, zone: &Zone, catalog: &Catalog, now: DateTime<Utc>) -> Message {
+    let mut response = Message::new(
+        request.metadata.id,
+        MessageType::Response,
+        request.metadata.op_code,
+    );
+    response.metadata = Metadata::response_from_request(&request.metadata);
+    response.queries.clone_from(&request.queries);
+    if let Some(edns) = &request.edns {
+        let mut reply = Edns::new();
+        reply.set_max_payload(zone.max_udp_payload);
+        reply.set_dnssec_ok(edns.flags().dnssec_ok);
+        response.set_edns(reply);
+        if edns.version() > 0 {
+            response.metadata.response_code = ResponseCode::BADVERS;
+            return response;
+        }
+    }
+    if request.metadata.op_code != OpCode::Query {
+        response.metadata.response_code = ResponseCode::NotImp;
+        return response;
+    }
+    let [query] = request.queries.as_slice() else {
+        response.metadata.response_code = ResponseCode::FormErr;
+        return response;
+    };
+    if !matches!(query.query_class(), DNSClass::IN | DNSClass::ANY) {
+        response.metadata.response_code = ResponseCode::Refused;
+        return response;
+    }
+    let qname = query.name();
+    if !zone.apex.zone_of(qname) {
+        response.metadata.response_code = ResponseCode::Refused;
+        return response;
+    }
+    response.metadata.authoritative = true;
+    let depth = usize::from(qname.num_labels()) - usize::from(zone.apex.num_labels());
+    let object = match depth {
+        0 => {
+            answer_apex(query, zone, catalog, now, &mut response);
+            return response;
+        }
+        1 => qname.iter().next().and_then(|label| catalog.lookup(label)),
+        _ => None,
+    };
+    match object {
+        None => {
+            response.metadata.response_code = ResponseCode::NXDomain;
+            response.add_authority(soa_record(zone, catalog));
+        }
+        Some(object) => {
+            answer_object(query, object, zone, now, &mut response);
+            if response.answers.is_empty() {
+                response.add_authority(soa_record(zone, catalog));
+            }
+        }
+    }
+    response
+}
+
+fn answer_apex(
+    query: &Query,
+    zone: &Zone,
+    catalog: &Catalog,
+    now: DateTime<Utc>,
+    response: &mut Message,
+) {
+    let qtype = query.query_type();
+    if matches!(qtype, RecordType::SOA | RecordType::ANY) {
+        response.add_answer(soa_record(zone, catalog));
+    }
+    if matches!(qtype, RecordType::NS | RecordType::ANY) {
+        for ns in &zone.nameservers {
+            response.add_answer(Record::from_rdata(
+                zone.apex.clone(),
+                zone.ttl,
+                RData::NS(NS(ns.clone())),
+            ));
+        }
+    }
+    if let Some(object) = catalog.apex() {
+        answer_object(query, object, zone, now, response);
+    }
+    if response.answers.is_empty() {
+        response.add_authority(soa_record(zone, catalog));
+    }
+}
+
+/// Adds the object's LOC and/or TXT for the query type. Anything else leaves the
+/// answer empty, which the caller turns into NODATA.
+fn answer_object(
+    query: &Query,
+    object: &SatObject,
+    zone: &Zone,
+    now: DateTime<Utc>,
+    response: &mut Message,
+) {
+    let qtype = query.query_type();
+    let wants_loc = matches!(qtype, RecordType::ANY) || qtype == LOC;
+    let wants_txt = matches!(qtype, RecordType::TXT | RecordType::ANY);
+    if !(wants_loc || wants_txt) {
+        return;
+    }
+    // The owner name is the question's, so a 0x20 mixed-case query sees its own
+    // spelling in the answer too.
+    let owner = query.name().clone();
+    let position = locate(object, &zone.precision, now);
+    if let (true, Ok(Located { loc: Ok(loc), .. })) = (wants_loc, &position) {
+        let rdata = RData::Unknown {
+            code: LOC,
+            rdata: NULL::with(loc.encode().to_vec()),
+        };
+        response.add_answer(Record::from_rdata(owner.clone(), zone.ttl, rdata));
+    }
+    if wants_txt {
+        let text = summary(object, now, &position);
+        response.add_answer(Record::from_rdata(
+            owner,
+            zone.ttl,
+            RData::TXT(TXT::new(vec![text])),
+        ));
+    }
+}
+
+/// The TXT summary: one line a person can read.
+fn summary(
+    object: &SatObject,
+    now: DateTime<Utc>,
+    position: &Result<Located, EphemerisError>,
+) -> String {
+    let age_days = (now - object.epoch).num_seconds() as f64 / 86_400.0;
+    let mut text = format!(
+        "{} (NORAD {}) elements {} age {:.2} d",
+        object.name,
+        object.norad_id,
+        object.epoch.to_rfc3339_opts(SecondsFormat::Secs, true),
+        age_days
+    );
+    match position {
+        Ok(Located { fix, loc }) => {
+            text.push_str(&format!(
+                ": lat {:.6} lon {:.6} alt {:.3} km speed {:.3} km/s",
+                fix.lat_deg,
+                fix.lon_deg,
+                fix.alt_m / 1000.0,
+                fix.speed_km_s
+            ));
+            if let Err(reason) = loc {
+                text.push_str(&format!("; no LOC: {reason}"));
+            }
+        }
+        Err(reason) => text.push_str(&format!(": no position: {reason}")),
+    }
+    // A TXT character-string holds at most 255 bytes.
+    truncate_utf8(&mut text, 255);
+    text
+}
+
+fn truncate_utf8(text: &mut String, max: usize) {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+}
+
+fn soa_record(zone: &Zone, catalog: &Catalog) -> Record {
+    let soa = SOA::new(
+        zone.mname.clone(),
+        zone.rname.clone(),
+        catalog.serial(),
+        zone.timers.refresh,
+        zone.timers.retry,
+        zone.timers.expire,
+        zone.ttl,
+    );
+    Record::from_rdata(zone.apex.clone(), zone.ttl, RData::SOA(soa))
+}
+
+/// Serialises `response` into `out`, replacing it with a truncated (TC) response
+/// when it does not fit the transport's limit.
+fn encode(
+    response: &Message,
+    protocol: Protocol,
+    request_edns: Option<&Edns>,
+    zone: &Zone,
+    out: &mut Vec<u8>,
+) -> Outcome {
+    let limit = match protocol {
+        Protocol::Tcp => usize::from(u16::MAX),
+        Protocol::Udp => usize::from(match request_edns {
+            Some(edns) => edns.max_payload().clamp(
+                CLASSIC_UDP_PAYLOAD,
+                zone.max_udp_payload.max(CLASSIC_UDP_PAYLOAD),
+            ),
+            None => CLASSIC_UDP_PAYLOAD,
+        }),
+    };
+    out.clear();
+    let fits = emit(response, out).is_ok() && out.len() <= limit;
+    if fits {
+        return Outcome::Respond;
+    }
+    // Keep the question and OPT, drop the records, set TC: the client retries
+    // over TCP (RFC 7766).
+    let mut truncated = response.truncate();
+    truncated.answers.clear();
+    truncated.authorities.clear();
+    truncated.additionals.clear();
+    out.clear();
+    if emit(&truncated, out).is_ok() && out.len() <= limit {
+        return Outcome::Respond;
+    }
+    // Even the question does not fit (a 255-byte name in a tiny payload):
+    // answer with the bare header.
+    truncated.queries.clear();
+    out.clear();
+    match emit(&truncated, out) {
+        Ok(()) => Outcome::Respond,
+        Err(_) => Outcome::Drop,
+    }
+}
+
+fn emit(message: &Message, out: &mut Vec<u8>) -> Result<(), hickory_proto::ProtoError> {
+    let mut encoder = BinEncoder::new(out);
+    message.emit(&mut encoder)
+}
