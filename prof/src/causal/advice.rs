@@ -13,12 +13,11 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
-
+use super::analysis::{Analysis, Warning, WarningKind};
 use super::curve::{BaselineMode, InFlightSnapshots, MIN_VISITS};
 use super::file::CozProfile;
+use super::point::PointKind;
 use super::rank::{NotRanked, RankedLine, UnrankedLine};
-use super::{Analysis, PointKind};
 
 /// coz's shortest experiment (`ExperimentMinTime`).
 const MIN_EXPERIMENT: Duration = Duration::from_millis(500);
@@ -29,46 +28,6 @@ const OUTSIDE_WORKSPACE: [&str; 4] = [
     "/library/std/",
     "/library/core/",
 ];
-
-/// Something the reader of the report must know.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Warning {
-    /// Which case this is (stable, for scripts).
-    pub kind: WarningKind,
-    /// The sentence to show.
-    pub message: String,
-}
-
-/// The cases [`warnings`] recognises.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum WarningKind {
-    /// Not one record in the file.
-    EmptyFile,
-    /// Runs, but no experiment.
-    NoExperiments,
-    /// Experiments, but lines without a 0 % baseline.
-    NoBaseline,
-    /// Lines with too few experiments above 0 % to rank.
-    FewExperiments,
-    /// Lines tested at too few speedups to rank.
-    FewSpeedups,
-    /// Ranked lines whose curves do not rise beyond their noise (the first, or all of them).
-    NoClearRise,
-    /// Point readings dropped for having fewer than 5 visits.
-    LowVisits,
-    /// Pooled measurements outside coz's plotting range.
-    OutOfRange,
-    /// Latency readings with impossible in-flight counts (coz 0.2.2's uninitialised counters).
-    UninitialisedLatency,
-    /// Latency readings with no request in flight at the end of their experiment: too few in
-    /// flight for Little's law; read the throughput point.
-    FewInFlight,
-    /// coz selected lines in the standard library or dependencies.
-    OutsideWorkspace,
-    /// A half-written last line was skipped.
-    TruncatedLine,
-}
 
 /// Everything worth warning about in `analysis` of `profile`, most serious first.
 #[must_use]

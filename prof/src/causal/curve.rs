@@ -61,7 +61,7 @@
 //! 1 is one ordinary value among several for a server that does hold many requests at once
 //! (a task per request, several workers), where dropping it would bias the mean upwards
 //! again. So 1s stay; the warning names the point and says to read the throughput point,
-//! and the ranking uses a throughput point by default ([`super::RankedBy`]).
+//! and the ranking uses a throughput point by default ([`RankedBy`](super::rank::RankedBy)).
 //!
 //! Measurements whose value is not a positive number (0 ns per visit or of latency) are
 //! skipped with the out-of-range ones: a period or latency of 0 is never a reading.
@@ -71,30 +71,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::file::{CozProfile, Experiment, PointReading, Run};
+use super::point::PointKind;
 
 /// Readings with fewer visits than this during their experiment are ignored.
 pub const MIN_VISITS: u64 = 5;
-
-/// What a progress point measures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PointKind {
-    /// Visits per unit of time (`progress!`); value is ns per visit.
-    Throughput,
-    /// A begin/end pair (`latency_begin!`/`latency_end!`); value is mean latency in ns.
-    Latency,
-}
-
-impl PointKind {
-    /// "throughput" or "latency".
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Throughput => "throughput",
-            Self::Latency => "latency",
-        }
-    }
-}
 
 /// The pooled experiments of one line speedup on one curve.
 #[derive(Debug, Clone, PartialEq, Serialize)]

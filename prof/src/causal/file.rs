@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::curve::PointKind;
+use super::point::PointKind;
 
 /// A parsed `profile.coz`: every run appended to the file, in order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

@@ -18,21 +18,21 @@
 //! ```
 
 pub mod advice;
+pub mod analysis;
 pub mod curve;
 pub mod file;
+pub mod point;
 pub mod rank;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
-
-pub use advice::{Warning, WarningKind};
+pub use analysis::{Analysis, Summary, Warning, WarningKind};
 pub use curve::{
-    Baseline, BaselineMode, BaselineScatter, Curve, Dropped, InFlightSnapshots, Measurement,
-    PointKind, Slope,
+    Baseline, BaselineMode, BaselineScatter, Curve, Dropped, InFlightSnapshots, Measurement, Slope,
 };
 pub use file::{CozProfile, ParseError};
-pub use rank::{NotRanked, RankedLine, UnrankedLine};
+pub use point::{PointKind, ProgressPoint};
+pub use rank::{NotRanked, RankedBy, RankedLine, UnrankedLine};
 
 /// Choices that change what is ranked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,24 +65,6 @@ impl Default for Options {
     }
 }
 
-/// The progress point whose curves the ranking compares.
-///
-/// Lines are ranked on one point, not on the best of all points, because the kinds are not
-/// equally trustworthy: a throughput point's value is exact (visits counted over the
-/// experiment), a latency point's is an estimate (Little's law from one snapshot of the number
-/// in flight at the experiment's end, see [`curve`]). Left to choose, [`analyze`] takes the
-/// throughput point with the most visits, and a latency point (the one with the most
-/// arrivals) only when the profile has no throughput point.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RankedBy {
-    /// The progress point's name.
-    pub point: String,
-    /// What it measures.
-    pub kind: PointKind,
-    /// Whether it was asked for ([`Options::point`], `--point`) rather than chosen.
-    pub requested: bool,
-}
-
 /// [`Options::point`] names no progress point of the profile.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
@@ -94,64 +76,6 @@ pub struct UnknownPoint {
     pub requested: String,
     /// The points the profile has.
     pub available: Vec<ProgressPoint>,
-}
-
-/// Everything the report shows.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Analysis {
-    /// Counts describing the profile as a whole.
-    pub summary: Summary,
-    /// Which 0 % experiments the program speedups are measured against.
-    pub baseline_mode: BaselineMode,
-    /// The progress point the ranking used (`None` when the profile has no progress point
-    /// readings at all).
-    pub ranked_by: Option<RankedBy>,
-    /// Lines whose curve for the ranking point has a baseline, `min_experiments`
-    /// experiments above 0 % and `min_points` line speedups, by decreasing impact.
-    pub ranked: Vec<RankedLine>,
-    /// Lines that were experimented on but cannot be ranked, with the reason, by decreasing
-    /// experiments above 0 %.
-    pub unranked: Vec<UnrankedLine>,
-    /// Every (line, progress point) curve; [`RankedLine::curves`] indexes into it.
-    pub curves: Vec<Curve>,
-    /// What pooling left out.
-    pub dropped: Dropped,
-    /// What the profile cannot say, and what to do about it.
-    pub warnings: Vec<Warning>,
-}
-
-/// The profile at a glance.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Summary {
-    /// Runs appended to the file.
-    pub runs: usize,
-    /// Experiments in all runs.
-    pub experiments: usize,
-    /// Of those, experiments at 0 % line speedup.
-    pub baseline_experiments: usize,
-    /// Summed experiment durations (virtual time), ns.
-    pub experiment_time_ns: u64,
-    /// Summed run times up to each run's last sample dump, ns.
-    pub runtime_ns: u64,
-    /// Distinct source lines coz experimented on.
-    pub selected_lines: usize,
-    /// Progress points seen in any experiment.
-    pub progress_points: Vec<ProgressPoint>,
-    /// Samples in source scope, all runs.
-    pub total_samples: u64,
-    /// The `min_points` the ranking used.
-    pub min_points: usize,
-    /// The `min_experiments` the ranking used.
-    pub min_experiments: usize,
-}
-
-/// A progress point and what it measures.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct ProgressPoint {
-    /// The name given to `progress!` or the latency macros.
-    pub name: String,
-    /// Throughput or latency.
-    pub kind: PointKind,
 }
 
 /// Reads, pools, ranks and explains a profile.

@@ -22,9 +22,29 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::RankedBy;
 use super::curve::{Curve, Slope};
 use super::file::CozProfile;
+use super::point::PointKind;
+
+/// The progress point whose curves the ranking compares.
+///
+/// Lines are ranked on one point, not on the best of all points, because the kinds are not
+/// equally trustworthy: a throughput point's value is exact (visits counted over the
+/// experiment), a latency point's is an estimate (Little's law from one snapshot of the number
+/// in flight at the experiment's end, see [`curve`](super::curve)). Left to choose,
+/// [`analyze`](super::analyze) takes the
+/// throughput point with the most visits, and a latency point (the one with the most
+/// arrivals) only when the profile has no throughput point.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RankedBy {
+    /// The progress point's name.
+    pub point: String,
+    /// What it measures.
+    pub kind: PointKind,
+    /// Whether it was asked for ([`Options::point`](super::Options::point), `--point`) rather
+    /// than chosen.
+    pub requested: bool,
+}
 
 /// A line with a usable speedup curve.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -36,7 +56,7 @@ pub struct RankedLine {
     /// The impact of the ranking point's curve (mean predicted program speedup, see
     /// `curve::impact`).
     pub impact: f64,
-    /// The ranking point (the same for every line: [`Analysis::ranked_by`](super::Analysis::ranked_by)).
+    /// The ranking point (the same for every line: [`Analysis::ranked_by`](super::analysis::Analysis::ranked_by)).
     pub impact_point: String,
     /// The largest predicted program speedup on the ranking point's curve.
     pub max_program_speedup: f64,
@@ -58,7 +78,7 @@ pub struct RankedLine {
     pub samples: u64,
     /// `samples` over all samples in scope (`None` when the profile has no sample counts).
     pub sample_share: Option<f64>,
-    /// Indexes into [`Analysis::curves`](super::Analysis::curves) of the line's curves with
+    /// Indexes into [`Analysis::curves`](super::analysis::Analysis::curves) of the line's curves with
     /// enough points: the ranking point's first, then the others by name.
     pub curves: Vec<usize>,
 }

@@ -9,6 +9,7 @@
 //! Exit status: 0 when at least one line could be ranked, 2 when the profile was read but
 //! says nothing yet (empty, no baseline, too few speedups: the warnings say why), 1 on errors.
 
+mod format;
 mod plot;
 mod pprof_top;
 mod table;
@@ -22,6 +23,8 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use satloc_prof::causal::{self, Analysis, BaselineMode, CozProfile, Options};
 use serde::Serialize;
+
+use crate::format::PathDisplay;
 
 /// Reports on satloc profiles.
 #[derive(Debug, Parser)]
@@ -181,28 +184,4 @@ struct JsonReport<'a> {
     file: &'a Path,
     #[serde(flatten)]
     analysis: &'a Analysis,
-}
-
-/// Shortens `FILE:LINE` locations under the current directory for people; JSON keeps them
-/// as coz wrote them.
-#[derive(Debug)]
-struct PathDisplay {
-    prefix: Option<String>,
-}
-
-impl PathDisplay {
-    fn from_current_dir() -> Self {
-        let prefix = std::env::current_dir().ok().and_then(|dir| {
-            dir.to_str()
-                .map(|d| format!("{}/", d.trim_end_matches('/')))
-        });
-        Self { prefix }
-    }
-
-    fn short<'a>(&self, location: &'a str) -> &'a str {
-        self.prefix
-            .as_deref()
-            .and_then(|prefix| location.strip_prefix(prefix))
-            .unwrap_or(location)
-    }
 }

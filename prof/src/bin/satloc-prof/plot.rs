@@ -21,8 +21,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use satloc_prof::causal::{Analysis, Curve, PointKind, ProgressPoint};
 
-use crate::PathDisplay;
-use crate::table::percent;
+use crate::format::{PathDisplay, percent};
 
 const COLUMNS: usize = 2;
 const PLOT_WIDTH: u32 = 560;

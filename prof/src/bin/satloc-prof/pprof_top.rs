@@ -16,7 +16,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use pprof::protos::{Message, Profile};
 
-use crate::table::duration;
+use crate::format::duration;
 
 pub fn write(out: &mut impl Write, path: &Path, top: usize) -> Result<()> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use satloc_prof::causal::{Analysis, BaselineMode, Curve, PointKind, RankedBy, Slope};
 
-use crate::PathDisplay;
+use crate::format::{PathDisplay, duration, percent};
 
 /// Unranked lines listed before "… and N more".
 const UNRANKED_SHOWN: usize = 10;
@@ -339,12 +339,6 @@ fn slope(slope: Option<&Slope>) -> String {
     )
 }
 
-/// `+12.3%`.
-pub fn percent(fraction: f64) -> String {
-    // `+ 0.0` turns -0.0 (the baseline's change, negated) into +0.0.
-    format!("{:+.1}%", fraction * 100.0 + 0.0)
-}
-
 fn share(fraction: Option<f64>) -> String {
     fraction.map_or_else(|| "-".to_owned(), |f| format!("{:.1}%", f * 100.0))
 }
@@ -352,21 +346,4 @@ fn share(fraction: Option<f64>) -> String {
 #[allow(clippy::cast_precision_loss)]
 fn seconds(ns: u64) -> f64 {
     ns as f64 / 1e9
-}
-
-/// A duration in ns, in the unit that keeps 3-4 significant digits.
-pub fn duration(ns: f64) -> String {
-    let magnitude = ns.abs();
-    if magnitude >= 1e9 {
-        format!("{:.3} s", ns / 1e9)
-    } else if magnitude >= 1e6 {
-        format!("{:.3} ms", ns / 1e6)
-    } else if magnitude >= 1e3 {
-        format!("{:.2} µs", ns / 1e3)
-    } else if magnitude >= 10.0 {
-        format!("{ns:.0} ns")
-    } else {
-        // Never round a small positive value to "0 ns": it would read as no time at all.
-        format!("{ns:.2} ns")
-    }
 }
