@@ -460,11 +460,9 @@ impl<T: Transport> Worker<T> {
     ///
     /// Sleeping costs a context switch and, on a virtual machine, a wake-up
     /// interrupt through the hypervisor; when the answer is due within tens
-    /// of microseconds, looking again is cheaper than sleeping. Measured
-    /// against NSD on loopback at concurrency 1 on a 2-core VM, NSD pinned
-    /// to CPU 0 (`taskset -c 1 satloc-loadgen -q 1 -l 3 --spin S`, two runs
-    /// each): `--spin 0` gave 14-15k qps at 2.5-2.9 CPU-s per 100k queries,
-    /// the default 50 µs 44-46k qps at 2.2 CPU-s.
+    /// of microseconds, looking again is cheaper than sleeping. The runs
+    /// behind the 50 µs default are in loadgen/README.md ("Compared with
+    /// dnsperf").
     fn wait_until(&mut self, wake_ns: u64) -> std::io::Result<()> {
         let spin_end_ns = self
             .clock
