@@ -228,9 +228,13 @@ fn two_runs_appended_to_one_file_are_pooled() {
     );
     assert!(kinds(&analysis).contains(&WarningKind::FewExperiments));
     assert!(!kinds(&analysis).contains(&WarningKind::NoBaseline));
+}
 
-    // Per line, as coz's viewer does it, line 0 has no baseline at all: the report says so
-    // and how long to run (before the pooled default, this was the test's only check).
+/// Per line, as coz's viewer does it, line 0 of the two-run profile has no baseline at all:
+/// the report says so and how long to run.
+#[test]
+fn per_line_a_line_never_run_at_0_percent_has_no_baseline() {
+    let profile = fixture("coz_toy_two_runs.coz");
     let per_line = causal::analyze(&profile, &per_line_options()).unwrap();
     let no_baseline = per_line
         .warnings

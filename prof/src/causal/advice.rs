@@ -13,8 +13,8 @@
 
 use std::time::Duration;
 
-use super::analysis::{Analysis, Warning, WarningKind};
-use super::curve::{BaselineMode, InFlightSnapshots, MIN_VISITS};
+use super::analysis::{Analysis, Summary, Warning, WarningKind};
+use super::curve::{BaselineMode, Dropped, InFlightSnapshots, MIN_VISITS};
 use super::file::CozProfile;
 use super::point::PointKind;
 use super::rank::{NotRanked, RankedLine, UnrankedLine};
@@ -32,54 +32,110 @@ const OUTSIDE_WORKSPACE: [&str; 4] = [
 /// Everything worth warning about in `analysis` of `profile`, most serious first.
 #[must_use]
 pub fn warnings(profile: &CozProfile, analysis: &Analysis) -> Vec<Warning> {
-    let mut warnings = Vec::new();
     let summary = &analysis.summary;
-    let mut warn = |kind, message: String| warnings.push(Warning { kind, message });
-
-    if let Some(line) = profile.truncated_last_line {
-        warn(
-            WarningKind::TruncatedLine,
-            format!(
-                "line {line} is half-written (the profiled program was killed while coz was \
-                 writing) and was skipped"
-            ),
-        );
-    }
+    let mut warnings: Vec<Warning> = truncated_line(profile).into_iter().collect();
     if summary.runs == 0 {
-        warn(
-            WarningKind::EmptyFile,
-            "the profile is empty: coz wrote nothing. Was the program started with \
-             `coz run --- PROGRAM`, and did it exit normally (SIGINT/SIGTERM, not SIGKILL)?"
-                .to_owned(),
-        );
+        warnings.push(empty_file());
         return warnings;
     }
     if summary.experiments == 0 {
-        let cause = if summary.total_samples == 0 {
-            "coz mapped no sample to a source line it may select. Most likely the binary was \
-             linked by rust-lld (the default since Rust 1.90 on x86_64 Linux), whose segment \
-             layout coz 0.2.2 misreads: build with RUSTFLAGS='-C linker-features=-lld'. \
-             Otherwise check the source scope (`coz run -s '<workspace>/%'`), that the binary \
-             has debug info (DWARF 4 for Debian's coz: the `profiling` Cargo profile), and that \
-             a progress point is reached"
-        } else {
-            "coz sampled code in scope but never started an experiment, which it does only \
-             once a progress point has been reached: check that the binary was built with \
-             `--features coz` and that load reached the instrumented path"
-        };
-        warn(
-            WarningKind::NoExperiments,
-            format!(
-                "no experiments in {} run(s): {cause}. Then run for minutes, not seconds: each \
-                 experiment lasts at least {:.1} s and a line needs about {} of them",
-                summary.runs,
-                MIN_EXPERIMENT.as_secs_f64(),
-                experiments_per_line(summary.min_experiments)
-            ),
-        );
+        warnings.push(no_experiments(summary));
         return warnings;
     }
+    let mean_experiment = mean_experiment(summary.experiment_time_ns, summary.experiments);
+    let how_long = how_long(
+        summary.selected_lines,
+        mean_experiment,
+        summary.min_experiments,
+    );
+    let dropped = &analysis.dropped;
+    let in_flight = dropped
+        .in_flight
+        .iter()
+        .filter(|snapshots| snapshots.none_in_flight > 0)
+        .map(|snapshots| few_in_flight(snapshots, analysis));
+    warnings.extend(
+        [
+            outside_workspace(analysis),
+            no_baseline(analysis, &how_long),
+            few_experiments(analysis, &how_long),
+            few_speedups(analysis, &how_long),
+            no_clear_rise(analysis),
+            low_visits(dropped),
+            uninitialised_latency(dropped),
+        ]
+        .into_iter()
+        .flatten()
+        .chain(in_flight)
+        .chain(out_of_range(dropped)),
+    );
+    warnings
+}
 
+fn warning(kind: WarningKind, message: String) -> Warning {
+    Warning { kind, message }
+}
+
+/// Unranked lines that are so for `reason`.
+fn unranked(analysis: &Analysis, reason: NotRanked) -> usize {
+    analysis
+        .unranked
+        .iter()
+        .filter(|l| l.reason == reason)
+        .count()
+}
+
+/// [`WarningKind::TruncatedLine`].
+fn truncated_line(profile: &CozProfile) -> Option<Warning> {
+    let line = profile.truncated_last_line?;
+    Some(warning(
+        WarningKind::TruncatedLine,
+        format!(
+            "line {line} is half-written (the profiled program was killed while coz was \
+             writing) and was skipped"
+        ),
+    ))
+}
+
+/// [`WarningKind::EmptyFile`].
+fn empty_file() -> Warning {
+    warning(
+        WarningKind::EmptyFile,
+        "the profile is empty: coz wrote nothing. Was the program started with \
+         `coz run --- PROGRAM`, and did it exit normally (SIGINT/SIGTERM, not SIGKILL)?"
+            .to_owned(),
+    )
+}
+
+/// [`WarningKind::NoExperiments`]: no samples in scope (linker, scope, debug info), or
+/// samples but no progress point reached.
+fn no_experiments(summary: &Summary) -> Warning {
+    let cause = if summary.total_samples == 0 {
+        "coz mapped no sample to a source line it may select. Most likely the binary was \
+         linked by rust-lld (the default since Rust 1.90 on x86_64 Linux), whose segment \
+         layout coz 0.2.2 misreads: build with RUSTFLAGS='-C linker-features=-lld'. \
+         Otherwise check the source scope (`coz run -s '<workspace>/%'`), that the binary \
+         has debug info (DWARF 4 for Debian's coz: the `profiling` Cargo profile), and that \
+         a progress point is reached"
+    } else {
+        "coz sampled code in scope but never started an experiment, which it does only \
+         once a progress point has been reached: check that the binary was built with \
+         `--features coz` and that load reached the instrumented path"
+    };
+    warning(
+        WarningKind::NoExperiments,
+        format!(
+            "no experiments in {} run(s): {cause}. Then run for minutes, not seconds: each \
+             experiment lasts at least {:.1} s and a line needs about {} of them",
+            summary.runs,
+            MIN_EXPERIMENT.as_secs_f64(),
+            experiments_per_line(summary.min_experiments)
+        ),
+    )
+}
+
+/// [`WarningKind::OutsideWorkspace`].
+fn outside_workspace(analysis: &Analysis) -> Option<Warning> {
     let outside: Vec<&str> = analysis
         .ranked
         .iter()
@@ -87,162 +143,156 @@ pub fn warnings(profile: &CozProfile, analysis: &Analysis) -> Vec<Warning> {
         .chain(analysis.unranked.iter().map(|l| l.line.as_str()))
         .filter(|line| OUTSIDE_WORKSPACE.iter().any(|p| line.contains(p)))
         .collect();
-    if let Some(example) = outside.first() {
-        warn(
-            WarningKind::OutsideWorkspace,
-            format!(
-                "coz selected {} line(s) outside this workspace (e.g. {example}): limit the \
-                 source scope with `coz run -s \"$PWD/%\"` so experiments go to lines you can \
-                 change (coz issues #192, #197)",
-                outside.len()
-            ),
-        );
-    }
+    let example = outside.first()?;
+    Some(warning(
+        WarningKind::OutsideWorkspace,
+        format!(
+            "coz selected {} line(s) outside this workspace (e.g. {example}): limit the \
+             source scope with `coz run -s \"$PWD/%\"` so experiments go to lines you can \
+             change (coz issues #192, #197)",
+            outside.len()
+        ),
+    ))
+}
 
-    let mean_experiment = mean_experiment(summary.experiment_time_ns, summary.experiments);
-    let lines = summary.selected_lines;
-    let how_long = how_long(lines, mean_experiment, summary.min_experiments);
-    let count = |reason| {
-        analysis
-            .unranked
-            .iter()
-            .filter(|l| l.reason == reason)
-            .count()
-    };
-    let without_baseline = count(NotRanked::NoBaseline);
+/// [`WarningKind::NoBaseline`]: for every line (far too short a run), or for some.
+fn no_baseline(analysis: &Analysis, how_long: &str) -> Option<Warning> {
+    let without_baseline = unranked(analysis, NotRanked::NoBaseline);
+    let lines = analysis.summary.selected_lines;
     let whose = match analysis.baseline_mode {
         BaselineMode::Pooled => "in its run (the baseline pools every 0 % experiment of a run)",
         BaselineMode::PerLine => "of its own (--baseline per-line)",
     };
-    if without_baseline == lines {
-        warn(
-            WarningKind::NoBaseline,
-            format!(
-                "no line has a 0 % (baseline) experiment {whose}, so no speedup can be \
-                 computed: {} experiment(s) is far too few. {how_long}",
-                summary.experiments,
-            ),
-        );
+    let message = if without_baseline == lines {
+        format!(
+            "no line has a 0 % (baseline) experiment {whose}, so no speedup can be \
+             computed: {} experiment(s) is far too few. {how_long}",
+            analysis.summary.experiments,
+        )
     } else if without_baseline > 0 {
-        warn(
-            WarningKind::NoBaseline,
-            format!(
-                "{without_baseline} of {lines} line(s) have no 0 % (baseline) experiment \
-                 {whose} and cannot be plotted; they are listed as not ranked. {how_long}"
-            ),
-        );
-    }
+        format!(
+            "{without_baseline} of {lines} line(s) have no 0 % (baseline) experiment \
+             {whose} and cannot be plotted; they are listed as not ranked. {how_long}"
+        )
+    } else {
+        return None;
+    };
+    Some(warning(WarningKind::NoBaseline, message))
+}
 
-    let few_experiments = count(NotRanked::FewExperiments);
-    if few_experiments > 0 {
-        let closest = analysis
-            .unranked
-            .iter()
-            .filter(|l| l.reason == NotRanked::FewExperiments)
-            .max_by_key(|l| l.speedup_experiments);
-        let run_more = closest
-            .and_then(|line| {
-                at_this_rate(line, summary.experiment_time_ns, summary.min_experiments)
-            })
-            .unwrap_or_else(|| how_long.clone());
-        let what = if analysis.ranked.is_empty() {
-            format!(
-                "nothing can be ranked yet: no line had {} or more experiments above 0 % line \
-                 speedup",
-                summary.min_experiments
-            )
-        } else {
-            format!(
-                "{few_experiments} of {lines} line(s) had fewer than {} experiments above 0 % \
-                 line speedup and are not ranked",
-                summary.min_experiments
-            )
-        };
-        warn(
-            WarningKind::FewExperiments,
-            format!(
-                "{what}: one experiment's program speedup scatters by several percent, and a \
-                 curve on a handful of them can lead the ranking on luck (--min-experiments N \
-                 to change the bar). {run_more}"
-            ),
-        );
+/// [`WarningKind::FewExperiments`], with how long a run would give the closest line enough.
+fn few_experiments(analysis: &Analysis, how_long: &str) -> Option<Warning> {
+    let summary = &analysis.summary;
+    let few_experiments = unranked(analysis, NotRanked::FewExperiments);
+    if few_experiments == 0 {
+        return None;
     }
+    let closest = analysis
+        .unranked
+        .iter()
+        .filter(|l| l.reason == NotRanked::FewExperiments)
+        .max_by_key(|l| l.speedup_experiments);
+    let run_more = closest
+        .and_then(|line| at_this_rate(line, summary.experiment_time_ns, summary.min_experiments))
+        .unwrap_or_else(|| how_long.to_owned());
+    let what = if analysis.ranked.is_empty() {
+        format!(
+            "nothing can be ranked yet: no line had {} or more experiments above 0 % line \
+             speedup",
+            summary.min_experiments
+        )
+    } else {
+        format!(
+            "{few_experiments} of {} line(s) had fewer than {} experiments above 0 % \
+             line speedup and are not ranked",
+            summary.selected_lines, summary.min_experiments
+        )
+    };
+    Some(warning(
+        WarningKind::FewExperiments,
+        format!(
+            "{what}: one experiment's program speedup scatters by several percent, and a \
+             curve on a handful of them can lead the ranking on luck (--min-experiments N \
+             to change the bar). {run_more}"
+        ),
+    ))
+}
 
-    let few = count(NotRanked::FewSpeedups);
-    if analysis.ranked.is_empty() && few > 0 {
-        warn(
-            WarningKind::FewSpeedups,
-            format!(
-                "nothing can be ranked yet: no line was tested at {} or more line speedups \
-                 (coz tests 0-100 % in 5 % steps; its own viewer wants 10). {how_long}",
-                summary.min_points,
-            ),
-        );
-    } else if few > 0 {
-        warn(
-            WarningKind::FewSpeedups,
-            format!(
-                "{few} of {lines} line(s) were tested at fewer than {} line speedups and are \
-                 not ranked. {how_long}",
-                summary.min_points,
-            ),
-        );
+/// [`WarningKind::FewSpeedups`]: nothing rankable yet, or some lines left out.
+fn few_speedups(analysis: &Analysis, how_long: &str) -> Option<Warning> {
+    let few = unranked(analysis, NotRanked::FewSpeedups);
+    if few == 0 {
+        return None;
     }
+    let min_points = analysis.summary.min_points;
+    let message = if analysis.ranked.is_empty() {
+        format!(
+            "nothing can be ranked yet: no line was tested at {min_points} or more line \
+             speedups (coz tests 0-100 % in 5 % steps; its own viewer wants 10). {how_long}",
+        )
+    } else {
+        format!(
+            "{few} of {} line(s) were tested at fewer than {min_points} line speedups and are \
+             not ranked. {how_long}",
+            analysis.summary.selected_lines,
+        )
+    };
+    Some(warning(WarningKind::FewSpeedups, message))
+}
 
-    if let Some(message) = no_clear_rise(analysis) {
-        warn(WarningKind::NoClearRise, message);
-    }
-
-    if analysis.dropped.low_visit_readings > 0 {
-        warn(
+/// [`WarningKind::LowVisits`].
+fn low_visits(dropped: &Dropped) -> Option<Warning> {
+    (dropped.low_visit_readings > 0).then(|| {
+        warning(
             WarningKind::LowVisits,
             format!(
                 "{} progress point reading(s) saw fewer than {MIN_VISITS} visits in their \
                  experiment and were ignored: the point is reached fewer than {} times a \
                  second at times. Keep the load steady for the whole run, and start it before \
                  coz's first experiment",
-                analysis.dropped.low_visit_readings,
+                dropped.low_visit_readings,
                 MIN_VISITS * 2
             ),
-        );
-    }
-    if let Some(example) = &analysis.dropped.implausible_latency_example {
-        warn(
-            WarningKind::UninitialisedLatency,
-            format!(
-                "{} latency reading(s) were ignored: coz reported {} request(s) in flight for \
-                 `{}`, more than the {} that arrived in the whole run. coz 0.2.2 starts latency \
-                 counters uninitialised (coz issue #208); satloc-profiling's latency macros \
-                 reset them, so this profile comes from a program that does not use them, or \
-                 from an older build",
-                analysis.dropped.implausible_latency_readings,
-                example.difference,
-                example.point,
-                example.run_arrivals
-            ),
-        );
-    }
-    for snapshots in &analysis.dropped.in_flight {
-        if snapshots.none_in_flight > 0 {
-            warn(WarningKind::FewInFlight, few_in_flight(snapshots, analysis));
-        }
-    }
-    if analysis.dropped.out_of_range_measurements > 0 {
-        warn(
+        )
+    })
+}
+
+/// [`WarningKind::UninitialisedLatency`], quoting the first impossible reading.
+fn uninitialised_latency(dropped: &Dropped) -> Option<Warning> {
+    let example = dropped.implausible_latency_example.as_ref()?;
+    Some(warning(
+        WarningKind::UninitialisedLatency,
+        format!(
+            "{} latency reading(s) were ignored: coz reported {} request(s) in flight for \
+             `{}`, more than the {} that arrived in the whole run. coz 0.2.2 starts latency \
+             counters uninitialised (coz issue #208); satloc-profiling's latency macros \
+             reset them, so this profile comes from a program that does not use them, or \
+             from an older build",
+            dropped.implausible_latency_readings,
+            example.difference,
+            example.point,
+            example.run_arrivals
+        ),
+    ))
+}
+
+/// [`WarningKind::OutOfRange`].
+fn out_of_range(dropped: &Dropped) -> Option<Warning> {
+    (dropped.out_of_range_measurements > 0).then(|| {
+        warning(
             WarningKind::OutOfRange,
             format!(
                 "{} measurement(s) were not finite or outside coz's plotting range (-100 % to \
                  +200 %) and were skipped, as coz's viewer skips them",
-                analysis.dropped.out_of_range_measurements
+                dropped.out_of_range_measurements
             ),
-        );
-    }
-    warnings
+        )
+    })
 }
 
-/// The [`WarningKind::NoClearRise`] sentence, when the impact order leads with a line whose
-/// curve does not rise beyond its noise.
-fn no_clear_rise(analysis: &Analysis) -> Option<String> {
+/// [`WarningKind::NoClearRise`], when the impact order leads with a line whose curve does
+/// not rise beyond its noise.
+fn no_clear_rise(analysis: &Analysis) -> Option<Warning> {
     let first = analysis.ranked.first()?;
     if first.rises_clearly {
         return None;
@@ -281,11 +331,11 @@ fn no_clear_rise(analysis: &Analysis) -> Option<String> {
             slope_of(clear)
         ),
     };
-    Some(message)
+    Some(warning(WarningKind::NoClearRise, message))
 }
 
-/// The [`WarningKind::FewInFlight`] sentence for one latency point.
-fn few_in_flight(snapshots: &InFlightSnapshots, analysis: &Analysis) -> String {
+/// [`WarningKind::FewInFlight`] for one latency point.
+fn few_in_flight(snapshots: &InFlightSnapshots, analysis: &Analysis) -> Warning {
     let point = &snapshots.point;
     let mut message = format!(
         "latency point `{point}`: {} of {} reading(s) had no request in flight when their \
@@ -332,7 +382,7 @@ fn few_in_flight(snapshots: &InFlightSnapshots, analysis: &Analysis) -> String {
              (satloc_profiling::progress!)",
         ),
     }
-    message
+    warning(WarningKind::FewInFlight, message)
 }
 
 fn mean_experiment(total_ns: u64, experiments: usize) -> Option<Duration> {

@@ -331,117 +331,171 @@ pub struct ImplausibleLatency {
 #[must_use]
 pub fn curves(profile: &CozProfile, mode: BaselineMode) -> (Vec<Curve>, Dropped) {
     let mut dropped = Dropped::default();
-    let mut readings: BTreeMap<(&str, &str, PointKind), Vec<Reading>> = BTreeMap::new();
-    // Pooled baselines: every usable 0 % reading of a run, by (point, run).
-    let mut run_baselines: BTreeMap<(&str, PointKind), BTreeMap<usize, Pool>> = BTreeMap::new();
-    // The same 0 % readings one by one, for their scatter around the pool.
-    let mut zero_readings: BTreeMap<(&str, PointKind), Vec<Reading>> = BTreeMap::new();
-    let mut no_in_flight: BTreeMap<(&str, &str), usize> = BTreeMap::new();
-    let mut snapshots: BTreeMap<&str, SnapshotTally> = BTreeMap::new();
-    for (run_index, run) in profile.runs.iter().enumerate() {
-        let run_arrivals = arrivals_by_point(run);
-        for experiment in &run.experiments {
-            for reading in &experiment.points {
-                if let PointReading::Latency {
-                    name, difference, ..
-                } = reading
-                {
-                    let arrivals = run_arrivals.get(name.as_str()).copied().unwrap_or(0);
-                    // More in flight than ever arrived: the counters did not start at 0.
-                    if difference.unsigned_abs() > arrivals {
-                        dropped.implausible_latency_readings += 1;
-                        dropped.implausible_latency_example.get_or_insert_with(|| {
-                            ImplausibleLatency {
-                                point: name.clone(),
-                                difference: *difference,
-                                run_arrivals: arrivals,
-                            }
-                        });
-                        continue;
-                    }
-                    snapshots.entry(name.as_str()).or_default().add(*difference);
-                }
-                let few_visits = match reading {
-                    PointReading::Throughput { delta, .. } => *delta < MIN_VISITS,
-                    PointReading::Latency {
-                        arrivals,
-                        departures,
-                        ..
-                    } => *arrivals < MIN_VISITS || *departures < MIN_VISITS,
-                };
-                if few_visits {
-                    dropped.low_visit_readings += 1;
-                    continue;
-                }
-                let kind = reading.kind();
-                let key = (experiment.selected.as_str(), reading.name(), kind);
-                // Nothing in flight at the experiment's end: Little's law would say 0 ns.
-                if matches!(reading, PointReading::Latency { difference, .. } if *difference <= 0) {
-                    dropped.no_in_flight_latency_readings += 1;
-                    *no_in_flight.entry((key.0, key.1)).or_default() += 1;
-                    // The curve stays, empty if every reading goes, so that the report can say
-                    // what happened to it.
-                    readings.entry(key).or_default();
-                    continue;
-                }
-                let usable = Reading::new(run_index, experiment, reading);
-                if usable.speedup_percent == 0 {
-                    run_baselines
-                        .entry((reading.name(), kind))
-                        .or_default()
-                        .entry(run_index)
-                        .or_default()
-                        .add(&usable);
-                    zero_readings
-                        .entry((reading.name(), kind))
-                        .or_default()
-                        .push(usable.clone());
-                }
-                readings.entry(key).or_default().push(usable);
-            }
-        }
-    }
-    dropped.in_flight = snapshots
-        .into_iter()
+    let readings = Readings::sort(profile, &mut dropped);
+    dropped.in_flight = readings
+        .snapshots
+        .iter()
         .map(|(point, tally)| tally.summary(point))
         .collect();
-    dropped.baseline_scatter = zero_readings
+    dropped.baseline_scatter = readings
+        .zeros
         .iter()
         .filter_map(|(&(point, kind), zeros)| {
-            baseline_scatter(point, kind, zeros, run_baselines.get(&(point, kind))?)
+            baseline_scatter(
+                point,
+                kind,
+                zeros,
+                readings.run_baselines.get(&(point, kind))?,
+            )
         })
         .collect();
-    let no_runs = BTreeMap::new();
     // Ordered by (line, point, kind), as the map is.
-    let curves: Vec<Curve> = readings
-        .into_iter()
-        .map(|((line, point, kind), line_readings)| {
-            let baselines = match mode {
-                BaselineMode::Pooled => {
-                    Baselines::Runs(run_baselines.get(&(point, kind)).unwrap_or(&no_runs))
-                }
-                BaselineMode::PerLine => Baselines::Own(
-                    line_readings
-                        .iter()
-                        .filter(|r| r.speedup_percent == 0)
-                        .fold(Pool::default(), |mut pool, r| {
-                            pool.add(r);
-                            pool
-                        }),
-                ),
-            };
-            let mut curve =
-                build_curve(line, point, kind, &line_readings, &baselines, &mut dropped);
-            if kind == PointKind::Latency {
-                curve.no_in_flight_readings = no_in_flight
-                    .get(&(line, point))
-                    .copied()
-                    .unwrap_or_default();
-            }
-            curve
-        })
+    let curves = readings
+        .by_curve
+        .iter()
+        .map(|(&key, line_readings)| readings.curve(key, line_readings, mode, &mut dropped))
         .collect();
     (curves, dropped)
+}
+
+/// Every reading of a profile, sorted into what the curves are built from; what is dropped
+/// on the way is counted in [`Dropped`].
+#[derive(Default)]
+struct Readings<'a> {
+    /// Usable readings by (line, point, kind). A curve stays, empty, when every reading of it
+    /// went for having nothing in flight, so that the report can say what happened to it.
+    by_curve: BTreeMap<(&'a str, &'a str, PointKind), Vec<Reading>>,
+    /// Pooled baselines: every usable 0 % reading of a run, by (point, run).
+    run_baselines: BTreeMap<(&'a str, PointKind), BTreeMap<usize, Pool>>,
+    /// The same 0 % readings one by one, for their scatter around the pool.
+    zeros: BTreeMap<(&'a str, PointKind), Vec<Reading>>,
+    /// Latency readings dropped for having nothing in flight, by (line, point).
+    no_in_flight: BTreeMap<(&'a str, &'a str), usize>,
+    /// The plausible in-flight snapshots of each latency point.
+    snapshots: BTreeMap<&'a str, SnapshotTally>,
+}
+
+impl<'a> Readings<'a> {
+    fn sort(profile: &'a CozProfile, dropped: &mut Dropped) -> Self {
+        let mut readings = Self::default();
+        for (run, profile_run) in profile.runs.iter().enumerate() {
+            let run_arrivals = arrivals_by_point(profile_run);
+            for experiment in &profile_run.experiments {
+                for reading in &experiment.points {
+                    readings.add(run, &run_arrivals, experiment, reading, dropped);
+                }
+            }
+        }
+        readings
+    }
+
+    /// Keeps one reading of run `run`, or drops it and counts why.
+    fn add(
+        &mut self,
+        run: usize,
+        run_arrivals: &BTreeMap<&str, u64>,
+        experiment: &'a Experiment,
+        reading: &'a PointReading,
+        dropped: &mut Dropped,
+    ) {
+        if let PointReading::Latency {
+            name, difference, ..
+        } = reading
+        {
+            let arrivals = run_arrivals.get(name.as_str()).copied().unwrap_or(0);
+            // More in flight than ever arrived: the counters did not start at 0.
+            if difference.unsigned_abs() > arrivals {
+                dropped.implausible_latency_readings += 1;
+                dropped
+                    .implausible_latency_example
+                    .get_or_insert_with(|| ImplausibleLatency {
+                        point: name.clone(),
+                        difference: *difference,
+                        run_arrivals: arrivals,
+                    });
+                return;
+            }
+            self.snapshots
+                .entry(name.as_str())
+                .or_default()
+                .add(*difference);
+        }
+        if has_few_visits(reading) {
+            dropped.low_visit_readings += 1;
+            return;
+        }
+        let kind = reading.kind();
+        let key = (experiment.selected.as_str(), reading.name(), kind);
+        // Nothing in flight at the experiment's end: Little's law would say 0 ns.
+        if matches!(reading, PointReading::Latency { difference, .. } if *difference <= 0) {
+            dropped.no_in_flight_latency_readings += 1;
+            *self.no_in_flight.entry((key.0, key.1)).or_default() += 1;
+            self.by_curve.entry(key).or_default();
+            return;
+        }
+        let usable = Reading::new(run, experiment, reading);
+        if usable.speedup_percent == 0 {
+            self.run_baselines
+                .entry((reading.name(), kind))
+                .or_default()
+                .entry(run)
+                .or_default()
+                .add(&usable);
+            self.zeros
+                .entry((reading.name(), kind))
+                .or_default()
+                .push(usable.clone());
+        }
+        self.by_curve.entry(key).or_default().push(usable);
+    }
+
+    /// The curve of `(line, point, kind)` through `line_readings`, against the baselines
+    /// `mode` chooses.
+    fn curve(
+        &self,
+        (line, point, kind): (&str, &str, PointKind),
+        line_readings: &[Reading],
+        mode: BaselineMode,
+        dropped: &mut Dropped,
+    ) -> Curve {
+        let no_runs = BTreeMap::new();
+        let baselines = match mode {
+            BaselineMode::Pooled => {
+                Baselines::Runs(self.run_baselines.get(&(point, kind)).unwrap_or(&no_runs))
+            }
+            BaselineMode::PerLine => Baselines::Own(
+                line_readings
+                    .iter()
+                    .filter(|r| r.speedup_percent == 0)
+                    .fold(Pool::default(), |mut pool, r| {
+                        pool.add(r);
+                        pool
+                    }),
+            ),
+        };
+        let mut curve = build_curve(line, point, kind, line_readings, &baselines, dropped);
+        if kind == PointKind::Latency {
+            curve.no_in_flight_readings = self
+                .no_in_flight
+                .get(&(line, point))
+                .copied()
+                .unwrap_or_default();
+        }
+        curve
+    }
+}
+
+/// Whether a reading saw fewer than [`MIN_VISITS`] visits (for latency: arrivals or
+/// departures) during its experiment.
+fn has_few_visits(reading: &PointReading) -> bool {
+    match reading {
+        PointReading::Throughput { delta, .. } => *delta < MIN_VISITS,
+        PointReading::Latency {
+            arrivals,
+            departures,
+            ..
+        } => *arrivals < MIN_VISITS || *departures < MIN_VISITS,
+    }
 }
 
 /// The scatter of `zeros` (one point's usable 0 % readings) around their runs' pools;
@@ -1133,9 +1187,8 @@ mod tests {
     /// 100 %, 0.05 + (0.2 + 0.28889) / 2 * 0.5 = 0.17222, / 1 = 0.17222. Pooled: to 50 %, 0;
     /// to 100 %, (0 + 0.11111) / 2 * 0.5 = 0.02778. The single slow baseline made most of
     /// the per-line impact.
-    #[test]
-    fn a_pooled_baseline_uses_every_zero_speedup_experiment_of_the_run() {
-        let p = profile(&one_second_experiments(&[
+    fn one_slow_baseline() -> CozProfile {
+        profile(&one_second_experiments(&[
             ("a.rs:1", 0, 800),
             ("b.rs:2", 0, 1000),
             ("b.rs:2", 0, 1000),
@@ -1145,9 +1198,13 @@ mod tests {
             ("a.rs:1", 100, 1250),
             ("b.rs:2", 50, 1100),
             ("c.rs:3", 50, 1250),
-        ]));
+        ]))
+    }
 
-        let (per_line, _) = curves(&p, BaselineMode::PerLine);
+    /// [`one_slow_baseline`] as coz's viewer computes it.
+    #[test]
+    fn a_per_line_baseline_uses_the_lines_own_zero_speedup_experiments() {
+        let (per_line, _) = curves(&one_slow_baseline(), BaselineMode::PerLine);
         let a = curve(&per_line, "a.rs:1");
         let baseline = a.baseline.as_ref().unwrap();
         assert_eq!((baseline.experiments, baseline.runs), (1, 1));
@@ -1168,8 +1225,12 @@ mod tests {
         let c = curve(&per_line, "c.rs:3");
         assert!(!c.has_baseline() && c.measurements.is_empty());
         assert_eq!(c.speedups_tested(), 0);
+    }
 
-        let (pooled, _) = curves(&p, BaselineMode::Pooled);
+    /// [`one_slow_baseline`] against the pool of every 0 % experiment.
+    #[test]
+    fn a_pooled_baseline_uses_every_zero_speedup_experiment_of_the_run() {
+        let (pooled, _) = curves(&one_slow_baseline(), BaselineMode::Pooled);
         let a = curve(&pooled, "a.rs:1");
         let baseline = a.baseline.as_ref().unwrap();
         assert_eq!(

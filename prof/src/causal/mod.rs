@@ -405,8 +405,12 @@ mod tests {
                 .iter()
                 .any(|w| w.kind == WarningKind::FewSpeedups)
         );
+    }
 
-        // One experiment less asked for, and a.rs:1 joins.
+    /// One experiment less asked for than the default, and a.rs:1 of [`threshold_profile`]
+    /// joins.
+    #[test]
+    fn a_lower_min_experiments_ranks_the_line_just_under_the_bar() {
         let options = Options {
             min_experiments: 19,
             ..Options::default()

@@ -158,79 +158,145 @@ pub fn rank(
     for (i, curve) in curves.iter().enumerate() {
         curves_of.entry(curve.line.as_str()).or_default().push(i);
     }
-    let total_samples: u64 = samples.values().sum();
-    let share = |count: u64| {
-        (total_samples > 0).then(|| {
-            #[allow(clippy::cast_precision_loss)]
-            let share = count as f64 / total_samples as f64;
-            share
-        })
+    let judge = Judge {
+        curves,
+        samples,
+        total_samples: samples.values().sum(),
+        min_points: thresholds.min_points.max(1),
+        min_experiments: thresholds.min_experiments,
+        ranked_by,
     };
-    let min_points = thresholds.min_points.max(1);
-    let is_ranking_curve = |curve: &Curve| {
-        ranked_by.is_some_and(|by| curve.point == by.point && curve.kind == by.kind)
-    };
-    let not_ranked = |curve: Option<&Curve>| match curve {
-        None => Some(NotRanked::NoBaseline),
-        Some(curve) if !curve.has_baseline() => Some(NotRanked::NoBaseline),
-        Some(curve) if curve.speedup_experiments < thresholds.min_experiments => {
-            Some(NotRanked::FewExperiments)
-        }
-        Some(curve) if curve.speedups_tested() < min_points => Some(NotRanked::FewSpeedups),
-        Some(_) => None,
-    };
-
     let mut ranked = Vec::new();
     let mut unranked = Vec::new();
     for (&line, &line_experiments) in &experiments {
-        let line_samples = samples.get(line).copied().unwrap_or(0);
         let mine = curves_of.get(line).map_or(&[][..], Vec::as_slice);
-        let ranking = mine.iter().copied().find(|&i| is_ranking_curve(&curves[i]));
-        let curve = ranking.map(|i| &curves[i]);
-        if let Some(reason) = not_ranked(curve) {
-            unranked.push(UnrankedLine {
-                line: line.to_owned(),
-                reason,
-                experiments: line_experiments,
-                speedup_experiments: curve.map_or(0, |c| c.speedup_experiments),
-                has_baseline: curve.is_some_and(Curve::has_baseline),
-                speedups_tested: curve.map_or(0, Curve::speedups_tested),
-                impact: curve.map_or(0.0, |c| c.impact),
-                samples: line_samples,
-                sample_share: share(line_samples),
-            });
-            continue;
+        let ranking = judge.ranking_curve(mine);
+        match judge.rankable(ranking) {
+            Ok(ranking) => ranked.push(judge.ranked_line(line, line_experiments, ranking, mine)),
+            Err(reason) => {
+                unranked.push(judge.unranked_line(line, line_experiments, reason, ranking));
+            }
         }
-        let Some(ranking) = ranking else { continue };
-        let curve = &curves[ranking];
+    }
+    sort(&mut ranked, &mut unranked);
+    (ranked, unranked)
+}
+
+/// What every line is measured against: the curves, the samples and the thresholds.
+struct Judge<'a> {
+    curves: &'a [Curve],
+    samples: &'a BTreeMap<&'a str, u64>,
+    total_samples: u64,
+    /// At least 1.
+    min_points: usize,
+    min_experiments: usize,
+    ranked_by: Option<&'a RankedBy>,
+}
+
+impl Judge<'_> {
+    /// Of the line's curves (`mine`, indexes into `curves`), the one of the ranking point.
+    fn ranking_curve(&self, mine: &[usize]) -> Option<usize> {
+        let by = self.ranked_by?;
+        mine.iter()
+            .copied()
+            .find(|&i| self.curves[i].point == by.point && self.curves[i].kind == by.kind)
+    }
+
+    /// The ranking curve, if its line can be ranked on it; otherwise why not.
+    fn rankable(&self, ranking: Option<usize>) -> Result<usize, NotRanked> {
+        let Some(index) = ranking else {
+            return Err(NotRanked::NoBaseline);
+        };
+        let curve = &self.curves[index];
+        if !curve.has_baseline() {
+            Err(NotRanked::NoBaseline)
+        } else if curve.speedup_experiments < self.min_experiments {
+            Err(NotRanked::FewExperiments)
+        } else if curve.speedups_tested() < self.min_points {
+            Err(NotRanked::FewSpeedups)
+        } else {
+            Ok(index)
+        }
+    }
+
+    fn samples(&self, line: &str) -> u64 {
+        self.samples.get(line).copied().unwrap_or(0)
+    }
+
+    /// `count` over all samples in scope; `None` without sample counts.
+    fn share(&self, count: u64) -> Option<f64> {
+        (self.total_samples > 0).then(|| {
+            #[allow(clippy::cast_precision_loss)]
+            let share = count as f64 / self.total_samples as f64;
+            share
+        })
+    }
+
+    fn unranked_line(
+        &self,
+        line: &str,
+        experiments: usize,
+        reason: NotRanked,
+        ranking: Option<usize>,
+    ) -> UnrankedLine {
+        let curve = ranking.map(|i| &self.curves[i]);
+        let samples = self.samples(line);
+        UnrankedLine {
+            line: line.to_owned(),
+            reason,
+            experiments,
+            speedup_experiments: curve.map_or(0, |c| c.speedup_experiments),
+            has_baseline: curve.is_some_and(Curve::has_baseline),
+            speedups_tested: curve.map_or(0, Curve::speedups_tested),
+            impact: curve.map_or(0.0, |c| c.impact),
+            samples,
+            sample_share: self.share(samples),
+        }
+    }
+
+    /// The line ranked by its `ranking` curve (`rank` is set once all lines are sorted).
+    fn ranked_line(
+        &self,
+        line: &str,
+        experiments: usize,
+        ranking: usize,
+        mine: &[usize],
+    ) -> RankedLine {
+        let curve = &self.curves[ranking];
         let (max_program_speedup, max_at_line_speedup_percent) =
             curve.max_program_speedup().unwrap_or((0.0, 0));
         // The line's other curves are shown when they have as many points as ranking needs.
         let shown = std::iter::once(ranking)
             .chain(mine.iter().copied().filter(|&i| {
                 i != ranking
-                    && curves[i].has_baseline()
-                    && curves[i].speedups_tested() >= min_points
+                    && self.curves[i].has_baseline()
+                    && self.curves[i].speedups_tested() >= self.min_points
             }))
             .collect();
-        ranked.push(RankedLine {
+        let samples = self.samples(line);
+        RankedLine {
             rank: 0,
             line: line.to_owned(),
             impact: curve.impact,
             impact_point: curve.point.clone(),
             max_program_speedup,
             max_at_line_speedup_percent,
-            experiments: line_experiments,
+            experiments,
             speedup_experiments: curve.speedup_experiments,
             baseline_experiments: curve.baseline.as_ref().map_or(0, |b| b.experiments),
             speedups_tested: curve.speedups_tested(),
             slope: curve.slope.clone(),
             rises_clearly: curve.slope.as_ref().is_some_and(Slope::rises_clearly),
-            samples: line_samples,
-            sample_share: share(line_samples),
+            samples,
+            sample_share: self.share(samples),
             curves: shown,
-        });
+        }
     }
+}
+
+/// Ranked lines by decreasing impact (ties: largest single speedup, then samples, then
+/// name), numbered from 1; unranked ones by decreasing experiments above 0 %.
+fn sort(ranked: &mut [RankedLine], unranked: &mut [UnrankedLine]) {
     ranked.sort_by(|a, b| {
         b.impact
             .total_cmp(&a.impact)
@@ -247,5 +313,4 @@ pub fn rank(
             .then(b.experiments.cmp(&a.experiments))
             .then(a.line.cmp(&b.line))
     });
-    (ranked, unranked)
 }

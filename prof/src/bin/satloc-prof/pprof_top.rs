@@ -19,6 +19,34 @@ use pprof::protos::{Message, Profile};
 use crate::format::duration;
 
 pub fn write(out: &mut impl Write, path: &Path, top: usize) -> Result<()> {
+    let profile = read(path)?;
+    let summary = Summary::of(&profile)?;
+    let (value_type, unit) = profile.sample_type.last().map_or(("?", "?"), |t| {
+        (string(&profile, t.ty), string(&profile, t.unit))
+    });
+    let report = Report {
+        profile: &profile,
+        summary,
+        in_ns: unit == "nanoseconds",
+    };
+    writeln!(
+        out,
+        "pprof profile: {} ({value_type} {unit}: {} in {} distinct stacks)",
+        path.display(),
+        report.show(report.summary.total),
+        profile.sample.len()
+    )?;
+    for (title, by_self) in [
+        ("by self time (where the CPU was)", true),
+        ("by total time (self and callees)", false),
+    ] {
+        report.write_top(out, title, by_self, top)?;
+    }
+    Ok(())
+}
+
+/// The profile in `path`, gzip-compressed or not.
+fn read(path: &Path) -> Result<Profile> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let raw = if bytes.starts_with(&[0x1f, 0x8b]) {
         let mut raw = Vec::new();
@@ -29,59 +57,28 @@ pub fn write(out: &mut impl Write, path: &Path, top: usize) -> Result<()> {
     } else {
         bytes
     };
-    let profile = Profile::parse_from_bytes(&raw)
-        .with_context(|| format!("{}: not a pprof protobuf", path.display()))?;
-    let summary = Summary::of(&profile)?;
+    Profile::parse_from_bytes(&raw)
+        .with_context(|| format!("{}: not a pprof protobuf", path.display()))
+}
 
-    let value_type = profile.sample_type.last().map_or(("?", "?"), |t| {
-        (string(&profile, t.ty), string(&profile, t.unit))
-    });
-    let show = |value: i64| -> String {
-        if value_type.1 == "nanoseconds" {
-            #[allow(clippy::cast_precision_loss)]
-            let ns = value as f64;
-            duration(ns)
-        } else {
-            value.to_string()
-        }
-    };
-    let percent = |value: i64| -> f64 {
-        #[allow(clippy::cast_precision_loss)]
-        let share = value as f64 * 100.0 / summary.total.max(1) as f64;
-        share
-    };
+/// A profile with its per-function sums, ready to print.
+struct Report<'a> {
+    profile: &'a Profile,
+    summary: Summary,
+    /// Whether values are nanoseconds (printed as durations) rather than plain counts.
+    in_ns: bool,
+}
 
-    writeln!(
-        out,
-        "pprof profile: {} ({} {}: {} in {} distinct stacks)",
-        path.display(),
-        value_type.0,
-        value_type.1,
-        show(summary.total),
-        profile.sample.len()
-    )?;
-    for (title, by_self) in [
-        ("by self time (where the CPU was)", true),
-        ("by total time (self and callees)", false),
-    ] {
-        let mut rows: Vec<(&str, i64, i64)> = summary
-            .functions
-            .iter()
-            .map(|(&id, &(own, total))| (summary.name(id, &profile), own, total))
-            .filter(|&(_, own, total)| {
-                if by_self {
-                    own > 0
-                } else {
-                    // Functions on every stack (`_start`, `main`, the runtime's frames) say
-                    // nothing and would fill the list.
-                    total > 0 && (own > 0 || total < summary.total)
-                }
-            })
-            .collect();
-        rows.sort_by(|a, b| {
-            let key = |r: &(&str, i64, i64)| if by_self { (r.1, r.2) } else { (r.2, r.1) };
-            key(b).cmp(&key(a)).then(a.0.cmp(b.0))
-        });
+impl Report<'_> {
+    /// One list, by self time or by total time.
+    fn write_top(
+        &self,
+        out: &mut impl Write,
+        title: &str,
+        by_self: bool,
+        top: usize,
+    ) -> std::io::Result<()> {
+        let summary = &self.summary;
         writeln!(out, "\ntop {top} {title}")?;
         if !by_self {
             let everywhere = summary
@@ -102,18 +99,58 @@ pub fn write(out: &mut impl Write, path: &Path, top: usize) -> Result<()> {
             "{:>11} {:>6}  {:>11} {:>6}  function",
             "self", "self%", "total", "total%"
         )?;
-        for (name, own, total) in rows.into_iter().take(top) {
+        for (name, own, total) in self.rows(by_self).into_iter().take(top) {
             writeln!(
                 out,
                 "{:>11} {:>5.1}%  {:>11} {:>5.1}%  {name}",
-                show(own),
-                percent(own),
-                show(total),
-                percent(total)
+                self.show(own),
+                self.percent(own),
+                self.show(total),
+                self.percent(total)
             )?;
         }
+        Ok(())
     }
-    Ok(())
+
+    /// `(function, self, total)`, largest first by self or by total time.
+    fn rows(&self, by_self: bool) -> Vec<(&str, i64, i64)> {
+        let summary = &self.summary;
+        let mut rows: Vec<(&str, i64, i64)> = summary
+            .functions
+            .iter()
+            .map(|(&id, &(own, total))| (summary.name(id, self.profile), own, total))
+            .filter(|&(_, own, total)| {
+                if by_self {
+                    own > 0
+                } else {
+                    // Functions on every stack (`_start`, `main`, the runtime's frames) say
+                    // nothing and would fill the list.
+                    total > 0 && (own > 0 || total < summary.total)
+                }
+            })
+            .collect();
+        rows.sort_by(|a, b| {
+            let key = |r: &(&str, i64, i64)| if by_self { (r.1, r.2) } else { (r.2, r.1) };
+            key(b).cmp(&key(a)).then(a.0.cmp(b.0))
+        });
+        rows
+    }
+
+    fn show(&self, value: i64) -> String {
+        if self.in_ns {
+            #[allow(clippy::cast_precision_loss)]
+            let ns = value as f64;
+            duration(ns)
+        } else {
+            value.to_string()
+        }
+    }
+
+    fn percent(&self, value: i64) -> f64 {
+        #[allow(clippy::cast_precision_loss)]
+        let share = value as f64 * 100.0 / self.summary.total.max(1) as f64;
+        share
+    }
 }
 
 /// Self and total value per function id.

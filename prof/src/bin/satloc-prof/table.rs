@@ -23,6 +23,25 @@ pub fn write(
     top: usize,
     display: &PathDisplay,
 ) -> io::Result<()> {
+    write_summary(out, file, analysis)?;
+    if analysis.ranked.is_empty() {
+        writeln!(out, "\nnothing to rank: see the warnings below.")?;
+    } else {
+        write_ranking(out, analysis, display)?;
+        write_top_lines(out, analysis, top, display)?;
+    }
+    write_unranked(out, analysis, display)?;
+    if !analysis.warnings.is_empty() {
+        writeln!(out, "\nwarnings:")?;
+        for warning in &analysis.warnings {
+            writeln!(out, "  - {}", warning.message)?;
+        }
+    }
+    Ok(())
+}
+
+/// The profile at a glance, and the noise of one experiment on each point.
+fn write_summary(out: &mut impl Write, file: &Path, analysis: &Analysis) -> io::Result<()> {
     let s = &analysis.summary;
     writeln!(out, "coz profile: {}", file.display())?;
     writeln!(
@@ -48,7 +67,6 @@ pub fn write(
             points.join(", ")
         }
     )?;
-
     for scatter in &analysis.dropped.baseline_scatter {
         writeln!(
             out,
@@ -60,34 +78,30 @@ pub fn write(
             scatter.experiments
         )?;
     }
+    Ok(())
+}
 
-    if analysis.ranked.is_empty() {
-        writeln!(out, "\nnothing to rank: see the warnings below.")?;
-    } else {
-        write_ranking(out, analysis, display)?;
-        for line in analysis.ranked.iter().take(top) {
-            writeln!(
-                out,
-                "\n#{} {} (impact {} on {}, {} experiments, {} above 0 %, {} of samples)",
-                line.rank,
-                display.short(&line.line),
-                percent(line.impact),
-                line.impact_point,
-                line.experiments,
-                line.speedup_experiments,
-                share(line.sample_share)
-            )?;
-            for &index in &line.curves {
-                write_curve(out, &analysis.curves[index], analysis.baseline_mode)?;
-            }
-        }
-    }
-    write_unranked(out, analysis, display)?;
-
-    if !analysis.warnings.is_empty() {
-        writeln!(out, "\nwarnings:")?;
-        for warning in &analysis.warnings {
-            writeln!(out, "  - {}", warning.message)?;
+/// The `top` ranked lines in detail: every curve shown for each.
+fn write_top_lines(
+    out: &mut impl Write,
+    analysis: &Analysis,
+    top: usize,
+    display: &PathDisplay,
+) -> io::Result<()> {
+    for line in analysis.ranked.iter().take(top) {
+        writeln!(
+            out,
+            "\n#{} {} (impact {} on {}, {} experiments, {} above 0 %, {} of samples)",
+            line.rank,
+            display.short(&line.line),
+            percent(line.impact),
+            line.impact_point,
+            line.experiments,
+            line.speedup_experiments,
+            share(line.sample_share)
+        )?;
+        for &index in &line.curves {
+            write_curve(out, &analysis.curves[index], analysis.baseline_mode)?;
         }
     }
     Ok(())
