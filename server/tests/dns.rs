@@ -398,129 +398,154 @@ fn every_engine_and_answer_path_gives_the_same_bytes() {
     }
 }
 
+/// One kind of response: what is asked, and what must come back.
+struct ResponseKind {
+    what: &'static str,
+    query: Message,
+    rcode: ResponseCode,
+    authoritative: bool,
+    answer_types: Vec<RecordType>,
+    soa_in_authority: bool,
+}
+
+impl ResponseKind {
+    fn check(&self, transport: &str, response: &Message) {
+        let what = self.what;
+        assert_eq!(
+            response.metadata.response_code, self.rcode,
+            "{what} over {transport}: {response}"
+        );
+        assert_eq!(
+            response.metadata.authoritative, self.authoritative,
+            "{what} over {transport}: AA"
+        );
+        let got: Vec<RecordType> = response.answers.iter().map(|r| r.record_type()).collect();
+        assert_eq!(got, self.answer_types, "{what} over {transport}");
+        let has_soa = response
+            .authorities
+            .iter()
+            .any(|r| r.record_type() == RecordType::SOA);
+        assert_eq!(
+            has_soa, self.soa_in_authority,
+            "{what} over {transport}: SOA in authority"
+        );
+    }
+}
+
+/// Every kind of response, for a server with `--apex hst`.
+#[allow(
+    clippy::too_many_lines,
+    reason = "a table of cases, one per response kind, reads best whole"
+)]
+fn response_kinds() -> Vec<ResponseKind> {
+    use ResponseCode::{FormErr, NXDomain, NoError, NotImp, Refused};
+    let kind =
+        |what, query, rcode, authoritative, answer_types: &[RecordType], soa_in_authority| {
+            ResponseKind {
+                what,
+                query,
+                rcode,
+                authoritative,
+                answer_types: answer_types.to_vec(),
+                soa_in_authority,
+            }
+        };
+    let iss = || query("iss.sat.example.", LOC, None);
+    let mut status = iss();
+    status.metadata.op_code = OpCode::Status;
+    let mut two_questions = iss();
+    two_questions.add_query(query("hst.sat.example.", LOC, None).queries[0].clone());
+    let (txt, any, soa, ns, aaaa) = (
+        RecordType::TXT,
+        RecordType::ANY,
+        RecordType::SOA,
+        RecordType::NS,
+        RecordType::AAAA,
+    );
+    vec![
+        kind("LOC", iss(), NoError, true, &[LOC], false),
+        kind(
+            "TXT",
+            query("iss.sat.example.", txt, None),
+            NoError,
+            true,
+            &[txt],
+            false,
+        ),
+        kind(
+            "ANY",
+            query("25544.sat.example.", any, None),
+            NoError,
+            true,
+            &[LOC, txt],
+            false,
+        ),
+        kind(
+            "SOA",
+            query("sat.example.", soa, None),
+            NoError,
+            true,
+            &[soa],
+            false,
+        ),
+        kind(
+            "NS",
+            query("sat.example.", ns, None),
+            NoError,
+            true,
+            &[ns],
+            false,
+        ),
+        kind(
+            "apex LOC",
+            query("sat.example.", LOC, None),
+            NoError,
+            true,
+            &[LOC],
+            false,
+        ),
+        kind(
+            "NODATA",
+            query("iss.sat.example.", aaaa, None),
+            NoError,
+            true,
+            &[],
+            true,
+        ),
+        kind(
+            "NXDOMAIN",
+            query("ghost.sat.example.", LOC, None),
+            NXDomain,
+            true,
+            &[],
+            true,
+        ),
+        kind(
+            "REFUSED",
+            query("iss.example.net.", LOC, None),
+            Refused,
+            false,
+            &[],
+            false,
+        ),
+        kind("NOTIMP", status, NotImp, false, &[], false),
+        kind("FORMERR", two_questions, FormErr, false, &[], false),
+    ]
+}
+
 /// Every response kind, asked the same way over UDP and over TCP.
 #[test]
 fn every_response_kind_over_udp_and_tcp() {
     let server = default_server(&["--apex", "hst"]);
-    let mut status = query("iss.sat.example.", LOC, None);
-    status.metadata.op_code = OpCode::Status;
-    let mut two_questions = query("iss.sat.example.", LOC, None);
-    two_questions.add_query(query("hst.sat.example.", LOC, None).queries[0].clone());
-    // (what, query, rcode, AA, answer types, SOA in authority)
-    type Case = (
-        &'static str,
-        Message,
-        ResponseCode,
-        bool,
-        Vec<RecordType>,
-        bool,
-    );
-    let cases: Vec<Case> = vec![
-        (
-            "LOC",
-            query("iss.sat.example.", LOC, None),
-            ResponseCode::NoError,
-            true,
-            vec![LOC],
-            false,
-        ),
-        (
-            "TXT",
-            query("iss.sat.example.", RecordType::TXT, None),
-            ResponseCode::NoError,
-            true,
-            vec![RecordType::TXT],
-            false,
-        ),
-        (
-            "ANY",
-            query("25544.sat.example.", RecordType::ANY, None),
-            ResponseCode::NoError,
-            true,
-            vec![LOC, RecordType::TXT],
-            false,
-        ),
-        (
-            "SOA",
-            query("sat.example.", RecordType::SOA, None),
-            ResponseCode::NoError,
-            true,
-            vec![RecordType::SOA],
-            false,
-        ),
-        (
-            "NS",
-            query("sat.example.", RecordType::NS, None),
-            ResponseCode::NoError,
-            true,
-            vec![RecordType::NS],
-            false,
-        ),
-        (
-            "apex LOC",
-            query("sat.example.", LOC, None),
-            ResponseCode::NoError,
-            true,
-            vec![LOC],
-            false,
-        ),
-        (
-            "NODATA",
-            query("iss.sat.example.", RecordType::AAAA, None),
-            ResponseCode::NoError,
-            true,
-            vec![],
-            true,
-        ),
-        (
-            "NXDOMAIN",
-            query("ghost.sat.example.", LOC, None),
-            ResponseCode::NXDomain,
-            true,
-            vec![],
-            true,
-        ),
-        (
-            "REFUSED",
-            query("iss.example.net.", LOC, None),
-            ResponseCode::Refused,
-            false,
-            vec![],
-            false,
-        ),
-        ("NOTIMP", status, ResponseCode::NotImp, false, vec![], false),
-        (
-            "FORMERR",
-            two_questions,
-            ResponseCode::FormErr,
-            false,
-            vec![],
-            false,
-        ),
-    ];
-    for (what, message, rcode, aa, types, soa) in &cases {
-        let over_udp = udp(server.addr, message);
-        let over_tcp = tcp_pipelined(server.addr, std::slice::from_ref(message)).remove(0);
-        for (transport, response) in [("UDP", &over_udp), ("TCP", &over_tcp)] {
-            assert_eq!(
-                response.metadata.response_code, *rcode,
-                "{what} over {transport}: {response}"
-            );
-            assert_eq!(
-                response.metadata.authoritative, *aa,
-                "{what} over {transport}: AA"
-            );
-            let got: Vec<RecordType> = response.answers.iter().map(|r| r.record_type()).collect();
-            assert_eq!(&got, types, "{what} over {transport}");
-            let has_soa = response
-                .authorities
-                .iter()
-                .any(|r| r.record_type() == RecordType::SOA);
-            assert_eq!(has_soa, *soa, "{what} over {transport}: SOA in authority");
-        }
+    for kind in response_kinds() {
+        let over_udp = udp(server.addr, &kind.query);
+        let over_tcp = tcp_pipelined(server.addr, std::slice::from_ref(&kind.query)).remove(0);
+        kind.check("UDP", &over_udp);
+        kind.check("TCP", &over_tcp);
         assert_eq!(
             over_udp.answers, over_tcp.answers,
-            "{what}: UDP and TCP agree"
+            "{}: UDP and TCP agree",
+            kind.what
         );
     }
 }

@@ -27,8 +27,17 @@ fn header(qd: u16, an: u16, ns: u16, ar: u16) -> Vec<u8> {
 }
 
 fn nasty_packets() -> Vec<(&'static str, Vec<u8>)> {
+    let mut packets = broken_headers_and_questions();
+    packets.extend(bad_names());
+    packets.extend(extra_records());
+    packets.extend(random_packets());
+    packets
+}
+
+/// Packets cut short or promising more than they hold.
+fn broken_headers_and_questions() -> Vec<(&'static str, Vec<u8>)> {
     let good = query("iss.sat.example.", LOC, None).to_vec().unwrap();
-    let mut packets: Vec<(&'static str, Vec<u8>)> = vec![
+    vec![
         ("empty", vec![]),
         ("one byte", vec![0x00]),
         ("truncated header", good[..7].to_vec()),
@@ -47,7 +56,13 @@ fn nasty_packets() -> Vec<(&'static str, Vec<u8>)> {
             "question cut before the type",
             good[..good.len() - 3].to_vec(),
         ),
-    ];
+    ]
+}
+
+/// Question names no parser should follow: pointer loops, oversized labels and
+/// names, reserved label types.
+fn bad_names() -> Vec<(&'static str, Vec<u8>)> {
+    let mut packets = Vec::new();
     // A name that is a compression pointer to itself.
     let mut self_loop = header(1, 0, 0, 0);
     self_loop.extend_from_slice(&[0xc0, 12, 0x00, 0x1d, 0x00, 0x01]);
@@ -78,13 +93,22 @@ fn nasty_packets() -> Vec<(&'static str, Vec<u8>)> {
     let mut reserved = header(1, 0, 0, 0);
     reserved.extend_from_slice(&[0x40, 0x00, 0x00, 0x1d, 0x00, 0x01]);
     packets.push(("reserved label type", reserved));
+    packets
+}
+
+/// A well-formed question followed by records it may not carry.
+fn extra_records() -> Vec<(&'static str, Vec<u8>)> {
     // Two OPT records.
     let mut two_opt = query("iss.sat.example.", LOC, Some(1232)).to_vec().unwrap();
     let opt: Vec<u8> = two_opt[two_opt.len() - 11..].to_vec();
     two_opt.extend_from_slice(&opt);
     two_opt[11] = 2;
-    packets.push(("two OPT records", two_opt));
-    // Garbage.
+    vec![("two OPT records", two_opt)]
+}
+
+/// Garbage of several sizes.
+fn random_packets() -> Vec<(&'static str, Vec<u8>)> {
+    let mut packets = Vec::new();
     let mut state = 0x2545_f491_4f6c_dd1du64;
     for size in [12usize, 13, 40, 300, 1500] {
         let bytes = (0..size)
@@ -153,6 +177,41 @@ fn nasty_tcp_streams_then_a_good_query() {
     assert!(!server.log_text().contains("panicked"));
 }
 
+/// A xorshift64 generator: the same mutations on every run.
+fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}
+
+/// `seed` with one byte replaced, cut short, spliced with the tail of another
+/// seed, or with four bits flipped.
+fn mutated(seed: &[u8], seeds: &[Vec<u8>], next: &mut impl FnMut() -> u64) -> Vec<u8> {
+    let mut packet = seed.to_vec();
+    match next() % 4 {
+        0 => {
+            let at = (next() as usize) % packet.len();
+            packet[at] = next().to_le_bytes()[0];
+        }
+        1 => packet.truncate((next() as usize) % packet.len()),
+        2 => {
+            let other = &seeds[(next() as usize) % seeds.len()];
+            let cut = (next() as usize) % other.len();
+            packet.extend_from_slice(&other[cut..]);
+        }
+        _ => {
+            for _ in 0..4 {
+                let at = (next() as usize) % packet.len();
+                packet[at] ^= 1 << (next() % 8);
+            }
+        }
+    }
+    packet
+}
+
 /// Thousands of single-byte mutations, truncations and splices of valid queries
 /// through the answer core: it must never panic, and every response it writes
 /// must parse and be no larger than the UDP limit.
@@ -172,36 +231,11 @@ fn mutated_queries_never_panic_the_answer_core() {
     .iter()
     .map(|m| m.to_vec().unwrap())
     .collect();
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut next = xorshift(0x9e37_79b9_7f4a_7c15);
     let mut out = Vec::new();
     let mut responded = 0;
     for round in 0..20_000 {
-        let seed = &seeds[round % seeds.len()];
-        let mut packet = seed.clone();
-        match next() % 4 {
-            0 => {
-                let at = (next() as usize) % packet.len();
-                packet[at] = next().to_le_bytes()[0];
-            }
-            1 => packet.truncate((next() as usize) % packet.len()),
-            2 => {
-                let other = &seeds[(next() as usize) % seeds.len()];
-                let cut = (next() as usize) % other.len();
-                packet.extend_from_slice(&other[cut..]);
-            }
-            _ => {
-                for _ in 0..4 {
-                    let at = (next() as usize) % packet.len();
-                    packet[at] ^= 1 << (next() % 8);
-                }
-            }
-        }
+        let packet = mutated(&seeds[round % seeds.len()], &seeds, &mut next);
         for protocol in [Protocol::Udp, Protocol::Tcp] {
             if AnswerPath::Fast.answer(&packet, protocol, &zone, &catalog, now, &mut out)
                 == Outcome::Respond

@@ -4,6 +4,7 @@
 //! in whole (see `service.rs`), so a bad refresh can never leave the server with
 //! half a catalogue: the last good one stays in place.
 
+mod entry;
 mod names;
 mod omm;
 mod source;
@@ -16,8 +17,9 @@ use std::str::FromStr;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::ephemeris::{EphemerisError, Propagator};
+pub use entry::{EntryError, ParsedEntry};
 pub use names::{DEFAULT_ALIASES, LabelError, label_from_name, validate_label};
-pub use source::{EMBEDDED_CATALOG, EntryError, Format, ParsedEntry, Source, SourceContents};
+pub use source::{EMBEDDED_CATALOG, Format, Source, SourceContents};
 
 /// One object the server can answer for.
 #[derive(Debug, Clone)]

@@ -7,7 +7,7 @@
 
 use serde_json::value::RawValue;
 
-use super::source::{EntryError, ParsedEntry};
+use super::entry::{EntryError, ParsedEntry};
 
 /// Parses an OMM JSON document. A document that is not JSON at all is one error
 /// at the place serde_json stopped.

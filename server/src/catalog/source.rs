@@ -4,37 +4,11 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use super::entry::{EntryError, ParsedEntry};
 use super::{omm, tle};
 
 /// The element snapshot compiled into the binary (see `server/data/README.md`).
 pub const EMBEDDED_CATALOG: &str = include_str!("../../data/default-catalog.tle");
-
-/// One element set read from a source, with the line it starts on.
-#[derive(Debug, Clone)]
-pub struct ParsedEntry {
-    /// 1-based line of the source where the entry starts.
-    pub line: usize,
-    /// The elements as the `sgp4` crate parsed them.
-    pub elements: sgp4::Elements,
-}
-
-/// A problem with one entry of a source.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EntryError {
-    /// 1-based line of the source.
-    pub line: usize,
-    /// What is wrong, for a person.
-    pub message: String,
-}
-
-impl EntryError {
-    pub(crate) fn new(line: usize, message: impl Into<String>) -> Self {
-        Self {
-            line,
-            message: message.into(),
-        }
-    }
-}
 
 /// A catalogue input.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 //! ("on TLE line 2 between characters 8 and 16") into messages that name the
 //! line of the file.
 
-use super::source::{EntryError, ParsedEntry};
+use super::entry::{EntryError, ParsedEntry};
 
 /// Parses every entry in `text`. Bad entries are returned as errors with the
 /// file line they start on; scanning resumes at the next plausible entry.
