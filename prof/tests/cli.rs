@@ -93,7 +93,7 @@ fn the_toy_profile_prints_a_ranked_table_and_draws_the_curves() {
         "{stdout}"
     );
     // Line 0 got 9 experiments above 0 %: listed, with the reason, and warned about (the
-    // only warning; before the default of 20 experiments stderr was empty).
+    // only warning).
     assert!(
         stdout
             .lines()

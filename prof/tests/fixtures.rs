@@ -86,7 +86,7 @@ fn the_toy_profile_ranks_the_costly_loop_first() {
     let fit = first.slope.as_ref().unwrap();
     assert!(fit.slope > 0.3 && fit.standard_error < 0.1, "{fit:?}");
     // The third line, code without a source line (`:0`), got 9 experiments above 0 %: too
-    // few to rank with the default of 20 (before that default it ranked third, at +0.0 %).
+    // few to rank with the default of 20 (`--min-experiments 1` ranks it third, at +0.0 %).
     assert_eq!(analysis.ranked.len(), 2);
     let third = &analysis.unranked[0];
     assert!(third.line.ends_with("coz_toy.rs:0"), "{third:?}");
@@ -98,13 +98,13 @@ fn the_toy_profile_ranks_the_costly_loop_first() {
 }
 
 /// The costly loop's throughput curve, recomputed from the file with a few lines of Python
-/// (tests/fixtures/README.md). The pooled baseline (the default): all 50 experiments at 0 %,
+/// (`tests/fixtures/README.md`). The pooled baseline (the default): all 50 experiments at 0 %,
 /// whichever of the three lines coz selected, 25 101 354 437 ns and 13 741 visits,
 /// 1 826 748.7 ns per visit. At 100 %, 4 experiments, 1 178 448 003 ns and 1 154 visits,
 /// 1 021 185.4 ns per visit; program speedup (1 826 748.7 - 1 021 185.4) / 1 826 748.7 =
 /// 0.44098. The line's own 38 experiments at 0 % give 1 827 771.7 ns per visit, and 0.44129
-/// at 100 % per line (this test's numbers before the pooled default): the toy's baselines
-/// agree to 0.06 %, because every line of it had many. And with 8 requests always in
+/// at 100 % per line (`--baseline per-line`): the toy's baselines agree to 0.06 %, because
+/// every line of it had many. And with 8 requests always in
 /// flight, latency is 8 periods, so the latency curve gives the same speedups.
 #[test]
 fn the_costly_loop_curve_matches_a_hand_computation() {
@@ -296,11 +296,11 @@ fn a_profile_of_an_lld_linked_binary_is_empty_and_says_why() {
     assert!(message.contains("minutes"), "{message}");
 }
 
-/// satloc-server's first real coz run (60 s, UDP loop engine, closed loop at concurrency 10).
-/// Each worker handles one query at a time, so coz's in-flight snapshot was 0 or 1: 26 of
-/// 121 latency readings were 0. Read as latencies of 0 ns they made "+100 %" program
-/// speedups and ranked answer.rs:333 first at "+100.0% at 65%"; now they are skipped and
-/// counted, and the ranking uses the throughput point.
+/// satloc-server under coz (60 s, UDP loop engine, closed loop at concurrency 10; see
+/// `tests/fixtures/README.md`). Each worker handles one query at a time, so coz's in-flight
+/// snapshot is 0 or 1: 26 of 121 latency readings are 0. Read as latencies of 0 ns they would
+/// be "+100 %" program speedups (`docs/profiling.md`, *Latency points and the number in
+/// flight*); they are skipped and counted, and the ranking uses the throughput point.
 #[test]
 fn the_first_server_profile_ranks_by_throughput_and_skips_empty_snapshots() {
     // A 60 s run: its lines have 21 experiments above 0 % at most, so the default bar of 20

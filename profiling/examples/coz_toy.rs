@@ -1,5 +1,5 @@
 //! A program whose causal profile is known in advance, for checking coz, the facade and the
-//! report end to end, and for producing the committed `tests/fixtures/*.coz`.
+//! report end to end, and for producing the committed `prof/tests/fixtures/*.coz`.
 //!
 //! One thread serves a closed loop of `IN_FLIGHT` requests. Each request costs one call to
 //! `cheap` (about a quarter of the work) and one to `costly` (about three quarters), so:
@@ -9,7 +9,7 @@
 //! - the latency of a request is `IN_FLIGHT` periods (Little's law), so it falls by the same
 //!   fractions.
 //!
-//! Run it (tests/fixtures/README.md has the exact commands):
+//! Run it (prof/tests/fixtures/README.md has the exact commands):
 //!
 //! ```text
 //! cargo build --profile profiling -p satloc-profiling --features coz --example coz_toy

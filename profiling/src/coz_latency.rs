@@ -1,19 +1,14 @@
-//! Zeroes coz's latency counters before their first use, because Debian's coz 0.2.2 does not.
+//! Zeroes coz's latency counters before their first use: Debian's coz 0.2.2 leaves them
+//! uninitialised, which makes every latency it reports garbage (`docs/profiling.md`, *coz
+//! 0.2.2's latency counters*).
 //!
-//! coz 0.2.2 allocates a latency point's begin and end counters without initialising them
-//! (coz issue #208, fixed upstream after 0.2.2). Throughput survives that, since coz only
-//! uses differences of one counter, but a latency point's in-flight count is `begin - end`
-//! read directly, so with garbage starting values every latency coz 0.2.2 reports is
-//! garbage too: a run of `examples/coz_toy.rs` with 8 requests in flight recorded
-//! `difference=570483625747086032` in every experiment, and a C program using `coz.h`
-//! showed the same. The `coz` crate gives no way to reset a counter, so this module asks
-//! coz for the two counters itself, through the same `_coz_get_counter` entry point the
-//! `coz` crate uses, and stores 0 in both before anything has counted.
-//!
-//! Once per name, by whichever `latency_begin!`/`latency_end!` call site runs first; every
-//! call site first waits on its own `Once`, so no visit is counted before the reset. Outside
-//! `coz run` the entry point is missing and nothing happens. With a coz that initialises its
-//! counters the reset is harmless.
+//! The `coz` crate gives no way to reset a counter, so this module asks coz for the begin and
+//! end counters itself, through the same `_coz_get_counter` entry point the `coz` crate uses,
+//! and stores 0 in both before anything has counted: once per name, by whichever
+//! `latency_begin!`/`latency_end!` call site runs first; every call site first waits on its
+//! own `Once`, so no visit is counted before the reset. Outside `coz run` the entry point is
+//! missing and nothing happens. With a coz that initialises its counters the reset is
+//! harmless.
 
 #![allow(unsafe_code)]
 

@@ -23,13 +23,11 @@ use std::path::{Path, PathBuf};
 
 /// Sampling frequency used by [`CpuProfile::start`].
 ///
-/// pprof-rs samples with `ITIMER_PROF`, which the kernel advances in scheduler ticks, so it
-/// cannot fire more often than the kernel's `HZ` (250 on Debian's kernels and on this
-/// project's machines). Asking for more gives no more samples, and pprof-rs still weights
-/// each one as `1 / frequency` seconds, so times come out too small by the ratio: measured
-/// with `examples/cpu_profile.rs` spinning for 3 s, `pprof -top` reported 2.99 s at 99 and
-/// 249 Hz, 1.50 s at 499 Hz and 0.75 s at 999 Hz. 249 Hz, just under the tick rate, keeps
-/// the totals right; raise it with [`CpuProfile::start_with_frequency`] on a 1000 Hz kernel.
+/// Just under the kernel's tick rate (`HZ`, 250 on Debian's kernels): pprof-rs's timer cannot
+/// fire more often than the tick, but it still weights each sample as `1 / frequency`
+/// seconds, so asking for more makes every time come out too small (measured, with its
+/// command, in `docs/profiling.md`, *Sampling rate*). Raise it with
+/// [`CpuProfile::start_with_frequency`] on a 1000 Hz kernel.
 pub const DEFAULT_FREQUENCY_HZ: u32 = 249;
 
 /// Shared objects whose frames are not unwound: unwinding through them from a signal handler

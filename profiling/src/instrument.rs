@@ -15,8 +15,8 @@
 //! `profiling/README.md` has the measured cost of the shared add.
 //!
 //! A latency pair also resets coz's begin and end counters once per name before the first
-//! visit, because coz 0.2.2 leaves them uninitialised (`coz_latency.rs` has the evidence);
-//! after that first time the check is one load of a `Once`.
+//! visit (`coz_latency.rs` says why); after that first time the check is one load of a
+//! `Once`.
 //!
 //! Names end up in `profile.coz`, a tab-separated file, so a name is checked at compile time:
 //! not empty, no tab, no newline.
@@ -90,7 +90,7 @@ macro_rules! __coz_visit {
         $crate::__private::coz::progress!($name);
     };
     (latency $which:ident $name:literal) => {
-        // coz 0.2.2 starts latency counters uninitialised: zero them before the first visit.
+        // Zero coz's counters for this name before its first visit (`coz_latency.rs`).
         static RESET: ::std::sync::Once = ::std::sync::Once::new();
         RESET.call_once(|| $crate::__private::reset_latency_counters($name));
         $crate::__private::coz::$which!($name);

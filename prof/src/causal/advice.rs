@@ -3,13 +3,14 @@
 //! The usual first coz profile of a Rust program is empty or nearly so (coz issues #46,
 //! #156, #158): no progress point reached, a run of seconds, or lines chosen inside the
 //! standard library. Each case gets a sentence that names the cause and the fix, and where
-//! the fix is "run longer" it says how long, from coz's own timing: experiments last at least
-//! 0.5 s (longer while a progress point sees fewer than 5 visits), about 1 in 4 is a 0 %
-//! baseline, and the other speedups are drawn from 20 steps of 5 %. A line is ranked once it
-//! has `min_experiments` experiments above 0 % ([`super::rank`]), so that is what the advice
-//! aims at: about 4/3 of it per line, or, for the lines that fell short, the run length at
-//! which the closest of them would get there at the rate it got experiments so far (coz
-//! picks lines in proportion to their samples, so a rarely sampled line needs a long run).
+//! the fix is "run longer" it says how long, from coz's own timing (`docs/profiling.md`,
+//! *How long*): experiments last at least 0.5 s (longer while a progress point sees fewer
+//! than 5 visits), about 1 in 4 is a 0 % baseline, and the other speedups are drawn from 20
+//! steps of 5 %. A line is ranked once it has `min_experiments` experiments above 0 %
+//! ([`super::rank`]), so that is what the advice aims at: about 4/3 of it per line, or, for
+//! the lines that fell short, the run length at which the closest of them would get there at
+//! the rate it got experiments so far (coz picks lines in proportion to their samples, so a
+//! rarely sampled line needs a long run).
 
 use std::time::Duration;
 
@@ -391,7 +392,7 @@ fn mean_experiment(total_ns: u64, experiments: usize) -> Option<Duration> {
 }
 
 /// Experiments coz must run on a line for it to get `min_experiments` above 0 %: about 1 in
-/// 4 of a line's experiments is a baseline (27-30 % in satloc-server's profiles).
+/// 4 of a line's experiments is a baseline (`docs/profiling.md`, *How long*).
 fn experiments_per_line(min_experiments: usize) -> u32 {
     let wanted = u32::try_from(min_experiments.max(1)).unwrap_or(u32::MAX);
     wanted.saturating_mul(4).div_ceil(3)

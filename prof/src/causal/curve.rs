@@ -2,69 +2,12 @@
 //! gets when the line is virtually sped up by 0, 5, …, 100 %.
 //!
 //! The arithmetic follows coz's own viewer (`viewer/ts/profile.ts`), so a curve here matches
-//! the one coz would plot from the same file:
-//!
-//! - experiments at the same (line, point, line speedup) are pooled first: durations and
-//!   visit counts are summed; for latency the in-flight count is averaged, weighted by
-//!   experiment duration;
-//! - a throughput point's value is the *period*, `duration / visits` (ns per visit); a latency
-//!   point's value is the mean latency by Little's law, `in_flight / (arrivals / duration)`;
-//! - program speedup at line speedup `s` is `(baseline - value(s)) / baseline`; coz's viewer
-//!   takes the baseline from the line's own 0 % experiments, and a line without one has no
-//!   curve (here: [`BaselineMode::PerLine`]; the default is different, see below);
-//! - values that are not finite are skipped, and so are program speedups outside coz's
-//!   plotting range (below -100 % or above +200 %; for latency this range applies to the
-//!   value plotted here, whose sign differs from coz's, see below).
-//!
-//! Deliberate differences, all documented in `docs/profiling.md`:
-//!
-//! - The baseline, by default ([`BaselineMode::Pooled`]), is every 0 % experiment of the run
-//!   for that progress point, whatever line coz selected. A 0 % experiment inserts no delay,
-//!   so the selected line changes nothing about what the program does: all 0 % experiments of
-//!   a run measure the same thing, and coz's split of them by line only makes each line's
-//!   share small. In a 7-minute profile of satloc-server (824 experiments, 238 at 0 %, 51
-//!   lines) the per-line baselines ranged from 0 to 33 experiments, and the line ranked first
-//!   rested on one. Runs appended to one file may be different builds or loads, so the pool is
-//!   per run: each experiment is compared with its own run's baseline, and a measurement that
-//!   pools experiments of several runs is `Σ value × visits / Σ baseline × visits` over them
-//!   (for one run, `value / baseline`). A line's own 0 % experiments still appear as its
-//!   0 % row, against the pooled baseline, which shows how far a single baseline scatters;
-//!   the curve itself starts at (0 %, 0) whichever baseline is used.
-//! - A reading with fewer than [`MIN_VISITS`] visits (for latency: fewer arrivals or
-//!   departures) is dropped before pooling. Newer coz drops such experiments itself
-//!   (`ExperimentTargetDelta`); coz 0.2.2 still writes them, and a handful of visits in
-//!   500 ms says more about timing noise than about the line.
-//! - For latency, coz's viewer negates the program speedup ("minimise, so negate"), but
-//!   `(baseline - value) / baseline` is already positive when latency goes *down*; the
-//!   negation makes latency improvements plot as slow-downs (what coz issue #104 reports).
-//!   Here both kinds share one orientation: positive means better. The relative change of
-//!   the value is kept too ([`Measurement::change_vs_baseline`]), which is exactly the number
-//!   coz's viewer plots for a latency point.
-//! - A latency reading with more requests in flight than arrived in its whole run is dropped:
-//!   coz 0.2.2 starts latency counters uninitialised (coz issue #208), and its in-flight
-//!   counts are then pointer-sized garbage that would turn every latency into nonsense.
-//! - A latency reading with no request in flight (`difference=0`, or below 0 when an end was
-//!   counted between coz's two counter reads) is dropped, and counted per point
-//!   ([`InFlightSnapshots`]). Little's law needs the mean number in flight over the
-//!   experiment; coz only writes a snapshot of it at the experiment's end. A snapshot of 0
-//!   turns the latency into 0 ns and the "program speedup" into +100 %, whatever the line
-//!   did. coz's viewer keeps such readings: it averages them into the pool (so a pool of
-//!   one zero plots as -100 % in its orientation, and a pool of zeros and ones as a latency
-//!   cut by the share of zeros), which is how a first profile of satloc-server was ranked
-//!   by "+100 % at 5 %" readings.
-//!
-//! A snapshot of 1 is kept, deliberately. A server that handles one request at a time per
-//! worker can only show 0 or 1; with the zeros gone, every reading says "one in flight", and
-//! Little's law becomes `duration / arrivals`, the time between arrivals: the throughput
-//! point's period, not an independent latency. That is not wrong (one request is in flight
-//! whenever the worker is busy, and a closed-loop load keeps it busy), only redundant, and a
-//! 1 is one ordinary value among several for a server that does hold many requests at once
-//! (a task per request, several workers), where dropping it would bias the mean upwards
-//! again. So 1s stay; the warning names the point and says to read the throughput point,
-//! and the ranking uses a throughput point by default ([`RankedBy`](super::rank::RankedBy)).
-//!
-//! Measurements whose value is not a positive number (0 ns per visit or of latency) are
-//! skipped with the out-of-range ones: a period or latency of 0 is never a reading.
+//! the one coz would plot from the same file: experiments at one line speedup are pooled, a
+//! throughput point's value is the period (`duration / visits`), a latency point's is the
+//! mean latency by Little's law, and the program speedup is `(baseline - value) / baseline`.
+//! The deliberate differences (a [`BaselineMode::Pooled`] baseline by default, one
+//! orientation for both kinds, and the readings left out, counted in [`Dropped`]) are listed
+//! in `docs/profiling.md`, *What the report computes, and where it differs from coz's viewer*.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -315,7 +258,7 @@ pub struct InFlightSnapshots {
 }
 
 /// A latency reading whose in-flight count exceeds every arrival of its run: what coz 0.2.2's
-/// uninitialised counters produce (coz issue #208; `src/coz_latency.rs`).
+/// uninitialised counters produce (`docs/profiling.md`, *coz 0.2.2's latency counters*).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImplausibleLatency {
     /// The latency point.

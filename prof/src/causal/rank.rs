@@ -10,13 +10,11 @@
 //! predicted speedup on that curve, then to the share of samples. The line's other curves are
 //! kept for display.
 //!
-//! Why a minimum number of experiments: one experiment's program speedup scatters by about
-//! ±10 % on the profiles of satloc-server taken so far (the median distance of a single 0 %
-//! experiment from its run's pooled baseline, which the report prints as `noise on POINT`,
-//! was 9.8 %, 10.8 % and 5.7 % in the three runs `docs/profiling.md` reports), and
-//! the impact averages a line's experiments, so its noise shrinks with their square root
-//! only. With 20 experiments it is about ±2-3 %, below the effects worth acting on; with 5 or
-//! 10, a line can lead the ranking on luck.
+//! Why a minimum number of experiments: one experiment's program speedup scatters by several
+//! percent (the report prints it as `noise on POINT`), and the impact averages a line's
+//! experiments, so its noise shrinks only with their square root; with 5 or 10, a line can
+//! lead the ranking on luck. The figures behind the default of 20 are in `docs/profiling.md`,
+//! *How many experiments a line needs*.
 
 use std::collections::BTreeMap;
 

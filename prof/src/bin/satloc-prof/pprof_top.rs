@@ -1,6 +1,6 @@
 //! `satloc-prof pprof-top`: the top functions of a pprof protobuf (`--cpu-profile x.pb`),
-//! so that a script can print them without installing Go's pprof (Debian's `golang-go` is
-//! 335 MB).
+//! so that a script can print them without installing Go's pprof (`docs/profiling.md`,
+//! *pprof: CPU profiles*).
 //!
 //! Two lists, as `pprof -top` and `pprof -top -cum` give them: by *self* time (the sample's
 //! innermost function, where the CPU actually was) and by *total* time (every function on
