@@ -274,7 +274,7 @@ pub struct ImplausibleLatency {
 #[must_use]
 pub fn curves(profile: &CozProfile, mode: BaselineMode) -> (Vec<Curve>, Dropped) {
     let mut dropped = Dropped::default();
-    let readings = Readings::sort(profile, &mut dropped);
+    let readings = Readings::from_profile(profile, &mut dropped);
     dropped.in_flight = readings
         .snapshots
         .iter()
@@ -319,7 +319,7 @@ struct Readings<'a> {
 }
 
 impl<'a> Readings<'a> {
-    fn sort(profile: &'a CozProfile, dropped: &mut Dropped) -> Self {
+    fn from_profile(profile: &'a CozProfile, dropped: &mut Dropped) -> Self {
         let mut readings = Self::default();
         for (run, profile_run) in profile.runs.iter().enumerate() {
             let run_arrivals = arrivals_by_point(profile_run);

@@ -6,7 +6,10 @@
 //! 0 % experiment of a run, [`BaselineMode`]), [`rank`] orders the lines with enough
 //! experiments by coz's "impact" on one progress point ([`RankedBy`]), and [`advice`]
 //! explains empty, short or mis-scoped profiles and how long to run instead. [`analyze`]
-//! runs all four; the `satloc-prof coz-report` binary only formats the result.
+//! runs all four and returns an [`Analysis`] (the types in [`analysis`]; the progress point
+//! kinds they share are in [`point`]); the `satloc-prof coz-report` binary only formats the
+//! result. Each module imports only modules earlier in the order `point`, `file`, `curve`,
+//! `rank`, `analysis`, `advice`, and this one imports them all: the imports run one way.
 //!
 //! ```
 //! use satloc_prof::causal::{analyze, CozProfile, Options};
