@@ -61,7 +61,7 @@ CARGO_TARGET_DIR=$target_dir/coz-build \
 RUSTFLAGS="-C linker-features=-lld -C force-frame-pointers=yes" \
     cargo build -q --profile profiling -p satloc-server --features coz
 echo "==> building satloc-loadgen and satloc-prof"
-cargo build -q --release -p satloc-loadgen -p satloc-profiling
+cargo build -q --release -p satloc-loadgen -p satloc-prof
 
 server_bin=$target_dir/coz-build/profiling/satloc-server
 mkdir -p "$out"

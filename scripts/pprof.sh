@@ -38,7 +38,7 @@ done
 echo "==> building satloc-server (profiling profile, pprof feature), satloc-loadgen, satloc-prof"
 cargo build -q --profile profiling -p satloc-server --features pprof
 cargo build -q --release -p satloc-loadgen
-cargo build -q --release -p satloc-profiling --features pprof --bin satloc-prof
+cargo build -q --release -p satloc-prof
 
 out=target/profiles
 mkdir -p "$out"
