@@ -80,9 +80,8 @@ impl Precision {
     /// The smallest representable value that is at least `metres`.
     ///
     /// Values above 9e9 cm saturate at `9e9` cm (the largest encodable). Integer
-    /// arithmetic once the centimetres are known: this runs three times per LOC
-    /// answer, and a float loop with `powi` and `ceil` per step was 18 % of the
-    /// answer's instructions (`scripts/bench-icount.sh`, callgrind).
+    /// arithmetic once the centimetres are known, because this runs three times
+    /// per LOC answer (`docs/case-study.md` has the callgrind count behind it).
     pub fn at_least_m(metres: f64) -> Self {
         const MAX_CM: f64 = 9e9;
         let cm = if metres.is_finite() && metres > 0.0 {

@@ -22,7 +22,7 @@ fn main() -> ExitCode {
     };
     let Some(workload) = all.iter().find(|w| w.name == name) else {
         eprintln!(
-            "satloc-icount: unknown workload {name:?}; known: {}",
+            "satloc-icount: error: unknown workload {name:?}; known: {}",
             names.join(", ")
         );
         return ExitCode::from(2);
@@ -30,7 +30,7 @@ fn main() -> ExitCode {
     let fixture = match Fixture::new() {
         Ok(fixture) => fixture,
         Err(err) => {
-            eprintln!("satloc-icount: {err:#}");
+            eprintln!("satloc-icount: error: {err:#}");
             return ExitCode::FAILURE;
         }
     };

@@ -94,7 +94,7 @@ pub struct NamingOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
     /// A file could not be read.
-    #[error("cannot read catalogue {source_name}: {error}")]
+    #[error("cannot read catalogue {source_name}")]
     Unreadable {
         /// The file.
         source_name: String,
