@@ -12,13 +12,20 @@ need_packages=()
 command -v dig >/dev/null 2>&1 || need_packages+=(bind9-dnsutils)
 command -v valgrind >/dev/null 2>&1 || need_packages+=(valgrind)
 apt_install "${need_packages[@]}"
+# cargo-cycles: finds import cycles between the modules of each crate.
+command -v cargo-cycles >/dev/null 2>&1 || cargo install --locked --quiet cargo-cycles@0.2.0
 
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 echo "==> cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
+echo "==> module imports form a DAG in every crate"
+cargo-cycles
 echo "==> cargo test"
 cargo test --workspace
+echo "==> the instrumentation with its features on (coz progress points, pprof sampling)"
+cargo clippy -p satloc-server --all-targets --features coz,pprof -- -D warnings
+cargo test -p satloc-profiling --features coz,pprof
 echo "==> instructions per answer (fails if any workload got more than 10% worse)"
 scripts/bench-icount.sh --check 10
 echo "==> cargo doc"
