@@ -1,6 +1,6 @@
 //! The errors a load-generator user can hit: [`LoadgenError`] for whatever
 //! stops a run or a merge, and the typed problems of the parsers it wraps
-//! ([`QueryError`], [`TotalsError`]) or that clap reports ([`DurationError`]).
+//! ([`QueryError`], [`TotalsError`], [`LogProblem`]) or that clap reports ([`DurationError`]).
 //!
 //! Every message is meant to be read on its own, on one line, by someone who
 //! just typed a command: it names the input (file and line, server address,
@@ -127,7 +127,7 @@ pub enum LoadgenError {
         /// The log file as given on the command line.
         path: PathBuf,
         /// What is wrong with it.
-        problem: String,
+        problem: LogProblem,
     },
 
     /// The totals comment of an interval log given to `merge` cannot be read.
@@ -256,6 +256,47 @@ pub enum DurationError {
         /// humantime's objection.
         reason: humantime::DurationError,
     },
+}
+
+/// Why an HdrHistogram interval log cannot be merged.
+#[derive(Debug, thiserror::Error)]
+pub enum LogProblem {
+    /// The file cannot be read.
+    #[error("cannot read: {0}")]
+    Unreadable(io::Error),
+
+    /// A line that is neither a comment, a header nor an interval.
+    #[error("line {line}: not an interval log line")]
+    NotALogLine {
+        /// 1-based line number.
+        line: usize,
+    },
+
+    /// An interval whose histogram is not base64.
+    #[error("interval {number}: bad base64: {reason}")]
+    Base64 {
+        /// 1-based interval number.
+        number: usize,
+        /// What the decoder said.
+        reason: String,
+    },
+
+    /// An interval whose histogram does not decode.
+    #[error("interval {number}: bad histogram: {reason}")]
+    Histogram {
+        /// 1-based interval number.
+        number: usize,
+        /// What the histogram library said.
+        reason: String,
+    },
+
+    /// A histogram that cannot be added to the others (values out of range).
+    #[error("{0}")]
+    CannotAdd(String),
+
+    /// A log without a single interval.
+    #[error("no interval histograms in log")]
+    Empty,
 }
 
 /// Why the `#[satloc-loadgen totals: ...]` comment of an interval log cannot

@@ -29,7 +29,7 @@ use hdrhistogram::serialization::interval_log::{
 };
 use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
 
-use crate::error::{LoadgenError, TotalsError};
+use crate::error::{LoadgenError, LogProblem, TotalsError};
 use crate::stats::{Counters, RCODE_SPACE, new_histogram};
 
 /// Prefix of the totals comment.
@@ -148,18 +148,18 @@ pub struct LogContents {
 
 /// Reads an interval log written by this tool or any HdrHistogram writer.
 pub fn read_log(path: &Path) -> Result<LogContents, LoadgenError> {
-    let problem = |problem: String| LoadgenError::HdrLog {
+    let problem = |problem: LogProblem| LoadgenError::HdrLog {
         path: path.to_owned(),
         problem,
     };
-    let bytes = std::fs::read(path).map_err(|err| problem(format!("cannot read: {err}")))?;
+    let bytes = std::fs::read(path).map_err(|err| problem(LogProblem::Unreadable(err)))?;
     let mut reader = LogReader::new();
     for entry in IntervalLogIterator::new(&bytes) {
         let entry = entry.map_err(|err| problem(unreadable_line(&bytes, &err)))?;
         reader.read(entry).map_err(problem)?;
     }
     if reader.intervals == 0 {
-        return Err(problem("no interval histograms in log".to_owned()));
+        return Err(problem(LogProblem::Empty));
     }
     let text = String::from_utf8_lossy(&bytes);
     let totals = text
@@ -175,14 +175,14 @@ pub fn read_log(path: &Path) -> Result<LogContents, LoadgenError> {
 }
 
 /// Says which line of `bytes` the interval-log parser could not read.
-fn unreadable_line(bytes: &[u8], err: &LogIteratorError) -> String {
+fn unreadable_line(bytes: &[u8], err: &LogIteratorError) -> LogProblem {
     let LogIteratorError::ParseError { offset } = err;
     let line = bytes[..(*offset).min(bytes.len())]
         .iter()
         .filter(|&&b| b == b'\n')
         .count()
         + 1;
-    format!("line {line}: not an interval log line")
+    LogProblem::NotALogLine { line }
 }
 
 /// A log being read, entry by entry.
@@ -221,7 +221,7 @@ impl LogReader {
     }
 
     /// Takes in one entry; the error says what is wrong with it.
-    fn read(&mut self, entry: LogEntry<'_>) -> Result<(), String> {
+    fn read(&mut self, entry: LogEntry<'_>) -> Result<(), LogProblem> {
         match entry {
             LogEntry::StartTime(time) => self.start_time = Some(time.as_secs_f64()),
             LogEntry::BaseTime(time) => self.base_time = Some(time.as_secs_f64()),
@@ -231,19 +231,26 @@ impl LogReader {
     }
 
     /// Decodes one interval's histogram, adds it, and widens the span.
-    fn add_interval(&mut self, interval: &IntervalLogHistogram<'_>) -> Result<(), String> {
+    fn add_interval(&mut self, interval: &IntervalLogHistogram<'_>) -> Result<(), LogProblem> {
         self.intervals += 1;
         let number = self.intervals;
-        let decoded = BASE64
-            .decode(interval.encoded_histogram())
-            .map_err(|err| format!("interval {number}: bad base64: {err}"))?;
+        let decoded =
+            BASE64
+                .decode(interval.encoded_histogram())
+                .map_err(|err| LogProblem::Base64 {
+                    number,
+                    reason: err.to_string(),
+                })?;
         let part: Histogram<u64> = self
             .deserializer
             .deserialize(&mut decoded.as_slice())
-            .map_err(|err| format!("interval {number}: bad histogram: {err:?}"))?;
+            .map_err(|err| LogProblem::Histogram {
+                number,
+                reason: format!("{err:?}"),
+            })?;
         self.histogram
             .add(&part)
-            .map_err(|err| format!("interval {number}: {err:?}"))?;
+            .map_err(|err| LogProblem::CannotAdd(format!("interval {number}: {err:?}")))?;
         // Java's rule: without BaseTime, timestamps are deltas to StartTime if
         // they are much smaller than it, else absolute.
         let offset = interval.start_timestamp().as_secs_f64();
@@ -372,7 +379,7 @@ pub fn merge_logs(paths: &[PathBuf]) -> Result<Merged, LoadgenError> {
             .add(&log.histogram)
             .map_err(|err| LoadgenError::HdrLog {
                 path: path.clone(),
-                problem: format!("cannot add histogram: {err:?}"),
+                problem: LogProblem::CannotAdd(format!("cannot add histogram: {err:?}")),
             })?;
     }
     let totals = logs
