@@ -34,11 +34,6 @@ command -v valgrind >/dev/null || apt_install valgrind
 cargo build --release -q -p satloc-benches --bin satloc-icount
 bin="$release_dir"/satloc-icount
 
-count() { # workload iterations -> instructions
-    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bin" "$1" "$2" 2>&1 >/dev/null |
-        sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
-}
-
 workloads=$( ("$bin" 2>&1 || true) | sed -n "s/^workloads: //p" | tr -d ",")
 if [[ -z $workloads ]]; then
     echo "no workloads: $bin did not list any (is it built there?)" >&2
@@ -55,13 +50,11 @@ printf '%-16s %14s %14s %8s\n' workload "instr/answer" baseline ratio
 worse=0
 results=()
 for w in $workloads; do
-    zero=$(count "$w" 0)
-    many=$(count "$w" "$iterations")
-    if [[ -z $zero || -z $many ]]; then
+    per=$(instructions_per_answer "$w" "$iterations")
+    if [[ -z $per ]]; then
         echo "valgrind counted nothing for $w: $bin $w" >&2
         exit 1
     fi
-    per=$(((many - zero) / iterations))
     results+=("$w"$'\t'"$per")
     b=${base[$w]:-}
     if [[ -n $b ]]; then

@@ -74,3 +74,20 @@ listening_port() {
     echo "server did not say where it listens" >&2
     return 1
 }
+
+# instructions_per_answer WORKLOAD ITERATIONS: instructions per answer of one
+# satloc-icount workload, counted exactly by valgrind: a run with ITERATIONS
+# answers minus a run with none (start-up and catalogue loading cancel out).
+# Prints nothing when valgrind counted nothing.
+instructions_per_answer() {
+    local zero many
+    zero=$(_callgrind_total "$1" 0)
+    many=$(_callgrind_total "$1" "$2")
+    [[ -n $zero && -n $many ]] || return 0
+    echo $(((many - zero) / $2))
+}
+
+_callgrind_total() { # workload iterations -> instructions of the whole run
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$release_dir"/satloc-icount "$1" "$2" 2>&1 >/dev/null |
+        sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+}

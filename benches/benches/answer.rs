@@ -7,7 +7,7 @@ fn bench_answer(c: &mut Criterion) {
     let fixture = Fixture::new().expect("fixture");
     let mut out = Vec::with_capacity(4096);
     let mut group = c.benchmark_group("answer");
-    for workload in workloads() {
+    for workload in workloads().expect("workloads") {
         group.bench_function(workload.name, |b| {
             b.iter(|| fixture.answer(&workload, &mut out))
         });

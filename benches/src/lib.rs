@@ -4,8 +4,16 @@
 //! wall-clock terms; `satloc-icount` runs them a fixed number of times so
 //! `valgrind --tool=callgrind` can count instructions exactly
 //! (`scripts/bench-icount.sh`), which is repeatable on a noisy shared machine.
+//!
+//! Most workloads ask the embedded catalogue at [`NOW`]. The per-object ones
+//! ([`per_object`]) each bring their own scene: one object of each orbit class,
+//! asked an hour after its element epoch and a year after it, because what an
+//! answer costs can depend on both (`docs/case-study.md`, "Every object").
 
-use chrono::{DateTime, Utc};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use chrono::{DateTime, TimeDelta, Utc};
 use hickory_proto::rr::RecordType;
 use satloc_server::answer::AnswerPath;
 use satloc_server::catalog::{Catalog, NamingOptions, Source};
@@ -14,7 +22,7 @@ use satloc_server::loc::LOC;
 use satloc_server::testing::TestQuery;
 use satloc_server::zone::Zone;
 
-/// The instant every workload answers for.
+/// The instant the fixture's workloads answer for.
 pub const NOW: &str = "2026-11-28T12:00:00Z";
 
 /// A named query workload.
@@ -26,9 +34,24 @@ pub struct Workload {
     pub query: Vec<u8>,
     /// The answer core that answers it (`--answer-path`).
     pub path: AnswerPath,
+    /// Its own catalogue and instant; `None` for the fixture's.
+    pub scene: Option<Scene>,
 }
 
-/// The zone, catalogue and instant the workloads run against.
+/// A catalogue and the instant it is asked at.
+#[derive(Debug, Clone)]
+pub struct Scene {
+    /// The catalogue files, as `satloc-server --catalog` takes them.
+    pub files: Vec<PathBuf>,
+    /// The catalogue read from them.
+    pub catalog: Catalog,
+    /// The instant.
+    pub now: DateTime<Utc>,
+    /// The name asked for.
+    pub qname: String,
+}
+
+/// The zone, catalogue and instant most workloads run against.
 #[derive(Debug)]
 pub struct Fixture {
     /// `sat.example.` with defaults.
@@ -43,7 +66,7 @@ impl Fixture {
     /// Builds the fixture.
     pub fn new() -> anyhow::Result<Self> {
         Ok(Self {
-            zone: Zone::new("sat.example.").map_err(anyhow::Error::msg)?,
+            zone: Zone::new("sat.example.")?,
             catalog: Catalog::load(&[Source::Embedded], &NamingOptions::default())?.catalog,
             now: NOW.parse()?,
         })
@@ -53,10 +76,13 @@ impl Fixture {
     #[inline]
     pub fn answer(&self, workload: &Workload, out: &mut Vec<u8>) -> Outcome {
         let query = std::hint::black_box(&workload.query);
-        let (zone, catalog, now) = (&self.zone, &self.catalog, self.now);
+        let (catalog, now) = match &workload.scene {
+            None => (&self.catalog, self.now),
+            Some(scene) => (&scene.catalog, scene.now),
+        };
         workload
             .path
-            .answer(query, Protocol::Udp, zone, catalog, now, out)
+            .answer(query, Protocol::Udp, &self.zone, catalog, now, out)
     }
 }
 
@@ -66,44 +92,110 @@ fn query(name: &str, rtype: RecordType, edns: bool) -> Vec<u8> {
     if edns { query.edns(1232) } else { query }.to_bytes()
 }
 
-/// The workloads: the hot path (LOC with EDNS, as dig and the load generator
-/// send it) and the other answer kinds.
-pub fn workloads() -> Vec<Workload> {
+/// A workload on the fixture's catalogue and instant.
+fn on_fixture(name: &'static str, query: Vec<u8>, path: AnswerPath) -> Workload {
+    Workload {
+        name,
+        query,
+        path,
+        scene: None,
+    }
+}
+
+/// Every workload: those on the fixture, then the per-object ones.
+pub fn workloads() -> anyhow::Result<Vec<Workload>> {
+    let mut all = fixture_workloads();
+    all.extend(per_object()?);
+    Ok(all)
+}
+
+/// The hot path (LOC with EDNS, as dig and the load generator send it) and the
+/// other answer kinds, on the embedded catalogue at [`NOW`].
+pub fn fixture_workloads() -> Vec<Workload> {
+    let fast = AnswerPath::Fast;
     vec![
-        Workload {
-            name: "loc_iss_edns",
-            query: query("iss.sat.example.", LOC, true),
-            path: AnswerPath::Fast,
-        },
-        Workload {
-            name: "loc_iss_edns_hickory",
-            query: query("iss.sat.example.", LOC, true),
-            path: AnswerPath::Hickory,
-        },
-        Workload {
-            name: "loc_molniya",
-            query: query("25485.sat.example.", LOC, false),
-            path: AnswerPath::Fast,
-        },
-        Workload {
-            name: "txt_iss",
-            query: query("iss.sat.example.", RecordType::TXT, false),
-            path: AnswerPath::Fast,
-        },
-        Workload {
-            name: "nxdomain",
-            query: query("nothing.sat.example.", LOC, false),
-            path: AnswerPath::Fast,
-        },
-        Workload {
-            name: "refused",
-            query: query("iss.example.com.", LOC, false),
-            path: AnswerPath::Fast,
-        },
-        Workload {
-            name: "formerr",
-            query: query("iss.sat.example.", LOC, false)[..20].to_vec(),
-            path: AnswerPath::Fast,
-        },
+        on_fixture("loc_iss_edns", query("iss.sat.example.", LOC, true), fast),
+        on_fixture(
+            "loc_iss_edns_hickory",
+            query("iss.sat.example.", LOC, true),
+            AnswerPath::Hickory,
+        ),
+        on_fixture("loc_molniya", query("25485.sat.example.", LOC, false), fast),
+        on_fixture(
+            "txt_iss",
+            query("iss.sat.example.", RecordType::TXT, false),
+            fast,
+        ),
+        on_fixture("nxdomain", query("nothing.sat.example.", LOC, false), fast),
+        on_fixture("refused", query("iss.example.com.", LOC, false), fast),
+        on_fixture(
+            "formerr",
+            query("iss.sat.example.", LOC, false)[..20].to_vec(),
+            fast,
+        ),
     ]
+}
+
+/// One object per orbit class: (class, NORAD number).
+const OBJECTS: [(&str, u64); 4] = [
+    ("leo", 25544), // ISS, embedded catalogue
+    ("meo", 24876), // GPS BIIR-2 (PRN 13), embedded, deep space, not resonant
+    ("geo", 51850), // GOES 18, embedded, 24-hour resonance
+    ("heo", 21897), // MOLNIYA 1-83, benches/data, 12-hour resonance
+];
+
+/// LOC with EDNS for one object of each orbit class, an hour after its element
+/// epoch (`_fresh`) and a year after it (`_year`), and the Molniya twenty
+/// years after (`loc_heo_20y`), each on the embedded catalogue plus
+/// `benches/data/molniya-1-83.tle`.
+pub fn per_object() -> anyhow::Result<Vec<Workload>> {
+    let benches = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let embedded = benches
+        .parent()
+        .unwrap_or(benches)
+        .join("server/data/default-catalog.tle");
+    let files = vec![embedded, benches.join("data/molniya-1-83.tle")];
+    let mut workloads = Vec::new();
+    for (class, norad_id) in OBJECTS {
+        for (age, after_epoch) in [
+            ("fresh", TimeDelta::hours(1)),
+            ("year", TimeDelta::days(365)),
+        ] {
+            let name = format!("loc_{class}_{age}").leak();
+            workloads.push(scene_workload(name, &files, norad_id, after_epoch)?);
+        }
+    }
+    let twenty_years = TimeDelta::days(20 * 365);
+    workloads.push(scene_workload("loc_heo_20y", &files, 21897, twenty_years)?);
+    Ok(workloads)
+}
+
+/// LOC with EDNS for `norad_id`, `after_epoch` after its element epoch.
+fn scene_workload(
+    name: &'static str,
+    files: &[PathBuf],
+    norad_id: u64,
+    after_epoch: TimeDelta,
+) -> anyhow::Result<Workload> {
+    let sources: Vec<Source> = files.iter().cloned().map(Source::File).collect();
+    let catalog = Catalog::load(&sources, &NamingOptions::default())
+        .context("loading the per-object catalogue")?
+        .catalog;
+    let label = norad_id.to_string();
+    let object = catalog
+        .lookup(label.as_bytes())
+        .with_context(|| format!("NORAD {norad_id} is not in the per-object catalogue"))?;
+    let now = object.epoch + after_epoch;
+    let qname = format!("{norad_id}.sat.example.");
+    Ok(Workload {
+        name,
+        query: query(&qname, LOC, true),
+        path: AnswerPath::Fast,
+        scene: Some(Scene {
+            files: files.to_vec(),
+            catalog,
+            now,
+            qname,
+        }),
+    })
 }

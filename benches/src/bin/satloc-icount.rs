@@ -2,14 +2,28 @@
 //! instruction counting under `valgrind --tool=callgrind`.
 //!
 //! `satloc-icount WORKLOAD ITERATIONS` -- see `scripts/bench-icount.sh`.
+//! `satloc-icount --scenes` lists the per-object workloads as
+//! `name<TAB>qname<TAB>instant<TAB>catalogue files`, so a script can ask a
+//! real server the same questions (`scripts/per-object.sh`).
 
 use std::process::ExitCode;
 
-use satloc_benches::{Fixture, workloads};
+use chrono::SecondsFormat;
+use satloc_benches::{Fixture, Workload, workloads};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    let all = workloads();
+    let all = match workloads() {
+        Ok(all) => all,
+        Err(err) => {
+            eprintln!("satloc-icount: error: {err:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if args.get(1).map(String::as_str) == Some("--scenes") {
+        print_scenes(&all);
+        return ExitCode::SUCCESS;
+    }
     let names: Vec<&str> = all.iter().map(|w| w.name).collect();
     let (Some(name), Some(iterations)) =
         (args.get(1), args.get(2).and_then(|n| n.parse::<u64>().ok()))
@@ -42,4 +56,24 @@ fn main() -> ExitCode {
     }
     println!("{name}: {iterations} answers, {bytes} bytes");
     ExitCode::SUCCESS
+}
+
+fn print_scenes(all: &[Workload]) {
+    for workload in all {
+        let Some(scene) = &workload.scene else {
+            continue;
+        };
+        let files: Vec<String> = scene
+            .files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect();
+        println!(
+            "{}\t{}\t{}\t{}",
+            workload.name,
+            scene.qname,
+            scene.now.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            files.join(" ")
+        );
+    }
 }
