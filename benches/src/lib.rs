@@ -65,10 +65,14 @@ pub struct Fixture {
 impl Fixture {
     /// Builds the fixture.
     pub fn new() -> anyhow::Result<Self> {
+        let catalog = Catalog::load(&[Source::Embedded], &NamingOptions::default())?.catalog;
+        let now = NOW.parse()?;
+        // As the server does before it serves a catalogue.
+        catalog.prepare(now);
         Ok(Self {
             zone: Zone::new("sat.example.")?,
-            catalog: Catalog::load(&[Source::Embedded], &NamingOptions::default())?.catalog,
-            now: NOW.parse()?,
+            catalog,
+            now,
         })
     }
 
@@ -144,39 +148,73 @@ const OBJECTS: [(&str, u64); 4] = [
     ("heo", 21897), // MOLNIYA 1-83, benches/data, 12-hour resonance
 ];
 
-/// LOC with EDNS for one object of each orbit class, an hour after its element
-/// epoch (`_fresh`) and a year after it (`_year`), and the Molniya twenty
-/// years after (`loc_heo_20y`), each on the embedded catalogue plus
-/// `benches/data/molniya-1-83.tle`.
-pub fn per_object() -> anyhow::Result<Vec<Workload>> {
-    let benches = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let embedded = benches
-        .parent()
-        .unwrap_or(benches)
-        .join("server/data/default-catalog.tle");
-    let files = vec![embedded, benches.join("data/molniya-1-83.tle")];
-    let mut workloads = Vec::new();
+/// The per-object workloads' names, NORAD numbers and instants after the
+/// element epoch: one object of each orbit class an hour after its epoch
+/// (`_fresh`) and a year after it (`_year`), and the Molniya twenty years after
+/// (`loc_heo_20y`).
+pub fn per_object_specs() -> Vec<(&'static str, u64, TimeDelta)> {
+    let mut specs = Vec::new();
     for (class, norad_id) in OBJECTS {
         for (age, after_epoch) in [
             ("fresh", TimeDelta::hours(1)),
             ("year", TimeDelta::days(365)),
         ] {
-            let name = format!("loc_{class}_{age}").leak();
-            workloads.push(scene_workload(name, &files, norad_id, after_epoch)?);
+            let name: &'static str = format!("loc_{class}_{age}").leak();
+            specs.push((name, norad_id, after_epoch));
         }
     }
-    let twenty_years = TimeDelta::days(20 * 365);
-    workloads.push(scene_workload("loc_heo_20y", &files, 21897, twenty_years)?);
-    Ok(workloads)
+    specs.push(("loc_heo_20y", 21897, TimeDelta::days(20 * 365)));
+    specs
+}
+
+/// LOC with EDNS for each of [`per_object_specs`], each on the embedded
+/// catalogue plus `benches/data/molniya-1-83.tle`, prepared for its instant.
+pub fn per_object() -> anyhow::Result<Vec<Workload>> {
+    per_object_specs()
+        .into_iter()
+        .map(|(name, norad_id, after_epoch)| scene_workload(name, norad_id, after_epoch))
+        .collect()
+}
+
+/// The workload called `name`, built alone (a scene's catalogue is loaded
+/// only when asked for, so counting one workload's instructions does not
+/// depend on the others); `None` if there is none.
+pub fn workload(name: &str) -> anyhow::Result<Option<Workload>> {
+    if let Some(workload) = fixture_workloads().into_iter().find(|w| w.name == name) {
+        return Ok(Some(workload));
+    }
+    per_object_specs()
+        .into_iter()
+        .find(|(spec, _, _)| *spec == name)
+        .map(|(name, norad_id, after_epoch)| scene_workload(name, norad_id, after_epoch))
+        .transpose()
+}
+
+/// Every workload's name, in the order of [`workloads`].
+pub fn workload_names() -> Vec<&'static str> {
+    let fixture = fixture_workloads().into_iter().map(|w| w.name);
+    fixture
+        .chain(per_object_specs().into_iter().map(|(name, _, _)| name))
+        .collect()
+}
+
+/// The catalogue files of the per-object scenes.
+fn scene_files() -> Vec<PathBuf> {
+    let benches = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let embedded = benches
+        .parent()
+        .unwrap_or(benches)
+        .join("server/data/default-catalog.tle");
+    vec![embedded, benches.join("data/molniya-1-83.tle")]
 }
 
 /// LOC with EDNS for `norad_id`, `after_epoch` after its element epoch.
 fn scene_workload(
     name: &'static str,
-    files: &[PathBuf],
     norad_id: u64,
     after_epoch: TimeDelta,
 ) -> anyhow::Result<Workload> {
+    let files = scene_files();
     let sources: Vec<Source> = files.iter().cloned().map(Source::File).collect();
     let catalog = Catalog::load(&sources, &NamingOptions::default())
         .context("loading the per-object catalogue")?
@@ -186,13 +224,14 @@ fn scene_workload(
         .lookup(label.as_bytes())
         .with_context(|| format!("NORAD {norad_id} is not in the per-object catalogue"))?;
     let now = object.epoch + after_epoch;
+    catalog.prepare(now);
     let qname = format!("{norad_id}.sat.example.");
     Ok(Workload {
         name,
         query: query(&qname, LOC, true),
         path: AnswerPath::Fast,
         scene: Some(Scene {
-            files: files.to_vec(),
+            files,
             catalog,
             now,
             qname,

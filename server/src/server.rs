@@ -26,11 +26,15 @@ use crate::synthetic::PlantedCost;
 
 /// How often a long-running server re-checks element age.
 const STALENESS_CHECK_EVERY: Duration = Duration::from_secs(6 * 3600);
+/// How often the resonance integrator's states are moved along with the clock;
+/// they reach a week ahead (`ephemeris/resonance.rs`), so a few hours is plenty.
+const PREPARE_EVERY: Duration = Duration::from_secs(6 * 3600);
 
 /// Runs the server described by `config` until SIGINT or SIGTERM.
 pub fn run(config: Config) -> Result<()> {
     let loaded = Catalog::load(&config.sources, &config.naming).context("loading the catalogue")?;
     log_warnings(&loaded);
+    loaded.catalog.prepare(config.clock.now());
     if config.check {
         print_catalog(&loaded.catalog, &config);
         return Ok(());
@@ -92,6 +96,7 @@ async fn serve(service: Arc<Service>, listeners: Listeners, config: Config) -> s
         config.clone(),
         shutdown.clone(),
     ));
+    tokio::spawn(keep_prepared(Arc::clone(&service), shutdown.clone()));
     engine::run(service, listeners, config.engine, shutdown).await
 }
 
@@ -140,7 +145,9 @@ fn reload(service: &Service, config: &Config) {
     match Catalog::load(&config.sources, &config.naming) {
         Ok(loaded) => {
             log_warnings(&loaded);
-            report_staleness(&loaded.catalog, service.clock().now(), config);
+            let now = service.clock().now();
+            loaded.catalog.prepare(now);
+            report_staleness(&loaded.catalog, now, config);
             service.replace_catalog(loaded.catalog);
             tracing::info!("catalogue reloaded");
         }
@@ -149,6 +156,24 @@ fn reload(service: &Service, config: &Config) {
                 "catalogue reload failed, still serving the previous one: {:#}",
                 anyhow::Error::from(err)
             );
+        }
+    }
+}
+
+/// Moves the resonance integrator states along with the clock (see
+/// [`Catalog::prepare`]), off the query path: a blocking-pool thread does the
+/// integration, so no engine waits for it.
+async fn keep_prepared(service: Arc<Service>, shutdown: CancellationToken) {
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(PREPARE_EVERY) => {}
+        }
+        let service = Arc::clone(&service);
+        let prepared =
+            tokio::task::spawn_blocking(move || service.catalog().prepare(service.clock().now()));
+        if let Err(err) = prepared.await {
+            tracing::error!("preparing the resonance integrator failed: {err}");
         }
     }
 }

@@ -9,22 +9,20 @@
 use std::process::ExitCode;
 
 use chrono::SecondsFormat;
-use satloc_benches::{Fixture, Workload, workloads};
+use satloc_benches::{Fixture, Workload, per_object, workload, workload_names};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    let all = match workloads() {
-        Ok(all) => all,
-        Err(err) => {
-            eprintln!("satloc-icount: error: {err:#}");
-            return ExitCode::FAILURE;
-        }
-    };
     if args.get(1).map(String::as_str) == Some("--scenes") {
-        print_scenes(&all);
-        return ExitCode::SUCCESS;
+        return match per_object() {
+            Ok(all) => {
+                print_scenes(&all);
+                ExitCode::SUCCESS
+            }
+            Err(err) => fail(&err),
+        };
     }
-    let names: Vec<&str> = all.iter().map(|w| w.name).collect();
+    let names = workload_names();
     let (Some(name), Some(iterations)) =
         (args.get(1), args.get(2).and_then(|n| n.parse::<u64>().ok()))
     else {
@@ -34,24 +32,25 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(2);
     };
-    let Some(workload) = all.iter().find(|w| w.name == name) else {
-        eprintln!(
-            "satloc-icount: error: unknown workload {name:?}; known: {}",
-            names.join(", ")
-        );
-        return ExitCode::from(2);
+    let workload = match workload(name) {
+        Ok(Some(workload)) => workload,
+        Ok(None) => {
+            eprintln!(
+                "satloc-icount: error: unknown workload {name:?}; known: {}",
+                names.join(", ")
+            );
+            return ExitCode::from(2);
+        }
+        Err(err) => return fail(&err),
     };
     let fixture = match Fixture::new() {
         Ok(fixture) => fixture,
-        Err(err) => {
-            eprintln!("satloc-icount: error: {err:#}");
-            return ExitCode::FAILURE;
-        }
+        Err(err) => return fail(&err),
     };
     let mut out = Vec::with_capacity(4096);
     let mut bytes = 0usize;
     for _ in 0..iterations {
-        fixture.answer(workload, &mut out);
+        fixture.answer(&workload, &mut out);
         bytes += out.len();
     }
     println!("{name}: {iterations} answers, {bytes} bytes");
@@ -76,4 +75,9 @@ fn print_scenes(all: &[Workload]) {
             files.join(" ")
         );
     }
+}
+
+fn fail(err: &anyhow::Error) -> ExitCode {
+    eprintln!("satloc-icount: error: {err:#}");
+    ExitCode::FAILURE
 }

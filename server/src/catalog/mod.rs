@@ -264,6 +264,16 @@ impl Catalog {
         u32::try_from(newest.max(1)).unwrap_or(u32::MAX)
     }
 
+    /// Keeps every object's resonance integrator states for the days around
+    /// `at` ([`Propagator::prepare`]), so that answers near `at` cost about the
+    /// same for every orbit. Call it before serving a catalogue and again as
+    /// the clock moves on; positions are the same whether it ran or not.
+    pub fn prepare(&self, at: DateTime<Utc>) {
+        for object in &self.objects {
+            object.propagator.prepare(at);
+        }
+    }
+
     /// Objects whose elements are older than `max_age` at `now`, oldest first.
     pub fn stale(&self, now: DateTime<Utc>, max_age: TimeDelta) -> Vec<&SatObject> {
         let mut stale: Vec<&SatObject> = self

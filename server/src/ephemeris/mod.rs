@@ -16,8 +16,12 @@
 //! degrees of longitude: inside the accuracy bar checked against skyfield in
 //! `tests/accuracy.rs`.
 
+mod resonance;
+
 use chrono::{DateTime, Utc};
 use sgp4::{Constants, Elements, MinutesSinceEpoch};
+
+use resonance::Checkpoints;
 
 /// WGS84 semi-major axis, km.
 const WGS84_A_KM: f64 = 6378.137;
@@ -32,6 +36,9 @@ const SECONDS_PER_DAY: f64 = 86_400.0;
 pub struct Propagator {
     constants: Constants,
     epoch: DateTime<Utc>,
+    /// For orbits in resonance, the integrator's states near the instant last
+    /// prepared for ([`Propagator::prepare`]): what keeps their cost flat.
+    resonance: Checkpoints,
 }
 
 /// Why a position could not be computed.
@@ -89,7 +96,20 @@ impl Propagator {
         Ok(Self {
             constants,
             epoch: elements.datetime.and_utc(),
+            resonance: Checkpoints::default(),
         })
+    }
+
+    /// Keeps the resonance integrator's states for the days around `at`, so
+    /// positions near `at` cost one integration step (`ephemeris/resonance.rs`).
+    /// Costs one integration from the closest state already kept, or from the
+    /// epoch; does nothing for orbits without resonance, or when the states
+    /// around `at` are already kept. Positions are the same either way.
+    pub fn prepare(&self, at: DateTime<Utc>) {
+        if let Some(initial) = self.constants.initial_state() {
+            let minutes = minutes_between(self.epoch, at);
+            self.resonance.prepare(&self.constants, minutes, initial);
+        }
     }
 
     /// The element set's epoch.
@@ -99,9 +119,13 @@ impl Propagator {
 
     /// TEME position (km) and velocity (km/s) `minutes` after epoch.
     pub fn teme_at(&self, minutes: f64) -> Result<([f64; 3], [f64; 3]), EphemerisError> {
+        let mut state = self
+            .constants
+            .initial_state()
+            .map(|initial| self.resonance.start_for(minutes, initial));
         let prediction = self
             .constants
-            .propagate(MinutesSinceEpoch(minutes))
+            .propagate_from_state(MinutesSinceEpoch(minutes), state.as_mut(), false)
             .map_err(|e| EphemerisError::Propagation {
                 minutes,
                 reason: e.to_string(),
