@@ -65,7 +65,7 @@ pub struct Fixture {
 impl Fixture {
     /// Builds the fixture.
     pub fn new() -> anyhow::Result<Self> {
-        let catalog = Catalog::load(&[Source::Embedded], &NamingOptions::default())?.catalog;
+        let mut catalog = Catalog::load(&[Source::Embedded], &NamingOptions::default())?.catalog;
         let now = NOW.parse()?;
         // As the server does before it serves a catalogue.
         catalog.prepare(now);
@@ -216,7 +216,7 @@ fn scene_workload(
 ) -> anyhow::Result<Workload> {
     let files = scene_files();
     let sources: Vec<Source> = files.iter().cloned().map(Source::File).collect();
-    let catalog = Catalog::load(&sources, &NamingOptions::default())
+    let mut catalog = Catalog::load(&sources, &NamingOptions::default())
         .context("loading the per-object catalogue")?
         .catalog;
     let label = norad_id.to_string();

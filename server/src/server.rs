@@ -32,7 +32,8 @@ const PREPARE_EVERY: Duration = Duration::from_secs(6 * 3600);
 
 /// Runs the server described by `config` until SIGINT or SIGTERM.
 pub fn run(config: Config) -> Result<()> {
-    let loaded = Catalog::load(&config.sources, &config.naming).context("loading the catalogue")?;
+    let mut loaded =
+        Catalog::load(&config.sources, &config.naming).context("loading the catalogue")?;
     log_warnings(&loaded);
     loaded.catalog.prepare(config.clock.now());
     if config.check {
@@ -143,7 +144,7 @@ async fn watch_signals(service: Arc<Service>, config: Config, shutdown: Cancella
 /// Re-reads the catalogue; on any error the current one stays in service.
 fn reload(service: &Service, config: &Config) {
     match Catalog::load(&config.sources, &config.naming) {
-        Ok(loaded) => {
+        Ok(mut loaded) => {
             log_warnings(&loaded);
             let now = service.clock().now();
             loaded.catalog.prepare(now);
@@ -161,8 +162,9 @@ fn reload(service: &Service, config: &Config) {
 }
 
 /// Moves the resonance integrator states along with the clock (see
-/// [`Catalog::prepare`]), off the query path: a blocking-pool thread does the
-/// integration, so no engine waits for it.
+/// [`Catalog::prepare`]), off the query path: a blocking-pool thread prepares a
+/// clone of the catalogue, which replaces the one in service unless a reload
+/// came first.
 async fn keep_prepared(service: Arc<Service>, shutdown: CancellationToken) {
     loop {
         tokio::select! {
@@ -170,11 +172,24 @@ async fn keep_prepared(service: Arc<Service>, shutdown: CancellationToken) {
             () = tokio::time::sleep(PREPARE_EVERY) => {}
         }
         let service = Arc::clone(&service);
-        let prepared =
-            tokio::task::spawn_blocking(move || service.catalog().prepare(service.clock().now()));
+        let prepared = tokio::task::spawn_blocking(move || prepare_in_service(&service));
         if let Err(err) = prepared.await {
             tracing::error!("preparing the resonance integrator failed: {err}");
         }
+    }
+}
+
+/// Prepares the catalogue in service for now, if it is not already.
+fn prepare_in_service(service: &Service) {
+    let now = service.clock().now();
+    let current = service.catalog();
+    if current.is_prepared_for(now) {
+        return;
+    }
+    let mut next = Catalog::clone(&current);
+    next.prepare(now);
+    if !service.replace_catalog_if(&current, next) {
+        tracing::debug!("catalogue reloaded while it was being prepared; kept the reloaded one");
     }
 }
 

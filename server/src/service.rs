@@ -61,6 +61,14 @@ impl Service {
         self.catalog.store(Arc::new(catalog));
     }
 
+    /// Replaces the catalogue with `catalog` only if `current` is still the one
+    /// in service, so a catalogue derived from `current` never undoes a reload
+    /// that happened meanwhile. Says whether it replaced it.
+    pub fn replace_catalog_if(&self, current: &Arc<Catalog>, catalog: Catalog) -> bool {
+        let previous = self.catalog.compare_and_swap(current, Arc::new(catalog));
+        Arc::ptr_eq(&previous, current)
+    }
+
     /// The zone.
     pub fn zone(&self) -> &Zone {
         &self.zone

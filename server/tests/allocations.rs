@@ -70,7 +70,7 @@ fn allocations_per_answer() {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let zone = Zone::new("sat.example.").unwrap();
-    let catalog = embedded_catalog();
+    let mut catalog = embedded_catalog();
     let now = "2026-11-28T12:00:00Z".parse().unwrap();
     catalog.prepare(now);
     let mut out = Vec::with_capacity(4096);

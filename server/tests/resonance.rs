@@ -4,14 +4,22 @@
 //! Molniyas), from before the epoch to twenty years past it, a prepared
 //! propagator gives bit-for-bit the position of one that integrates from the
 //! epoch -- at the instant prepared for, inside the window around it, past its
-//! end, and before its start.
+//! end, and before its start -- and the service answers the same bytes while
+//! prepared catalogues are swapped in.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
+use satloc_server::answer::AnswerPath;
 use satloc_server::catalog::{Catalog, NamingOptions, Source};
+use satloc_server::clock::Clock;
+use satloc_server::engine::{Handler, Protocol};
 use satloc_server::ephemeris::Propagator;
+use satloc_server::loc::LOC;
+use satloc_server::service::Service;
+use satloc_server::synthetic::PlantedCost;
+use satloc_server::testing::TestQuery;
+use satloc_server::zone::Zone;
 
 fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -84,7 +92,7 @@ impl std::ops::AddAssign for Compared {
 
 /// `prepared` is prepared for each of [`PREPARED_AT_DAYS`] in turn; `reference`
 /// never is.
-fn compare(what: &str, prepared: &Propagator, reference: &Propagator) -> Compared {
+fn compare(what: &str, prepared: &mut Propagator, reference: &Propagator) -> Compared {
     let mut compared = Compared::default();
     for days in PREPARED_AT_DAYS {
         let at = prepared.epoch() + TimeDelta::days(days);
@@ -111,19 +119,20 @@ fn prepared_positions_are_those_integrated_from_the_epoch() {
     let mut compared = Compared::default();
     let mut objects = 0;
     for (what, elements) in vallado() {
-        let prepared = Propagator::new(&elements).unwrap();
+        let mut prepared = Propagator::new(&elements).unwrap();
         let reference = Propagator::new(&elements).unwrap();
-        compared += compare(&what, &prepared, &reference);
+        compared += compare(&what, &mut prepared, &reference);
         objects += 1;
     }
     let catalog = Catalog::load(&catalogue_sources(), &NamingOptions::default())
         .unwrap()
         .catalog;
     for object in catalog.objects() {
-        // A clone taken before any preparing integrates from the epoch.
-        let reference = object.propagator.clone();
+        // The catalogue's own propagator is never prepared here: it integrates
+        // from the epoch.
+        let mut prepared = object.propagator.clone();
         let what = format!("{} ({})", object.name, object.norad_id);
-        compared += compare(&what, &object.propagator, &reference);
+        compared += compare(&what, &mut prepared, &object.propagator);
         objects += 1;
     }
     eprintln!("{objects} element sets: {compared:?}");
@@ -131,31 +140,52 @@ fn prepared_positions_are_those_integrated_from_the_epoch() {
     assert!(compared.positions > 3000, "{compared:?}");
 }
 
-/// Answers while the window moves: several threads ask for positions while
-/// another prepares for instants further and further on; every position is
-/// the one integrated from the epoch.
+/// Answers while the catalogue moves on: several threads answer LOC for GOES 18
+/// and MOLNIYA 1-83 through the service while another swaps in clones
+/// prepared for later and later instants (as the server's `keep_prepared`
+/// does); every answer is the one an unprepared catalogue gives.
 #[test]
-fn positions_stay_exact_while_another_thread_prepares() {
+fn answers_stay_exact_while_prepared_catalogues_are_swapped_in() {
     let catalog = Catalog::load(&catalogue_sources(), &NamingOptions::default())
         .unwrap()
         .catalog;
-    let molniya = catalog.lookup(b"21897").unwrap();
-    let reference = Arc::new(molniya.propagator.clone());
-    let prepared = Arc::new(molniya.propagator.clone());
-    let epoch = molniya.epoch;
+    let now: DateTime<Utc> = "2026-11-28T12:00:00Z".parse().unwrap();
+    let zone = Zone::new("sat.example.").unwrap();
+    let queries: Vec<Vec<u8>> = ["51850.sat.example.", "21897.sat.example."]
+        .iter()
+        .map(|name| TestQuery::new(name, LOC).edns(1232).to_bytes())
+        .collect();
+    let expected: Vec<Vec<u8>> = queries
+        .iter()
+        .map(|query| {
+            let mut out = Vec::new();
+            AnswerPath::Fast.answer(query, Protocol::Udp, &zone, &catalog, now, &mut out);
+            out
+        })
+        .collect();
+    let service = Service::new(
+        zone,
+        Clock::Frozen(now),
+        catalog.clone(),
+        AnswerPath::Fast,
+        PlantedCost::default(),
+    );
     std::thread::scope(|scope| {
-        let preparer = Arc::clone(&prepared);
-        scope.spawn(move || {
-            for day in (0..=730).step_by(5) {
-                preparer.prepare(epoch + TimeDelta::days(day));
+        scope.spawn(|| {
+            for days in (-30..=30).step_by(3) {
+                let current = service.catalog();
+                let mut next = Catalog::clone(&current);
+                next.prepare(now + TimeDelta::days(days));
+                assert!(service.replace_catalog_if(&current, next));
             }
         });
-        for thread in 0..3 {
-            let (prepared, reference) = (Arc::clone(&prepared), Arc::clone(&reference));
-            scope.spawn(move || {
-                for hour in (thread..730 * 24).step_by(97) {
-                    let at = epoch + TimeDelta::hours(hour);
-                    assert_eq!(prepared.fix_at(at), reference.fix_at(at), "at {at}");
+        for _ in 0..3 {
+            scope.spawn(|| {
+                let mut out = Vec::new();
+                for round in 0..2_000 {
+                    let which = round % queries.len();
+                    service.handle(&queries[which], Protocol::Udp, &mut out);
+                    assert_eq!(out, expected[which], "round {round}");
                 }
             });
         }

@@ -1,7 +1,8 @@
 //! The catalogue: orbital elements in, objects by DNS label out.
 //!
-//! A [`Catalog`] is immutable once built. Reloading builds a new one and swaps it
-//! in whole (see `service.rs`), so a bad refresh can never leave the server with
+//! A [`Catalog`] is immutable once shared (it is prepared for an instant
+//! before, [`Catalog::prepare`]). Reloading builds a new one and swaps it in
+//! whole (see `service.rs`), so a bad refresh can never leave the server with
 //! half a catalogue: the last good one stays in place.
 
 mod entry;
@@ -266,12 +267,19 @@ impl Catalog {
 
     /// Keeps every object's resonance integrator states for the days around
     /// `at` ([`Propagator::prepare`]), so that answers near `at` cost about the
-    /// same for every orbit. Call it before serving a catalogue and again as
-    /// the clock moves on; positions are the same whether it ran or not.
-    pub fn prepare(&self, at: DateTime<Utc>) {
-        for object in &self.objects {
+    /// same for every orbit. Call it before the catalogue is shared, and on a
+    /// clone as the clock moves on; positions are the same whether it ran or not.
+    pub fn prepare(&mut self, at: DateTime<Utc>) {
+        for object in &mut self.objects {
             object.propagator.prepare(at);
         }
+    }
+
+    /// Whether every object is prepared for instants near `at`.
+    pub fn is_prepared_for(&self, at: DateTime<Utc>) -> bool {
+        self.objects
+            .iter()
+            .all(|o| o.propagator.is_prepared_for(at))
     }
 
     /// Objects whose elements are older than `max_age` at `now`, oldest first.

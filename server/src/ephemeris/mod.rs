@@ -105,11 +105,18 @@ impl Propagator {
     /// Costs one integration from the closest state already kept, or from the
     /// epoch; does nothing for orbits without resonance, or when the states
     /// around `at` are already kept. Positions are the same either way.
-    pub fn prepare(&self, at: DateTime<Utc>) {
+    pub fn prepare(&mut self, at: DateTime<Utc>) {
         if let Some(initial) = self.constants.initial_state() {
             let minutes = minutes_between(self.epoch, at);
             self.resonance.prepare(&self.constants, minutes, initial);
         }
+    }
+
+    /// Whether positions near `at` already start from kept states (always
+    /// true for orbits without resonance).
+    pub fn is_prepared_for(&self, at: DateTime<Utc>) -> bool {
+        self.constants.initial_state().is_none()
+            || self.resonance.covers(minutes_between(self.epoch, at))
     }
 
     /// The element set's epoch.

@@ -11,14 +11,15 @@
 //! so positions are bit-for-bit the same (`tests/resonance.rs` checks it).
 //!
 //! A [`Checkpoints`] keeps the states of a window of steps around the instant
-//! it was last prepared for, behind an `ArcSwap`: a query loads the window
-//! without a lock or an allocation and copies out one 24-byte state; preparing
-//! builds a new window off the query path and swaps it in whole.
+//! it was last prepared for. It is prepared before its catalogue is shared and
+//! never changes afterwards, so a query reads it like any other field: no
+//! lock, no atomic, no allocation, one 24-byte state copied out. A catalogue
+//! moves on with the clock by being cloned, prepared again and swapped in
+//! whole (the server's `keep_prepared`), as a reload is.
 
 use std::fmt;
 use std::sync::Arc;
 
-use arc_swap::ArcSwapOption;
 use sgp4::{Constants, MinutesSinceEpoch, ResonanceState};
 
 /// Minutes between two steps of the resonance integrator (fixed by SDP4).
@@ -31,10 +32,10 @@ const STEPS_BEHIND: i64 = 2;
 const STEPS_AHEAD: i64 = 14;
 
 /// Prepared integrator states for one element set; empty until prepared, and
-/// always empty for orbits without resonance.
-#[derive(Default)]
+/// always empty for orbits without resonance. Clones share the window.
+#[derive(Clone, Default)]
 pub(super) struct Checkpoints {
-    window: ArcSwapOption<Window>,
+    window: Option<Arc<Window>>,
 }
 
 /// `states[i]` is the integrator's state at step `first + i`, that is
@@ -49,31 +50,37 @@ impl Checkpoints {
     /// the prepared one at the last step not past it, or `initial` (the
     /// epoch's) when the window holds none usable.
     pub(super) fn start_for(&self, minutes: f64, initial: ResonanceState) -> ResonanceState {
-        let window = self.window.load();
-        window
+        self.window
             .as_deref()
             .and_then(|window| window.start_for(minutes))
             .unwrap_or(initial)
     }
 
+    /// Whether the states around `minutes` from the epoch are kept.
+    pub(super) fn covers(&self, minutes: f64) -> bool {
+        let (Some(step), Some(window)) = (step_of(minutes), self.window.as_deref()) else {
+            return false;
+        };
+        let (_, last) = window_around(step);
+        window.covers(step - 1, (step + STEPS_AHEAD / 2).min(last))
+    }
+
     /// Builds the states around `minutes` from the epoch (from the closest
     /// state already prepared, or from `initial`), unless the window already
     /// covers them.
-    pub(super) fn prepare(&self, constants: &Constants, minutes: f64, initial: ResonanceState) {
+    pub(super) fn prepare(&mut self, constants: &Constants, minutes: f64, initial: ResonanceState) {
         let Some(step) = step_of(minutes) else {
             return;
         };
-        let (first, last) = window_around(step);
-        if let Some(window) = self.window.load().as_deref()
-            && window.covers(step - 1, (step + STEPS_AHEAD / 2).min(last))
-        {
+        if self.covers(minutes) {
             return;
         }
+        let (first, last) = window_around(step);
         // The window's step nearest the epoch, where its integration begins.
         let nearest = if step >= 0 { first } else { last };
         let start = self.start_for(minutes_at(nearest), initial);
         if let Some(window) = Window::build(constants, start, first, last) {
-            self.window.store(Some(Arc::new(window)));
+            self.window = Some(Arc::new(window));
         }
     }
 }
@@ -173,17 +180,9 @@ fn usable(state: &ResonanceState, minutes: f64) -> bool {
     (at == 0.0 || at.is_sign_positive() == minutes.is_sign_positive()) && at.abs() <= minutes.abs()
 }
 
-impl Clone for Checkpoints {
-    fn clone(&self) -> Self {
-        Self {
-            window: ArcSwapOption::new(self.window.load_full()),
-        }
-    }
-}
-
 impl fmt::Debug for Checkpoints {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.window.load().as_deref() {
+        match self.window.as_deref() {
             None => f.write_str("Checkpoints(none)"),
             Some(window) => write!(f, "Checkpoints(steps {}..={})", window.first, window.last()),
         }
