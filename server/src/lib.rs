@@ -15,6 +15,7 @@
 //!   objects; [`ephemeris`] turns elements and an instant into WGS84 latitude,
 //!   longitude and height; [`loc`] is the RFC 1876 LOC codec; [`zone`] holds
 //!   what the zone says besides positions;
+//! * [`fetch`] keeps element sets fresh from HTTP(S) sources;
 //! * [`config`] turns the command line into a checked configuration;
 //! * [`testing`] builds queries as clients send them, for tests and benches.
 
@@ -24,6 +25,7 @@ pub mod clock;
 pub mod config;
 pub mod engine;
 pub mod ephemeris;
+pub mod fetch;
 pub mod loc;
 pub mod position;
 pub mod server;
