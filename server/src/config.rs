@@ -4,20 +4,21 @@
 //! rest of the server can trust (names parsed, aliases checked, the clock built),
 //! so a bad flag is reported once, up front, with the flag's name.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use chrono::TimeDelta;
 use clap::Parser;
+use hickory_proto::rr::Name;
 
 use crate::answer::AnswerPath;
 use crate::catalog::{NamingOptions, ObjectRef, Source, validate_label};
 use crate::clock::Clock;
 use crate::engine::{EngineOptions, TcpOptions, UdpEngine};
 use crate::zone::{
-    DEFAULT_MAX_UDP_PAYLOAD, DEFAULT_TTL, DEFAULT_ZONE, PrecisionModel, Zone, parse_fqdn,
+    DEFAULT_MAX_UDP_PAYLOAD, DEFAULT_TTL, DEFAULT_ZONE, PrecisionModel, SoaTimers, Zone, parse_fqdn,
 };
 
 /// An authoritative DNS server that answers LOC queries with where satellites are
@@ -63,9 +64,24 @@ pub struct Args {
     #[arg(long, value_name = "SIZE,HORIZ,VERT")]
     pub precision: Option<String>,
 
-    /// Name servers for the apex NS set. Repeatable. Default: ns1 under the zone.
-    #[arg(long = "ns", value_name = "NAME")]
+    /// A name server for the apex NS set, with its addresses when it lies inside
+    /// the zone (published as A/AAAA and as glue): NAME or NAME=ADDR[,ADDR].
+    /// Repeatable. Default: ns1 under the zone, at the --listen addresses that
+    /// are neither loopback nor wildcard.
+    #[arg(long = "ns", value_name = "NAME[=ADDR,...]")]
     pub nameservers: Vec<String>,
+
+    /// SOA refresh interval (e.g. 4h).
+    #[arg(long, default_value = "4h", value_name = "DURATION")]
+    pub soa_refresh: String,
+
+    /// SOA retry interval (e.g. 1h).
+    #[arg(long, default_value = "1h", value_name = "DURATION")]
+    pub soa_retry: String,
+
+    /// SOA expire interval (e.g. 14d; zone checkers expect at least a week).
+    #[arg(long, default_value = "14d", value_name = "DURATION")]
+    pub soa_expire: String,
 
     /// SOA RNAME (responsible mailbox). Default: hostmaster under the zone.
     #[arg(long, value_name = "NAME")]
@@ -199,18 +215,44 @@ fn zone(args: &Args) -> Result<Zone> {
         zone.precision = PrecisionModel::parse_fixed(precision)
             .with_context(|| format!("--precision {precision}"))?;
     }
-    if !args.nameservers.is_empty() {
-        zone.nameservers = args
-            .nameservers
-            .iter()
-            .map(|ns| parse_fqdn(ns).with_context(|| format!("--ns {ns}")))
-            .collect::<Result<_>>()?;
-        zone.mname = zone.nameservers[0].clone();
-    }
+    name_servers(args, &mut zone)?;
+    zone.timers = SoaTimers {
+        refresh: soa_seconds("--soa-refresh", &args.soa_refresh)?,
+        retry: soa_seconds("--soa-retry", &args.soa_retry)?,
+        expire: soa_seconds("--soa-expire", &args.soa_expire)?,
+    };
     if let Some(rname) = &args.soa_rname {
         zone.rname = parse_fqdn(rname).with_context(|| format!("--soa-rname {rname}"))?;
     }
     Ok(zone)
+}
+
+/// `--ns`: the apex NS set and the addresses of those inside the zone; by
+/// default `ns1.<zone>` at the `--listen` addresses a resolver could reach.
+fn name_servers(args: &Args, zone: &mut Zone) -> Result<()> {
+    if args.nameservers.is_empty() {
+        let published = published_addresses(&args.listen);
+        if !published.is_empty() {
+            zone.ns_addresses = vec![(zone.mname.clone(), published)];
+        }
+        return Ok(());
+    }
+    zone.nameservers.clear();
+    for ns in &args.nameservers {
+        let (name, addresses) = parse_ns(ns).with_context(|| format!("--ns {ns}"))?;
+        if !addresses.is_empty() {
+            if !zone.apex.zone_of(&name) {
+                bail!(
+                    "--ns {ns}: {name} is outside the zone {}; addresses are published only for name servers inside it",
+                    zone.apex
+                );
+            }
+            zone.ns_addresses.push((name.clone(), addresses));
+        }
+        zone.nameservers.push(name);
+    }
+    zone.mname = zone.nameservers[0].clone();
+    Ok(())
 }
 
 /// `--alias` and `--apex`.
@@ -262,6 +304,50 @@ fn parse_alias(text: &str) -> Result<(String, u64)> {
     Ok((label, id))
 }
 
+/// `NAME` or `NAME=ADDR[,ADDR]`.
+fn parse_ns(text: &str) -> Result<(Name, Vec<IpAddr>)> {
+    let (name, addresses) = match text.split_once('=') {
+        None => (text, None),
+        Some((name, addresses)) => (name, Some(addresses)),
+    };
+    let name = parse_fqdn(name.trim())?;
+    let addresses = match addresses {
+        None => Vec::new(),
+        Some(list) => list
+            .split(',')
+            .map(|address| {
+                address.trim().parse::<IpAddr>().with_context(|| {
+                    format!(
+                        "\"{address}\" is not an IPv4 or IPv6 address (e.g. 192.0.2.1, 2001:db8::1)"
+                    )
+                })
+            })
+            .collect::<Result<_>>()?,
+    };
+    Ok((name, addresses))
+}
+
+/// The addresses of `listen` a resolver could reach: not loopback, not the
+/// wildcard.
+fn published_addresses(listen: &[SocketAddr]) -> Vec<IpAddr> {
+    let mut addresses: Vec<IpAddr> = listen
+        .iter()
+        .map(SocketAddr::ip)
+        .filter(|ip| !ip.is_loopback() && !ip.is_unspecified())
+        .collect();
+    addresses.dedup();
+    addresses
+}
+
+/// An SOA timer in whole seconds, as the record's 32-bit field holds it.
+fn soa_seconds(flag: &str, text: &str) -> Result<i32> {
+    let duration = parse_duration(text).context(flag.to_owned())?;
+    i32::try_from(duration.as_secs())
+        .ok()
+        .filter(|&seconds| seconds > 0)
+        .with_context(|| format!("{flag} {text}: must be between 1 second and 68 years"))
+}
+
 fn parse_duration(text: &str) -> Result<Duration> {
     humantime::parse_duration(text)
         .with_context(|| format!("\"{text}\" is not a duration (e.g. 10s, 500ms, 3d)"))
@@ -298,6 +384,13 @@ mod tests {
             (&["--tcp-idle-timeout", "soon"], "--tcp-idle-timeout"),
             (&["--max-udp-payload", "100"], "--max-udp-payload 100"),
             (&["--threads", "0"], "--threads 0"),
+            (
+                &["--ns", "ns1.sat.example=not-an-ip"],
+                "--ns ns1.sat.example=not-an-ip",
+            ),
+            (&["--ns", "ns.other.example=192.0.2.1"], "outside the zone"),
+            (&["--soa-expire", "0s"], "--soa-expire 0s"),
+            (&["--soa-retry", "soon"], "--soa-retry"),
         ];
         for (flags, expected) in cases {
             let err = config(flags).unwrap_err();
@@ -330,5 +423,33 @@ mod tests {
         assert_eq!(config.naming.apex, Some(ObjectRef::Label("iss".to_owned())));
         assert_eq!(config.listen.len(), 2);
         assert!(matches!(config.clock, Clock::Frozen(_)));
+    }
+
+    #[test]
+    fn name_servers_get_addresses_from_flags_or_public_listen_addresses() {
+        let default = config(&["--listen", "192.0.2.10:53", "--listen", "127.0.0.1:53"]).unwrap();
+        let ns1: Name = "ns1.sat.example.".parse().unwrap();
+        assert_eq!(default.zone.nameservers, vec![ns1.clone()]);
+        assert_eq!(
+            default.zone.addresses_of(&ns1),
+            Some(&["192.0.2.10".parse().unwrap()][..])
+        );
+        let loopback = config(&["--listen", "127.0.0.1:53", "--listen", "[::]:53"]).unwrap();
+        assert_eq!(loopback.zone.addresses_of(&ns1), None);
+        assert_eq!(loopback.zone.unreachable_nameservers(), vec![&ns1]);
+        let given = config(&[
+            "--ns",
+            "a.sat.example=192.0.2.1,2001:db8::1",
+            "--ns",
+            "b.example",
+        ])
+        .unwrap();
+        let a: Name = "a.sat.example.".parse().unwrap();
+        assert_eq!(given.zone.mname, a);
+        assert_eq!(given.zone.addresses_of(&a).map(<[_]>::len), Some(2));
+        assert!(
+            given.zone.unreachable_nameservers().is_empty(),
+            "b.example is outside the zone"
+        );
     }
 }

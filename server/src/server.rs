@@ -41,6 +41,12 @@ pub fn run(config: Config) -> Result<()> {
         return Ok(());
     }
     report_staleness(&loaded.catalog, config.clock.now(), &config);
+    for ns in config.zone.unreachable_nameservers() {
+        tracing::warn!(
+            "name server {ns} is inside the zone but has no address, so resolvers cannot reach it \
+             and zone checkers fail the delegation: give one with --ns {ns}=ADDR"
+        );
+    }
     let service = Arc::new(build_service(&config, loaded.catalog));
     let per_address = match config.engine.udp {
         UdpEngine::Loop | UdpEngine::Batch => config.threads,

@@ -1,6 +1,8 @@
 //! The zone satloc is authoritative for, and what its records say beyond the
 //! positions themselves: SOA and NS contents, TTL, and the precision model.
 
+use std::net::IpAddr;
+
 use chrono::TimeDelta;
 use hickory_proto::ProtoError;
 use hickory_proto::rr::Name;
@@ -131,7 +133,10 @@ pub enum NameError {
     },
 }
 
-/// SOA timers (RFC 1035), in seconds.
+/// SOA timers (RFC 1035), in seconds. The defaults are conventional values
+/// that zone checkers accept (refresh 4 h, retry 1 h, expire 14 days: retry
+/// below refresh, expire above a week); the SOA minimum is the zone's TTL,
+/// kept short because positions move every second.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SoaTimers {
     /// Secondary refresh interval.
@@ -145,9 +150,9 @@ pub struct SoaTimers {
 impl Default for SoaTimers {
     fn default() -> Self {
         Self {
-            refresh: 3_600,
-            retry: 600,
-            expire: 86_400,
+            refresh: 4 * 3_600,
+            retry: 3_600,
+            expire: 14 * 86_400,
         }
     }
 }
@@ -167,6 +172,9 @@ pub struct Zone {
     pub timers: SoaTimers,
     /// NS targets.
     pub nameservers: Vec<Name>,
+    /// Addresses of the name servers inside the zone, published as their A
+    /// and AAAA records and as glue with the apex NS set.
+    pub ns_addresses: Vec<(Name, Vec<IpAddr>)>,
     /// LOC size and precision.
     pub precision: PrecisionModel,
     /// Largest UDP payload we send to EDNS clients, whatever they advertise.
@@ -190,12 +198,41 @@ impl Zone {
             mname: ns1.clone(),
             rname: child("hostmaster")?,
             nameservers: vec![ns1],
+            ns_addresses: Vec::new(),
             apex,
             ttl: DEFAULT_TTL,
             timers: SoaTimers::default(),
             precision: PrecisionModel::ByAge,
             max_udp_payload: DEFAULT_MAX_UDP_PAYLOAD,
         })
+    }
+}
+
+impl Zone {
+    /// The addresses published for `name`, if it is a name server inside the
+    /// zone that has some.
+    pub fn addresses_of(&self, name: &Name) -> Option<&[IpAddr]> {
+        self.ns_addresses
+            .iter()
+            .find(|(host, _)| host == name)
+            .map(|(_, addresses)| addresses.as_slice())
+    }
+
+    /// Whether `name` lies strictly above a name server host inside the zone
+    /// (an empty non-terminal: NODATA rather than NXDOMAIN, RFC 8020).
+    pub fn is_above_a_host(&self, name: &Name) -> bool {
+        self.ns_addresses
+            .iter()
+            .any(|(host, _)| host != name && name.zone_of(host))
+    }
+
+    /// The apex name servers inside the zone that have no address: resolvers
+    /// cannot reach them, and zone checkers fail the delegation.
+    pub fn unreachable_nameservers(&self) -> Vec<&Name> {
+        self.nameservers
+            .iter()
+            .filter(|ns| self.apex.zone_of(ns) && self.addresses_of(ns).is_none())
+            .collect()
     }
 }
 

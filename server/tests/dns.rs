@@ -549,3 +549,128 @@ fn every_response_kind_over_udp_and_tcp() {
         );
     }
 }
+
+/// Zone transfers are not offered, and say so at once: REFUSED over UDP and
+/// TCP, at the apex and below it, instead of an empty NOERROR a transfer client
+/// would wait on or report as a broken transfer.
+#[test]
+fn zone_transfers_are_refused() {
+    let server = default_server(&[]);
+    for (name, rtype) in [
+        ("sat.example.", RecordType::AXFR),
+        ("sat.example.", RecordType::IXFR),
+        ("iss.sat.example.", RecordType::AXFR),
+    ] {
+        let message = query(name, rtype, None);
+        let over_udp = udp(server.addr, &message);
+        let over_tcp = tcp_pipelined(server.addr, std::slice::from_ref(&message)).remove(0);
+        for (transport, response) in [("UDP", &over_udp), ("TCP", &over_tcp)] {
+            assert_eq!(
+                response.metadata.response_code,
+                ResponseCode::Refused,
+                "{rtype} {name} over {transport}: {response}"
+            );
+            assert!(response.answers.is_empty(), "{rtype} over {transport}");
+        }
+    }
+    let started = std::time::Instant::now();
+    let transfer = dig(server.addr, &["AXFR", "sat.example"]);
+    assert!(transfer.contains("Transfer failed"), "dig AXFR: {transfer}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "dig AXFR waited"
+    );
+}
+
+/// Name servers inside the zone have addresses: A and AAAA at their names,
+/// glue with the apex NS set, NODATA for other types there, and NODATA (not
+/// NXDOMAIN) for a name above one.
+#[test]
+fn in_zone_name_servers_have_addresses_and_glue() {
+    let server = default_server(&[
+        "--ns",
+        "ns1.sat.example=192.0.2.53,2001:db8::53",
+        "--ns",
+        "ns.dns.sat.example=192.0.2.54",
+        "--ns",
+        "ns.other.example",
+    ]);
+    let a = udp(server.addr, &query("ns1.sat.example.", RecordType::A, None));
+    assert_eq!(a.answers.len(), 1, "{a}");
+    assert_eq!(a.answers[0].data, RData::A("192.0.2.53".parse().unwrap()));
+    assert!(a.metadata.authoritative);
+    let aaaa = udp(
+        server.addr,
+        &query("ns1.sat.example.", RecordType::AAAA, None),
+    );
+    assert_eq!(
+        aaaa.answers[0].data,
+        RData::AAAA("2001:db8::53".parse().unwrap())
+    );
+    let ns = udp(server.addr, &query("sat.example.", RecordType::NS, None));
+    assert_eq!(ns.answers.len(), 3, "{ns}");
+    let glue: Vec<String> = ns.additionals.iter().map(|r| r.to_string()).collect();
+    assert_eq!(glue.len(), 3, "A and AAAA of ns1, A of ns.dns: {glue:?}");
+    for (name, rtype) in [
+        ("ns1.sat.example.", RecordType::MX),
+        ("ns1.sat.example.", LOC),
+        ("dns.sat.example.", RecordType::A),
+    ] {
+        let nodata = udp(server.addr, &query(name, rtype, None));
+        assert_eq!(
+            nodata.metadata.response_code,
+            ResponseCode::NoError,
+            "{name} {rtype}"
+        );
+        assert!(nodata.answers.is_empty(), "{name} {rtype}: {nodata}");
+        assert_eq!(nodata.authorities.len(), 1, "SOA with NODATA");
+    }
+    let nx = udp(server.addr, &query("ns2.sat.example.", RecordType::A, None));
+    assert_eq!(nx.metadata.response_code, ResponseCode::NXDomain);
+    assert!(
+        !server.log_text().contains("has no address"),
+        "every in-zone NS has one: {}",
+        server.log_text()
+    );
+}
+
+/// An in-zone name server without an address is logged: resolvers could not
+/// reach it. (The default listens on loopback, which is not published.)
+#[test]
+fn an_in_zone_name_server_without_address_is_a_warning() {
+    let server = default_server(&[]);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !server.log_text().contains("has no address") && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        server
+            .log_text()
+            .contains("name server ns1.sat.example. is inside the zone but has no address"),
+        "{}",
+        server.log_text()
+    );
+}
+
+/// SOA timers are conventional by default (refresh 4 h, retry 1 h, expire 14
+/// days; the minimum is the short TTL) and flags change them.
+#[test]
+fn soa_timers_are_conventional_and_configurable() {
+    let soa_of = |server: &Server| {
+        let response = udp(server.addr, &query("sat.example.", RecordType::SOA, None));
+        match &response.answers[0].data {
+            RData::SOA(soa) => (soa.refresh, soa.retry, soa.expire, soa.minimum),
+            other => panic!("not an SOA: {other:?}"),
+        }
+    };
+    assert_eq!(soa_of(&default_server(&[])), (14_400, 3_600, 1_209_600, 5));
+    let custom = default_server(&[
+        "--soa-refresh",
+        "1d",
+        "--soa-retry",
+        "2h",
+        "--soa-expire",
+        "28d",
+    ]);
+    assert_eq!(soa_of(&custom), (86_400, 7_200, 2_419_200, 5));
+}

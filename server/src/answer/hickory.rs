@@ -2,12 +2,14 @@
 //! hickory-proto. It handles every kind of query; the fast path must write
 //! exactly what this path writes for the queries it takes.
 
+use std::net::IpAddr;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use hickory_proto::op::{
     Edns, Header, Message, MessageType, Metadata, OpCode, Query, ResponseCode,
 };
-use hickory_proto::rr::rdata::{NS, NULL, SOA, TXT};
-use hickory_proto::rr::{DNSClass, RData, Record, RecordType};
+use hickory_proto::rr::rdata::{A, AAAA, NS, NULL, SOA, TXT};
+use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, BinEncodable, BinEncoder};
 
 use super::wire::{CLASSIC_UDP_PAYLOAD, HEADER_LEN};
@@ -93,33 +95,69 @@ fn respond(request: &Message, zone: &Zone, catalog: &Catalog, now: DateTime<Utc>
         return response;
     }
     let qname = query.name();
-    if !zone.apex.zone_of(qname) {
+    // Zone transfers are not offered: refusing says so at once, where an empty
+    // answer leaves transfer clients waiting or reporting a broken transfer.
+    if !zone.apex.zone_of(qname)
+        || matches!(query.query_type(), RecordType::AXFR | RecordType::IXFR)
+    {
         response.metadata.response_code = ResponseCode::Refused;
         return response;
     }
     response.metadata.authoritative = true;
+    answer_in_zone(query, zone, catalog, now, &mut response);
+    response
+}
+
+/// The authoritative answer for a name inside the zone: the apex's records,
+/// an object's LOC/TXT, a name server's addresses, NODATA or NXDOMAIN.
+fn answer_in_zone(
+    query: &Query,
+    zone: &Zone,
+    catalog: &Catalog,
+    now: DateTime<Utc>,
+    response: &mut Message,
+) {
+    let qname = query.name();
     let depth = usize::from(qname.num_labels()) - usize::from(zone.apex.num_labels());
     let object = match depth {
-        0 => {
-            answer_apex(query, zone, catalog, now, &mut response);
-            return response;
-        }
+        0 => return answer_apex(query, zone, catalog, now, response),
         1 => qname.iter().next().and_then(|label| catalog.lookup(label)),
         _ => None,
     };
-    match object {
-        None => {
-            response.metadata.response_code = ResponseCode::NXDomain;
-            response.add_authority(soa_record(zone, catalog));
-        }
-        Some(object) => {
-            answer_object(query, object, zone, now, &mut response);
-            if response.answers.is_empty() {
-                response.add_authority(soa_record(zone, catalog));
-            }
+    let addresses = zone.addresses_of(qname);
+    if object.is_none() && addresses.is_none() && !zone.is_above_a_host(qname) {
+        response.metadata.response_code = ResponseCode::NXDomain;
+        response.add_authority(soa_record(zone, catalog));
+        return;
+    }
+    if let Some(object) = object {
+        answer_object(query, object, zone, now, response);
+    }
+    if let Some(addresses) = addresses {
+        for record in address_records(qname, addresses, query.query_type(), zone.ttl) {
+            response.add_answer(record);
         }
     }
-    response
+    if response.answers.is_empty() {
+        response.add_authority(soa_record(zone, catalog));
+    }
+}
+
+/// The A and AAAA records of a name server host that `qtype` asks for.
+fn address_records(
+    host: &Name,
+    addresses: &[IpAddr],
+    qtype: RecordType,
+    ttl: u32,
+) -> impl Iterator<Item = Record> {
+    addresses.iter().filter_map(move |address| {
+        let rdata = match (address, qtype) {
+            (IpAddr::V4(v4), RecordType::A | RecordType::ANY) => RData::A(A(*v4)),
+            (IpAddr::V6(v6), RecordType::AAAA | RecordType::ANY) => RData::AAAA(AAAA(*v6)),
+            _ => return None,
+        };
+        Some(Record::from_rdata(host.clone(), ttl, rdata))
+    })
 }
 
 fn answer_apex(
@@ -140,6 +178,12 @@ fn answer_apex(
                 zone.ttl,
                 RData::NS(NS(ns.clone())),
             ));
+            // Glue: the addresses of in-zone name servers travel with the NS set.
+            if let Some(addresses) = zone.addresses_of(ns) {
+                for record in address_records(ns, addresses, RecordType::ANY, zone.ttl) {
+                    response.add_additional(record);
+                }
+            }
         }
     }
     if let Some(object) = catalog.apex() {
