@@ -16,6 +16,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, TimeDelta, Utc};
+use rayon::prelude::*;
 
 use crate::ephemeris::{EphemerisError, Propagator};
 pub use entry::{EntryError, ParsedEntry};
@@ -270,9 +271,9 @@ impl Catalog {
     /// same for every orbit. Call it before the catalogue is shared, and on a
     /// clone as the clock moves on; positions are the same whether it ran or not.
     pub fn prepare(&mut self, at: DateTime<Utc>) {
-        for object in &mut self.objects {
-            object.propagator.prepare(at);
-        }
+        self.objects
+            .par_iter_mut()
+            .for_each(|object| object.propagator.prepare(at));
     }
 
     /// Whether every object is prepared for instants near `at`.
