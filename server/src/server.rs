@@ -157,7 +157,16 @@ async fn watch_signals(
         tokio::select! {
             _ = interrupt.recv() => break,
             _ = terminate.recv() => break,
-            _ = hangup.recv() => reload(&service, &files, &config),
+            _ = hangup.recv() => {
+                // Off the runtime's threads: a reload may wait for a fetch
+                // that is building its catalogue.
+                let (service, files, config) =
+                    (Arc::clone(&service), Arc::clone(&files), config.clone());
+                let reloaded = tokio::task::spawn_blocking(move || reload(&service, &files, &config));
+                if let Err(err) = reloaded.await {
+                    tracing::error!("catalogue reload failed: {err}");
+                }
+            }
         }
     }
     tracing::info!("shutting down");
