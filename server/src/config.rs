@@ -17,6 +17,8 @@ use crate::answer::AnswerPath;
 use crate::catalog::{NamingOptions, ObjectRef, Source, validate_label};
 use crate::clock::Clock;
 use crate::engine::{EngineOptions, TcpOptions, UdpEngine};
+use crate::fetch::options::{DEFAULT_MAX_BODY_BYTES, MIN_CELESTRAK_REFRESH};
+use crate::fetch::{FetchOptions, celestrak_url, is_celestrak};
 use crate::zone::{
     DEFAULT_MAX_UDP_PAYLOAD, DEFAULT_TTL, DEFAULT_ZONE, PrecisionModel, SoaTimers, Zone, parse_fqdn,
 };
@@ -34,6 +36,40 @@ pub struct Args {
     /// into the binary is served.
     #[arg(long = "catalog", value_name = "PATH")]
     pub catalogs: Vec<PathBuf>,
+
+    /// Fetch orbital elements from this http(s) URL every --refresh, in any
+    /// format --catalog reads or OMM CSV. Repeatable; with --catalog files,
+    /// the objects of all sources are served.
+    #[arg(long = "catalog-url", value_name = "URL")]
+    pub catalog_urls: Vec<String>,
+
+    /// Fetch a CelesTrak group as OMM JSON, e.g. `--celestrak stations`
+    /// (a --catalog-url of celestrak.org's GP query). Repeatable.
+    #[arg(long = "celestrak", value_name = "GROUP")]
+    pub celestrak_groups: Vec<String>,
+
+    /// How often each URL is fetched (plus up to 10% jitter); at least 2h
+    /// for celestrak.org, whose data changes at most that often.
+    #[arg(long, default_value = "6h", value_name = "DURATION")]
+    pub refresh: String,
+
+    /// Give up on a fetch that has not finished in this long.
+    #[arg(long, default_value = "30s", value_name = "DURATION")]
+    pub fetch_timeout: String,
+
+    /// Refuse fetched bodies larger than this many bytes.
+    #[arg(long, default_value_t = DEFAULT_MAX_BODY_BYTES, value_name = "BYTES")]
+    pub fetch_max_bytes: u64,
+
+    /// Take a source's new catalogue even when it has fewer than half the
+    /// objects of its last good one (refused by default, as a sign of breakage).
+    #[arg(long)]
+    pub accept_shrink: bool,
+
+    /// Keep the last good body of every URL here (written atomically) and
+    /// serve it at start, so a restart without network serves recent elements.
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
 
     /// The zone to be authoritative for.
     #[arg(long, default_value = DEFAULT_ZONE, value_name = "NAME")]
@@ -159,6 +195,8 @@ pub struct Config {
     pub cpu_profiles: Vec<PathBuf>,
     /// Answer core implementation.
     pub answer_path: AnswerPath,
+    /// URLs to fetch and how.
+    pub fetch: FetchOptions,
 }
 
 impl Config {
@@ -183,6 +221,7 @@ impl Config {
         let engine = engine(&args)?;
         let stale_after = parse_duration(&args.stale_after).context("--stale-after")?;
         let stale_after = TimeDelta::from_std(stale_after).context("--stale-after is too long")?;
+        let fetch = fetch_options(&args)?;
         Ok(Config {
             sources,
             naming,
@@ -196,6 +235,7 @@ impl Config {
             synthetic_work_ns: args.synthetic_work_ns,
             cpu_profiles: args.cpu_profiles,
             answer_path: args.answer_path,
+            fetch,
         })
     }
 }
@@ -289,6 +329,61 @@ fn engine(args: &Args) -> Result<EngineOptions> {
             idle_timeout,
             max_connections: args.max_tcp_connections,
         },
+    })
+}
+
+/// `--catalog-url`, `--celestrak`, `--refresh` and the fetch limits.
+fn fetch_options(args: &Args) -> Result<FetchOptions> {
+    let mut urls: Vec<url::Url> = Vec::new();
+    for text in &args.catalog_urls {
+        let url =
+            url::Url::parse(text).with_context(|| format!("--catalog-url {text}: not a URL"))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            bail!("--catalog-url {text}: expected an http:// or https:// URL with a host");
+        }
+        urls.push(url);
+    }
+    for group in &args.celestrak_groups {
+        urls.push(
+            celestrak_url(group).map_err(|err| anyhow::anyhow!("--celestrak {group}: {err}"))?,
+        );
+    }
+    for (i, url) in urls.iter().enumerate() {
+        if urls[..i].contains(url) {
+            bail!(
+                "--catalog-url/--celestrak {url}: given twice (each URL is fetched by one fetcher)"
+            );
+        }
+    }
+    let refresh = parse_duration(&args.refresh).context("--refresh")?;
+    if refresh.is_zero() {
+        bail!("--refresh {}: must be longer than zero", args.refresh);
+    }
+    if refresh < MIN_CELESTRAK_REFRESH
+        && let Some(url) = urls.iter().find(|url| is_celestrak(url))
+    {
+        bail!(
+            "--refresh {}: celestrak.org ({url}) publishes new elements at most every 2 hours and blocks clients that ask more often; use --refresh 2h or more",
+            args.refresh
+        );
+    }
+    let timeout = parse_duration(&args.fetch_timeout).context("--fetch-timeout")?;
+    if timeout.is_zero() {
+        bail!(
+            "--fetch-timeout {}: must be longer than zero",
+            args.fetch_timeout
+        );
+    }
+    if args.fetch_max_bytes == 0 {
+        bail!("--fetch-max-bytes 0: must be at least 1");
+    }
+    Ok(FetchOptions {
+        urls,
+        refresh,
+        timeout,
+        max_body_bytes: args.fetch_max_bytes,
+        accept_shrink: args.accept_shrink,
+        state_dir: args.state_dir.clone(),
     })
 }
 
@@ -391,11 +486,63 @@ mod tests {
             (&["--ns", "ns.other.example=192.0.2.1"], "outside the zone"),
             (&["--soa-expire", "0s"], "--soa-expire 0s"),
             (&["--soa-retry", "soon"], "--soa-retry"),
+            (&["--catalog-url", "ftp://x/y"], "--catalog-url ftp://x/y"),
+            (&["--catalog-url", "nota url"], "--catalog-url nota url"),
+            (&["--celestrak", "a&b"], "--celestrak a&b"),
+            (&["--refresh", "often"], "--refresh"),
+            (&["--fetch-timeout", "0s"], "--fetch-timeout 0s"),
+            (&["--fetch-max-bytes", "0"], "--fetch-max-bytes 0"),
+            (
+                &["--celestrak", "stations", "--celestrak", "stations"],
+                "given twice",
+            ),
+            (
+                &["--celestrak", "stations", "--refresh", "1h"],
+                "--refresh 1h: celestrak.org",
+            ),
         ];
         for (flags, expected) in cases {
             let err = config(flags).unwrap_err();
             assert!(format!("{err:#}").contains(expected), "{flags:?}: {err:#}");
         }
+    }
+
+    #[test]
+    fn fetch_flags_become_fetch_options() {
+        let config = config(&[
+            "--celestrak",
+            "stations",
+            "--catalog-url",
+            "http://127.0.0.1:8080/elements.csv",
+            "--state-dir",
+            "/var/lib/satloc",
+        ])
+        .unwrap();
+        assert_eq!(config.sources, vec![Source::Embedded]);
+        let urls: Vec<&str> = config.fetch.urls.iter().map(url::Url::as_str).collect();
+        assert_eq!(
+            urls,
+            [
+                "http://127.0.0.1:8080/elements.csv",
+                "https://celestrak.org/NORAD/elements/gp.php?GROUP=stations&FORMAT=json"
+            ]
+        );
+        assert_eq!(config.fetch.refresh, Duration::from_secs(6 * 3600));
+        assert_eq!(config.fetch.timeout, Duration::from_secs(30));
+        assert!(!config.fetch.accept_shrink);
+        assert_eq!(
+            config.fetch.state_dir.as_deref(),
+            Some(std::path::Path::new("/var/lib/satloc"))
+        );
+        // Any interval for hosts other than CelesTrak: tests use seconds.
+        let quick = config_of(&["--catalog-url", "http://127.0.0.1:1/x", "--refresh", "1s"]);
+        assert_eq!(quick.fetch.refresh, Duration::from_secs(1));
+        let ok = config_of(&["--celestrak", "active", "--refresh", "2h"]);
+        assert_eq!(ok.fetch.refresh, Duration::from_secs(2 * 3600));
+    }
+
+    fn config_of(extra: &[&str]) -> Config {
+        config(extra).unwrap()
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! the transports.
 //!
 //! * SIGINT / SIGTERM cancel the shutdown token; transports finish and return.
-//! * SIGHUP re-reads the `--catalog` files. A reload that fails keeps the last
-//!   good catalogue and logs why; one that succeeds is swapped in whole.
+//! * SIGHUP re-reads the `--catalog` files. A file that fails keeps its last
+//!   good contents and logs why; the others are swapped in ([`crate::fetch`]
+//!   also reloads files when they change, and fetches `--catalog-url`s).
 //! * Every few hours (and at start and on reload) elements older than
 //!   `--stale-after` are reported, because SGP4's error grows with their age.
 
@@ -20,6 +21,8 @@ use satloc_profiling::cpu::CpuProfile;
 use crate::catalog::{Catalog, Loaded};
 use crate::config::Config;
 use crate::engine::{self, Listeners, UdpEngine};
+use crate::fetch::stats::RefreshStats;
+use crate::fetch::{Files, Sources};
 use crate::position::{Located, locate};
 use crate::service::Service;
 use crate::synthetic::PlantedCost;
@@ -29,11 +32,15 @@ const STALENESS_CHECK_EVERY: Duration = Duration::from_secs(6 * 3600);
 /// How often the resonance integrator's states are moved along with the clock;
 /// they reach a week ahead (`ephemeris/resonance.rs`), so a few hours is plenty.
 const PREPARE_EVERY: Duration = Duration::from_secs(6 * 3600);
+/// How long shutdown waits for a fetch or file reload in progress; saved
+/// state is written atomically, so cutting one short loses nothing.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
 /// Runs the server described by `config` until SIGINT or SIGTERM.
 pub fn run(config: Config) -> Result<()> {
-    let mut loaded =
-        Catalog::load(&config.sources, &config.naming).context("loading the catalogue")?;
+    let mut sources = Sources::load(&config.sources, &config.fetch, &config.naming)
+        .context("loading the catalogue")?;
+    let mut loaded = sources.build().context("loading the catalogue")?;
     log_warnings(&loaded);
     loaded.catalog.prepare(config.clock.now());
     if config.check {
@@ -67,7 +74,10 @@ pub fn run(config: Config) -> Result<()> {
         .build()
         .context("starting the runtime")?;
     let profile = start_cpu_profile(&config.cpu_profiles)?;
-    let result = runtime.block_on(serve(service, listeners, config));
+    // Attempts of every source, counted for the metrics endpoint.
+    let stats = Arc::new(RefreshStats::default());
+    let result = runtime.block_on(serve(service, listeners, config, sources, stats));
+    runtime.shutdown_timeout(SHUTDOWN_GRACE);
     if let Some(profile) = profile {
         profile.finish().context("writing the CPU profile")?;
     }
@@ -89,13 +99,21 @@ pub fn build_service(config: &Config, catalog: Catalog) -> Service {
     )
 }
 
-/// Serves until SIGINT or SIGTERM, reloading on SIGHUP and warning about stale
-/// elements meanwhile.
-async fn serve(service: Arc<Service>, listeners: Listeners, config: Config) -> std::io::Result<()> {
+/// Serves until SIGINT or SIGTERM, keeping `sources` fresh, reloading on
+/// SIGHUP and warning about stale elements meanwhile.
+async fn serve(
+    service: Arc<Service>,
+    listeners: Listeners,
+    config: Config,
+    sources: Sources,
+    stats: Arc<RefreshStats>,
+) -> std::io::Result<()> {
     let shutdown = CancellationToken::new();
+    let files = sources.start(Arc::clone(&service), stats, &shutdown);
     tokio::spawn(watch_signals(
         Arc::clone(&service),
         config.clone(),
+        files,
         shutdown.clone(),
     ));
     tokio::spawn(watch_staleness(
@@ -126,7 +144,12 @@ fn log_warnings(loaded: &Loaded) {
     tracing::info!("catalogue: {} objects", loaded.catalog.objects().len());
 }
 
-async fn watch_signals(service: Arc<Service>, config: Config, shutdown: CancellationToken) {
+async fn watch_signals(
+    service: Arc<Service>,
+    config: Config,
+    files: Arc<Files>,
+    shutdown: CancellationToken,
+) {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut interrupt), Ok(mut terminate), Ok(mut hangup)) = (
         signal(SignalKind::interrupt()),
@@ -140,30 +163,36 @@ async fn watch_signals(service: Arc<Service>, config: Config, shutdown: Cancella
         tokio::select! {
             _ = interrupt.recv() => break,
             _ = terminate.recv() => break,
-            _ = hangup.recv() => reload(&service, &config),
+            _ = hangup.recv() => {
+                // Off the runtime's threads: a reload may wait for a fetch
+                // that is building its catalogue.
+                let (service, files, config) =
+                    (Arc::clone(&service), Arc::clone(&files), config.clone());
+                let reloaded = tokio::task::spawn_blocking(move || reload(&service, &files, &config));
+                if let Err(err) = reloaded.await {
+                    tracing::error!("catalogue reload failed: {err}");
+                }
+            }
         }
     }
     tracing::info!("shutting down");
     shutdown.cancel();
 }
 
-/// Re-reads the catalogue; on any error the current one stays in service.
-fn reload(service: &Service, config: &Config) {
-    match Catalog::load(&config.sources, &config.naming) {
-        Ok(mut loaded) => {
-            log_warnings(&loaded);
-            let now = service.clock().now();
-            loaded.catalog.prepare(now);
-            report_staleness(&loaded.catalog, now, config);
-            service.replace_catalog(loaded.catalog);
-            tracing::info!("catalogue reloaded");
-        }
-        Err(err) => {
-            tracing::error!(
-                "catalogue reload failed, still serving the previous one: {:#}",
-                anyhow::Error::from(err)
-            );
-        }
+/// Re-reads the `--catalog` files; a file that fails keeps its last good
+/// contents in service (each file logs its own line).
+fn reload(service: &Service, files: &Files, config: &Config) {
+    let summary = files.reload_all();
+    if summary.reloaded > 0 {
+        tracing::info!(
+            "catalogue reloaded ({} files; {} kept their last good contents): {} objects",
+            summary.reloaded,
+            summary.failed,
+            service.catalog().objects().len()
+        );
+        report_staleness(&service.catalog(), service.clock().now(), config);
+    } else if summary.failed == 0 {
+        tracing::info!("SIGHUP: no --catalog files to reload (URLs are fetched on their schedule)");
     }
 }
 
@@ -215,8 +244,8 @@ fn report_staleness(catalog: &Catalog, now: DateTime<Utc>, config: &Config) {
         let days = (now - oldest.epoch).num_seconds() as f64 / 86_400.0;
         tracing::warn!(
             "{} of {} element sets are older than {:.1} days (oldest: {} at {:.1} days); SGP4 error grows with age, \
-             so positions may be off by many kilometres -- serve fresh elements with --catalog \
-             (e.g. https://celestrak.org/NORAD/elements/gp.php?GROUP=stations&FORMAT=tle) and send SIGHUP to reload",
+             so positions may be off by many kilometres -- serve fresh elements with --celestrak GROUP \
+             (e.g. --celestrak stations), --catalog-url URL or --catalog FILE (see \"Fresh elements\" in the README)",
             stale.len(),
             catalog.objects().len(),
             config.stale_after.num_seconds() as f64 / 86_400.0,

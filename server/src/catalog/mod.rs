@@ -8,6 +8,7 @@
 mod entry;
 mod names;
 mod omm;
+mod omm_csv;
 mod source;
 mod tle;
 
@@ -149,34 +150,10 @@ impl Catalog {
     /// has no usable entry is an error; bad entries among good ones become
     /// warnings. When several sources hold the same object the newest epoch wins.
     pub fn load(sources: &[Source], naming: &NamingOptions) -> Result<Loaded, CatalogError> {
-        let mut contents = Vec::with_capacity(sources.len());
-        for source in sources {
-            let read = source.read().map_err(|error| CatalogError::Unreadable {
-                source_name: source.to_string(),
-                error,
-            })?;
-            if read.entries.is_empty() {
-                let (line, message) = read
-                    .errors
-                    .first()
-                    .map(|e| (e.line, e.message.clone()))
-                    .unwrap_or((
-                        1,
-                        "no element sets found (expected TLE text or OMM JSON)".to_owned(),
-                    ));
-                let more = match read.errors.len() {
-                    0 | 1 => String::new(),
-                    n => format!(", and {} more problems", n - 1),
-                };
-                return Err(CatalogError::NothingUsable {
-                    source_name: source.to_string(),
-                    line,
-                    message,
-                    more,
-                });
-            }
-            contents.push(read);
-        }
+        let contents = sources
+            .iter()
+            .map(read_usable)
+            .collect::<Result<Vec<_>, _>>()?;
         Self::build(contents, naming)
     }
 
@@ -293,6 +270,36 @@ impl Catalog {
         stale.sort_by_key(|o| o.epoch);
         stale
     }
+}
+
+/// Reads one source; one that cannot be read or has no usable entry is an
+/// error naming the first problem.
+pub fn read_usable(source: &Source) -> Result<SourceContents, CatalogError> {
+    let read = source.read().map_err(|error| CatalogError::Unreadable {
+        source_name: source.to_string(),
+        error,
+    })?;
+    if read.entries.is_empty() {
+        let (line, message) = read
+            .errors
+            .first()
+            .map(|e| (e.line, e.message.clone()))
+            .unwrap_or((
+                1,
+                "no element sets found (expected TLE text, OMM JSON or OMM CSV)".to_owned(),
+            ));
+        let more = match read.errors.len() {
+            0 | 1 => String::new(),
+            n => format!(", and {} more problems", n - 1),
+        };
+        return Err(CatalogError::NothingUsable {
+            source_name: source.to_string(),
+            line,
+            message,
+            more,
+        });
+    }
+    Ok(read)
 }
 
 /// Every usable entry of every source as an object, keeping the newest epoch
