@@ -6,6 +6,9 @@
 //!   good catalogue and logs why; one that succeeds is swapped in whole.
 //! * Every few hours (and at start and on reload) elements older than
 //!   `--stale-after` are reported, because SGP4's error grows with their age.
+//! * With `--metrics-listen`, the HTTP endpoint starts first, before the
+//!   catalogue is loaded, so `/ready` answers 503 until the catalogue is in
+//!   service and the DNS sockets are bound.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,9 +20,12 @@ use tokio_util::sync::CancellationToken;
 
 use satloc_profiling::cpu::CpuProfile;
 
-use crate::catalog::{Catalog, Loaded};
+use crate::catalog::{Catalog, CatalogError, Loaded};
 use crate::config::Config;
 use crate::engine::{self, Listeners, UdpEngine};
+use crate::fetch::stats::{RefreshOutcome, RefreshStats};
+use crate::http::{self, Status};
+use crate::metrics::{QueryMetrics, Ticks};
 use crate::position::{Located, locate};
 use crate::service::Service;
 use crate::synthetic::PlantedCost;
@@ -32,16 +38,80 @@ const PREPARE_EVERY: Duration = Duration::from_secs(6 * 3600);
 
 /// Runs the server described by `config` until SIGINT or SIGTERM.
 pub fn run(config: Config) -> Result<()> {
+    if config.check {
+        print_catalog(&load_catalog(&config)?, &config);
+        return Ok(());
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.threads)
+        .thread_name("satloc-worker")
+        .on_thread_start(satloc_profiling::thread_init)
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    let shutdown = CancellationToken::new();
+    let refresh = Arc::new(RefreshStats::default());
+    let status = Arc::new(Status::new(
+        Arc::clone(&refresh),
+        Arc::clone(&config.engine.tcp_counters),
+    ));
+    start_http(&runtime, &config, &status, &shutdown)?;
+    let catalog = load_catalog(&config)?;
+    report_staleness(&catalog, config.clock.now(), &config);
+    let service = Arc::new(build_service(&config, catalog));
+    status.set_service(Arc::clone(&service));
+    let listeners = bind_dns(&config)?;
+    status.set_sockets_bound();
+    let profile = start_cpu_profile(&config.cpu_profiles)?;
+    let running = Running {
+        service,
+        refresh,
+        shutdown,
+    };
+    let result = runtime.block_on(serve(running, listeners, config));
+    if let Some(profile) = profile {
+        profile.finish().context("writing the CPU profile")?;
+    }
+    tracing::info!("stopped");
+    result.context("serving")
+}
+
+/// The catalogue the configuration names, prepared for now.
+fn load_catalog(config: &Config) -> Result<Catalog> {
     let mut loaded =
         Catalog::load(&config.sources, &config.naming).context("loading the catalogue")?;
     log_warnings(&loaded);
     loaded.catalog.prepare(config.clock.now());
-    if config.check {
-        print_catalog(&loaded.catalog, &config);
+    Ok(loaded.catalog)
+}
+
+/// `--metrics-listen`: binds and starts the HTTP endpoint on `runtime`.
+fn start_http(
+    runtime: &tokio::runtime::Runtime,
+    config: &Config,
+    status: &Arc<Status>,
+    shutdown: &CancellationToken,
+) -> Result<()> {
+    let Some(addr) = config.metrics_listen else {
         return Ok(());
-    }
-    report_staleness(&loaded.catalog, config.clock.now(), &config);
-    let service = Arc::new(build_service(&config, loaded.catalog));
+    };
+    let listener = runtime
+        .block_on(http::bind(addr))
+        .with_context(|| format!("--metrics-listen {addr}: cannot bind"))?;
+    let local = listener.local_addr()?;
+    tracing::info!("metrics on http://{local}/metrics, probes on /health and /ready");
+    let serving = http::serve(listener, Arc::clone(status), shutdown.clone());
+    runtime.spawn(async move {
+        if let Err(err) = serving.await {
+            tracing::error!("the HTTP endpoint stopped: {err}");
+        }
+    });
+    Ok(())
+}
+
+/// Binds the DNS sockets: one UDP socket per runtime worker (per address) for
+/// the engines that use several, and a TCP listener per address.
+fn bind_dns(config: &Config) -> Result<Listeners> {
     let per_address = match config.engine.udp {
         UdpEngine::Loop | UdpEngine::Batch => config.threads,
         UdpEngine::Spawn => 1,
@@ -53,26 +123,13 @@ pub fn run(config: Config) -> Result<()> {
             config.zone.apex
         );
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(config.threads)
-        .thread_name("satloc-worker")
-        .on_thread_start(satloc_profiling::thread_init)
-        .enable_all()
-        .build()
-        .context("starting the runtime")?;
-    let profile = start_cpu_profile(&config.cpu_profiles)?;
-    let result = runtime.block_on(serve(service, listeners, config));
-    if let Some(profile) = profile {
-        profile.finish().context("writing the CPU profile")?;
-    }
-    tracing::info!("stopped");
-    result.context("serving")
+    Ok(listeners)
 }
 
 /// The service `config` describes, answering from `catalog`. Start-up builds
 /// it here and only here, so no flag can be parsed and then forgotten.
 pub fn build_service(config: &Config, catalog: Catalog) -> Service {
-    Service::new(
+    let service = Service::new(
         config.zone.clone(),
         config.clock,
         catalog,
@@ -80,16 +137,39 @@ pub fn build_service(config: &Config, catalog: Catalog) -> Service {
         // Busy work on every query's critical path, to validate profilers; none
         // unless `--synthetic-work-ns` asks for it.
         PlantedCost::calibrate(config.synthetic_work_ns),
-    )
+    );
+    if config.metrics_listen.is_none() {
+        return service;
+    }
+    // A counter shard for each thread that can answer queries: the runtime's
+    // workers (TCP, and the async UDP engines) and the batch engine's UDP
+    // workers, one per socket.
+    let writers = config.threads * (1 + config.listen.len());
+    service.with_metrics(Arc::new(QueryMetrics::new(writers, Ticks::shared())))
+}
+
+/// What the running server shares between its tasks.
+struct Running {
+    /// Answers queries.
+    service: Arc<Service>,
+    /// Where reloads (and the fetcher) count their outcomes for `/metrics`.
+    refresh: Arc<RefreshStats>,
+    /// Cancelled by SIGINT or SIGTERM (or a dead transport); everything stops.
+    shutdown: CancellationToken,
 }
 
 /// Serves until SIGINT or SIGTERM, reloading on SIGHUP and warning about stale
 /// elements meanwhile.
-async fn serve(service: Arc<Service>, listeners: Listeners, config: Config) -> std::io::Result<()> {
-    let shutdown = CancellationToken::new();
+async fn serve(running: Running, listeners: Listeners, config: Config) -> std::io::Result<()> {
+    let Running {
+        service,
+        refresh,
+        shutdown,
+    } = running;
     tokio::spawn(watch_signals(
         Arc::clone(&service),
         config.clone(),
+        refresh,
         shutdown.clone(),
     ));
     tokio::spawn(watch_staleness(
@@ -120,7 +200,12 @@ fn log_warnings(loaded: &Loaded) {
     tracing::info!("catalogue: {} objects", loaded.catalog.objects().len());
 }
 
-async fn watch_signals(service: Arc<Service>, config: Config, shutdown: CancellationToken) {
+async fn watch_signals(
+    service: Arc<Service>,
+    config: Config,
+    refresh: Arc<RefreshStats>,
+    shutdown: CancellationToken,
+) {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut interrupt), Ok(mut terminate), Ok(mut hangup)) = (
         signal(SignalKind::interrupt()),
@@ -134,7 +219,7 @@ async fn watch_signals(service: Arc<Service>, config: Config, shutdown: Cancella
         tokio::select! {
             _ = interrupt.recv() => break,
             _ = terminate.recv() => break,
-            _ = hangup.recv() => reload(&service, &config),
+            _ = hangup.recv() => reload(&service, &config, &refresh),
         }
     }
     tracing::info!("shutting down");
@@ -142,7 +227,8 @@ async fn watch_signals(service: Arc<Service>, config: Config, shutdown: Cancella
 }
 
 /// Re-reads the catalogue; on any error the current one stays in service.
-fn reload(service: &Service, config: &Config) {
+/// The outcome is counted as a refresh attempt.
+fn reload(service: &Service, config: &Config, refresh: &RefreshStats) {
     match Catalog::load(&config.sources, &config.naming) {
         Ok(mut loaded) => {
             log_warnings(&loaded);
@@ -150,9 +236,15 @@ fn reload(service: &Service, config: &Config) {
             loaded.catalog.prepare(now);
             report_staleness(&loaded.catalog, now, config);
             service.replace_catalog(loaded.catalog);
+            refresh.record(RefreshOutcome::Updated, Utc::now());
             tracing::info!("catalogue reloaded");
         }
         Err(err) => {
+            let outcome = match err {
+                CatalogError::Unreadable { .. } => RefreshOutcome::Unreachable,
+                _ => RefreshOutcome::Invalid,
+            };
+            refresh.record(outcome, Utc::now());
             tracing::error!(
                 "catalogue reload failed, still serving the previous one: {:#}",
                 anyhow::Error::from(err)

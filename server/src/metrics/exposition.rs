@@ -1,0 +1,297 @@
+//! The `/metrics` text: a snapshot of every counter, encoded by the Prometheus
+//! project's `prometheus-client` crate through a collector at scrape time.
+//!
+//! The crate's own counters and histograms are not used on the query path (its
+//! histogram takes a lock per observation); [`super::queries`] keeps its own
+//! atomic arrays and this module only reads them. The output is OpenMetrics
+//! 1.0 text, the format Prometheus asks for first; names follow CoreDNS's
+//! (`coredns_dns_requests_total` becomes `satloc_dns_requests_total`).
+//! Label sets that have seen nothing are left out, as CoreDNS leaves them out.
+
+use chrono::{DateTime, Utc};
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, MetricEncoder, NoLabelSet};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::registry::{Registry, Unit};
+
+use super::classify::{RCODE_LABELS, TYPE_LABELS, rcode_label, type_label};
+use super::queries::{
+    DURATION_BOUNDS_S, FAMILIES, HistogramSnapshot, PROTOCOLS, QuerySnapshot, SIZE_BOUNDS,
+};
+use crate::catalog::Catalog;
+use crate::fetch::stats::{RefreshOutcome, RefreshStats};
+
+/// The `Content-Type` of [`encode`]'s text.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// Everything one scrape reports, read once at the start of the scrape.
+#[derive(Debug, Default)]
+pub struct Scrape {
+    /// The query counters; `None` before the service exists.
+    pub queries: Option<QuerySnapshot>,
+    /// The catalogue in service; `None` before one is loaded.
+    pub catalog: Option<CatalogGauges>,
+    /// Refresh attempts by outcome, in [`RefreshOutcome::ALL`] order.
+    pub refresh_attempts: Vec<(RefreshOutcome, u64)>,
+    /// Unix time of the last refresh that brought a catalogue into service.
+    pub last_refresh_success: Option<DateTime<Utc>>,
+    /// TCP connections open now and refused so far.
+    pub tcp: Option<(u64, u64)>,
+}
+
+/// What the catalogue in service says about itself at an instant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CatalogGauges {
+    /// Objects served.
+    pub objects: usize,
+    /// Age of the newest element set, in seconds.
+    pub newest_age_s: f64,
+    /// Age of the oldest element set, in seconds.
+    pub oldest_age_s: f64,
+}
+
+impl CatalogGauges {
+    /// `catalog`'s size and element ages at `now`.
+    pub fn of(catalog: &Catalog, now: DateTime<Utc>) -> Self {
+        let age = |epoch: DateTime<Utc>| (now - epoch).num_milliseconds() as f64 / 1000.0;
+        let epochs = catalog.objects().iter().map(|object| object.epoch);
+        let (newest, oldest) = (epochs.clone().max(), epochs.min());
+        CatalogGauges {
+            objects: catalog.objects().len(),
+            newest_age_s: newest.map_or(0.0, age),
+            oldest_age_s: oldest.map_or(0.0, age),
+        }
+    }
+}
+
+impl Scrape {
+    /// Refresh counters as `stats` holds them now.
+    pub fn with_refresh(mut self, stats: &RefreshStats) -> Self {
+        self.refresh_attempts = RefreshOutcome::ALL
+            .iter()
+            .map(|&outcome| (outcome, stats.attempts(outcome)))
+            .collect();
+        self.last_refresh_success = stats.last_success();
+        self
+    }
+}
+
+/// The scrape as OpenMetrics text.
+pub fn encode(scrape: Scrape) -> Result<String, std::fmt::Error> {
+    let mut registry = Registry::with_prefix("satloc");
+    registry.register_collector(Box::new(scrape));
+    let mut text = String::with_capacity(16 * 1024);
+    prometheus_client::encoding::text::encode(&mut text, &registry)?;
+    Ok(text)
+}
+
+impl Collector for Scrape {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        encode_build_info(&mut encoder)?;
+        if let Some(queries) = &self.queries {
+            encode_queries(queries, &mut encoder)?;
+        }
+        if let Some(catalog) = &self.catalog {
+            encode_catalog(catalog, &mut encoder)?;
+        }
+        self.encode_refresh(&mut encoder)?;
+        if let Some((open, refused)) = self.tcp {
+            encoder
+                .encode_descriptor(
+                    "tcp_connections_open",
+                    "TCP connections being served.",
+                    None,
+                    MetricType::Gauge,
+                )?
+                .encode_gauge(&open)?;
+            encoder
+                .encode_descriptor(
+                    "tcp_connections_refused",
+                    "TCP connections closed on accept because --max-tcp-connections were open.",
+                    None,
+                    MetricType::Counter,
+                )?
+                .encode_counter::<NoLabelSet, _, u64>(&refused, None)?;
+        }
+        Ok(())
+    }
+}
+
+impl Scrape {
+    fn encode_refresh(&self, encoder: &mut DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let mut attempts = encoder.encode_descriptor(
+            "catalog_refresh_attempts",
+            "Catalogue refresh attempts (fetches and reloads), by outcome.",
+            None,
+            MetricType::Counter,
+        )?;
+        for (outcome, count) in &self.refresh_attempts {
+            attempts
+                .encode_family(&[("outcome", outcome.as_str())])?
+                .encode_counter::<NoLabelSet, _, u64>(count, None)?;
+        }
+        if let Some(at) = self.last_refresh_success {
+            encoder
+                .encode_descriptor(
+                    "catalog_refresh_last_success_timestamp",
+                    "When a refresh last brought a catalogue into service (Unix time).",
+                    Some(&Unit::Seconds),
+                    MetricType::Gauge,
+                )?
+                .encode_gauge(&at.timestamp())?;
+        }
+        Ok(())
+    }
+}
+
+fn encode_build_info(encoder: &mut DescriptorEncoder) -> Result<(), std::fmt::Error> {
+    encoder
+        .encode_descriptor(
+            "build",
+            "The running satloc-server's version.",
+            None,
+            MetricType::Info,
+        )?
+        .encode_info(&[("version", env!("CARGO_PKG_VERSION"))])
+}
+
+fn encode_queries(
+    queries: &QuerySnapshot,
+    encoder: &mut DescriptorEncoder,
+) -> Result<(), std::fmt::Error> {
+    let mut requests = encoder.encode_descriptor(
+        "dns_requests",
+        "DNS requests received, by transport protocol, address family (1 IPv4, 2 IPv6) and query type.",
+        None,
+        MetricType::Counter,
+    )?;
+    for (p, proto) in PROTOCOLS.iter().enumerate() {
+        for (f, family) in FAMILIES.iter().enumerate() {
+            for kind in 0..TYPE_LABELS {
+                let count = queries.requests(p, f, kind);
+                if count > 0 {
+                    let labels = [
+                        ("proto", *proto),
+                        ("family", family),
+                        ("type", type_label(kind)),
+                    ];
+                    requests
+                        .encode_family(&labels)?
+                        .encode_counter::<NoLabelSet, _, u64>(&count, None)?;
+                }
+            }
+        }
+    }
+    let mut responses = encoder.encode_descriptor(
+        "dns_responses",
+        "DNS responses sent, by response code.",
+        None,
+        MetricType::Counter,
+    )?;
+    for (code, count) in queries.responses.iter().enumerate().take(RCODE_LABELS) {
+        if *count > 0 {
+            responses
+                .encode_family(&[("rcode", rcode_label(code))])?
+                .encode_counter::<NoLabelSet, _, u64>(count, None)?;
+        }
+    }
+    encode_histograms(queries, encoder)
+}
+
+fn encode_histograms(
+    queries: &QuerySnapshot,
+    encoder: &mut DescriptorEncoder,
+) -> Result<(), std::fmt::Error> {
+    let mut duration = encoder.encode_descriptor(
+        "dns_request_duration",
+        "Time from a query reaching the service to its response written, by query type.",
+        Some(&Unit::Seconds),
+        MetricType::Histogram,
+    )?;
+    for kind in 0..TYPE_LABELS {
+        let histogram = queries.duration(kind);
+        if histogram.count() > 0 {
+            let labels = [("type", type_label(kind))];
+            let mut family = duration.encode_family(&labels)?;
+            encode_histogram(&mut family, &histogram, &DURATION_BOUNDS_S)?;
+        }
+    }
+    encode_size_histograms(
+        encoder,
+        "dns_request_size",
+        "Size of DNS requests, by transport protocol.",
+        |p| queries.request_size(p),
+    )?;
+    encode_size_histograms(
+        encoder,
+        "dns_response_size",
+        "Size of DNS responses, by transport protocol.",
+        |p| queries.response_size(p),
+    )
+}
+
+/// A size histogram in bytes, one series per protocol that has seen traffic.
+fn encode_size_histograms(
+    encoder: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    histogram_of: impl Fn(usize) -> HistogramSnapshot,
+) -> Result<(), std::fmt::Error> {
+    let bounds = SIZE_BOUNDS.map(|bytes| bytes as f64);
+    let mut metric =
+        encoder.encode_descriptor(name, help, Some(&Unit::Bytes), MetricType::Histogram)?;
+    for (p, proto) in PROTOCOLS.iter().enumerate() {
+        let histogram = histogram_of(p);
+        if histogram.count() > 0 {
+            let labels = [("proto", *proto)];
+            let mut family = metric.encode_family(&labels)?;
+            encode_histogram(&mut family, &histogram, &bounds)?;
+        }
+    }
+    Ok(())
+}
+
+fn encode_histogram(
+    encoder: &mut MetricEncoder,
+    histogram: &HistogramSnapshot,
+    bounds: &[f64],
+) -> Result<(), std::fmt::Error> {
+    // The last bucket is +Inf, which the encoder writes for f64::MAX.
+    let buckets: Vec<(f64, u64)> = bounds
+        .iter()
+        .copied()
+        .chain(std::iter::once(f64::MAX))
+        .zip(histogram.buckets.iter().copied())
+        .collect();
+    encoder.encode_histogram::<NoLabelSet>(histogram.sum, histogram.count(), &buckets, None)
+}
+
+fn encode_catalog(
+    catalog: &CatalogGauges,
+    encoder: &mut DescriptorEncoder,
+) -> Result<(), std::fmt::Error> {
+    encoder
+        .encode_descriptor(
+            "catalog_objects",
+            "Objects in the catalogue being served.",
+            None,
+            MetricType::Gauge,
+        )?
+        .encode_gauge(&catalog.objects)?;
+    encoder
+        .encode_descriptor(
+            "catalog_newest_element_age",
+            "Age of the newest element set in the catalogue being served.",
+            Some(&Unit::Seconds),
+            MetricType::Gauge,
+        )?
+        .encode_gauge(&catalog.newest_age_s)?;
+    encoder
+        .encode_descriptor(
+            "catalog_oldest_element_age",
+            "Age of the oldest element set in the catalogue being served.",
+            Some(&Unit::Seconds),
+            MetricType::Gauge,
+        )?
+        .encode_gauge(&catalog.oldest_age_s)
+}
