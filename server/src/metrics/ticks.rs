@@ -2,11 +2,12 @@
 //! time-stamp counter where the kernel trusts it, the monotonic clock
 //! elsewhere.
 //!
-//! Why not `Instant::now()`: two readings and a subtraction per query cost
-//! 264 instructions under valgrind (more than 3 % of a LOC answer), while two
-//! `rdtsc` readings cost a handful; `docs/metrics.md` has the comparison and
-//! its command. Readings are raw ticks; they become seconds only at scrape
-//! time, through a rate calibrated once against the monotonic clock.
+//! Why not `Instant::now()`: timed by it, the metrics cost 354 instructions
+//! per LOC answer (5.0 %); timed by `rdtsc`, 158 (2.2 %), of which the two
+//! readings are 8 (`scripts/bench-icount.sh`, the `loc_iss_edns_service*`
+//! workloads; `docs/metrics.md`). Readings are raw ticks; they become seconds
+//! only at scrape time, through a rate calibrated once against the monotonic
+//! clock.
 //!
 //! The counter is trusted only when the kernel uses it as its own clock
 //! source (`/sys/devices/system/clocksource/clocksource0/current_clocksource`
