@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use common::{NOW, Server, TempDir, binary, query, read_tcp_message};
+use common::{NOW, Server, TempDir, binary, query, read_tcp_message, udp};
 use satloc_loadgen::cli::Cli;
 use satloc_loadgen::stats::{Counters, rcode_name};
 use satloc_server::loc::LOC;
@@ -556,4 +556,74 @@ fn text_logs_stay_the_default() {
     let text = server.log_text();
     assert!(text.lines().all(|line| !line.starts_with('{')), "{text}");
     assert!(text.contains(" INFO "), "{text}");
+}
+
+/// SIGHUP reloads count as refresh attempts: a good file as `updated` (and the
+/// time of the last success), a bad one as `invalid`, a missing one as
+/// `unreachable`; the catalogue in service stays the last good one.
+#[test]
+fn reloads_are_counted_as_refresh_attempts() {
+    let dir = TempDir::new("refresh");
+    let catalogue = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/default-catalog.tle");
+    let file = dir.write(
+        "catalogue.tle",
+        &std::fs::read_to_string(catalogue).unwrap(),
+    );
+    let mut server = Running::start(&[
+        "--now",
+        NOW,
+        "--metrics-listen",
+        "127.0.0.1:0",
+        "--listen",
+        "127.0.0.1:0",
+        "--catalog",
+        &file,
+    ]);
+    let metrics = server.addr_after("metrics on http://");
+    let dns = server.dns_addrs(1)[0];
+    // Answered: the server is past start-up and handles signals (as in tests/cli.rs).
+    udp(dns, &query("iss.sat.example.", LOC, None));
+    let attempts = |s: &Samples, outcome: &str| {
+        s.get(
+            "satloc_catalog_refresh_attempts_total",
+            &[("outcome", outcome)],
+        )
+    };
+    let last_success = "satloc_catalog_refresh_last_success_timestamp_seconds";
+    let first = Samples::scrape(metrics);
+    assert_eq!(first.sum("satloc_catalog_refresh_attempts_total"), 0.0);
+    assert!(first.series(last_success).is_empty(), "no refresh yet");
+
+    let hangup = || {
+        let sent = Command::new("kill")
+            .args(["-s", "HUP", &server.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    };
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    hangup();
+    let samples = until(metrics, "one update", |s| attempts(s, "updated") == 1.0);
+    assert!(
+        samples.get(last_success, &[]) >= before.floor(),
+        "{samples:?}"
+    );
+
+    std::fs::write(&file, "not a catalogue\n").unwrap();
+    hangup();
+    until(metrics, "one invalid", |s| attempts(s, "invalid") == 1.0);
+    std::fs::remove_file(&file).unwrap();
+    hangup();
+    let samples = until(metrics, "one unreachable", |s| {
+        attempts(s, "unreachable") == 1.0
+    });
+    assert_eq!(attempts(&samples, "updated"), 1.0);
+    assert_eq!(
+        samples.get("satloc_catalog_objects", &[]),
+        7.0,
+        "the last good catalogue"
+    );
 }

@@ -295,3 +295,106 @@ fn encode_catalog(
         )?
         .encode_gauge(&catalog.oldest_age_s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{NamingOptions, Source};
+    use crate::engine::{Family, Protocol};
+    use crate::loc::LOC;
+    use crate::metrics::{QueryMetrics, Ticks};
+    use crate::testing::TestQuery;
+
+    fn lines(text: &str) -> Vec<&str> {
+        text.lines().collect()
+    }
+
+    #[test]
+    fn a_scrape_is_openmetrics_text_with_every_family() {
+        let metrics = QueryMetrics::new(1, Ticks::monotonic());
+        let query = TestQuery::new("iss.sat.example.", LOC).to_bytes();
+        let mut response = query.clone();
+        response[2] |= 0x80;
+        metrics.record(
+            metrics.start(),
+            &query,
+            Protocol::Udp,
+            Family::V4,
+            Some(&response),
+        );
+        let stats = RefreshStats::default();
+        let at = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        stats.record(RefreshOutcome::Updated, at);
+        stats.record(RefreshOutcome::Invalid, at);
+        let scrape = Scrape {
+            queries: Some(metrics.snapshot()),
+            catalog: Some(CatalogGauges {
+                objects: 7,
+                newest_age_s: 60.5,
+                oldest_age_s: 86_400.0,
+            }),
+            tcp: Some((2, 1)),
+            ..Scrape::default()
+        }
+        .with_refresh(&stats);
+        let text = encode(scrape).unwrap();
+        let lines = lines(&text);
+        for expected in [
+            "# TYPE satloc_dns_requests counter",
+            r#"satloc_dns_requests_total{proto="udp",family="1",type="LOC"} 1"#,
+            r#"satloc_dns_responses_total{rcode="NOERROR"} 1"#,
+            "# TYPE satloc_dns_request_duration_seconds histogram",
+            r#"satloc_dns_request_duration_seconds_count{type="LOC"} 1"#,
+            r#"satloc_dns_request_duration_seconds_bucket{le="0.00025",type="LOC"} 1"#,
+            r#"satloc_dns_request_duration_seconds_bucket{le="+Inf",type="LOC"} 1"#,
+            r#"satloc_dns_request_size_bytes_bucket{le="100.0",proto="udp"} 1"#,
+            r#"satloc_dns_response_size_bytes_count{proto="udp"} 1"#,
+            "satloc_catalog_objects 7",
+            "satloc_catalog_newest_element_age_seconds 60.5",
+            "satloc_catalog_oldest_element_age_seconds 86400.0",
+            r#"satloc_catalog_refresh_attempts_total{outcome="updated"} 1"#,
+            r#"satloc_catalog_refresh_attempts_total{outcome="invalid"} 1"#,
+            r#"satloc_catalog_refresh_attempts_total{outcome="rejected"} 0"#,
+            "satloc_catalog_refresh_last_success_timestamp_seconds 1800000000",
+            "satloc_tcp_connections_open 2",
+            "satloc_tcp_connections_refused_total 1",
+            r#"satloc_build_info{version="0.1.0"} 1"#,
+        ] {
+            assert!(lines.contains(&expected), "no {expected:?} in:\n{text}");
+        }
+        assert!(
+            !text.contains("tcp\",family"),
+            "no TCP requests were counted:\n{text}"
+        );
+        assert!(
+            !text.contains("NXDOMAIN"),
+            "codes never sent are left out:\n{text}"
+        );
+        assert_eq!(lines.last(), Some(&"# EOF"));
+    }
+
+    #[test]
+    fn before_anything_is_loaded_only_what_exists_is_reported() {
+        let text = encode(Scrape::default().with_refresh(&RefreshStats::default())).unwrap();
+        assert!(text.contains("satloc_build_info"), "{text}");
+        assert!(!text.contains("satloc_dns_"), "{text}");
+        assert!(!text.contains("satloc_catalog_objects"), "{text}");
+        assert!(!text.contains("last_success"), "never succeeded: {text}");
+    }
+
+    #[test]
+    fn element_ages_are_measured_from_now() {
+        let catalog = Catalog::load(&[Source::Embedded], &NamingOptions::default())
+            .unwrap()
+            .catalog;
+        let newest = catalog.objects().iter().map(|o| o.epoch).max().unwrap();
+        let oldest = catalog.objects().iter().map(|o| o.epoch).min().unwrap();
+        let now = newest + chrono::TimeDelta::hours(1);
+        let gauges = CatalogGauges::of(&catalog, now);
+        assert_eq!(gauges.objects, catalog.objects().len());
+        assert_eq!(gauges.newest_age_s, 3600.0);
+        let oldest_age = (now - oldest).num_milliseconds() as f64 / 1000.0;
+        assert_eq!(gauges.oldest_age_s, oldest_age);
+        assert!(gauges.oldest_age_s > gauges.newest_age_s);
+    }
+}
