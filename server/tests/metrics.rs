@@ -479,12 +479,13 @@ fn tcp_connection_gauges_follow_connections() {
     let first = Samples::scrape(metrics);
     assert_eq!((open(&first), refused(&first)), (0.0, 0.0));
 
+    // The answer, or None when the server closed the connection (a write to a
+    // closed connection can fail too).
     let ask = |stream: &mut TcpStream| {
         let bytes = query("iss.sat.example.", LOC, None).to_vec().unwrap();
-        stream
-            .write_all(&(bytes.len() as u16).to_be_bytes())
-            .unwrap();
-        stream.write_all(&bytes).unwrap();
+        let mut framed = (bytes.len() as u16).to_be_bytes().to_vec();
+        framed.extend_from_slice(&bytes);
+        stream.write_all(&framed).ok()?;
         read_tcp_message(stream)
     };
     let mut streams: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(dns).unwrap()).collect();
