@@ -1,6 +1,7 @@
 //! The operator's HTTP endpoint, on the server's tokio runtime:
 //!
-//! * `/metrics` -- OpenMetrics text ([`crate::metrics::exposition`]);
+//! * `/metrics` -- OpenMetrics text for scrapers that ask for it, the
+//!   Prometheus text format 0.0.4 for the rest ([`crate::metrics::exposition`]);
 //! * `/health` -- 200 while the process serves HTTP at all (a liveness probe);
 //! * `/ready` -- 200 once a catalogue is loaded and the DNS sockets are bound,
 //!   503 with the reason before (a readiness probe).
@@ -15,7 +16,7 @@ use std::sync::{Arc, OnceLock};
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio::net::TcpListener;
@@ -23,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::engine::TcpCounters;
 use crate::fetch::stats::RefreshStats;
-use crate::metrics::exposition::{self, CatalogGauges, Scrape};
+use crate::metrics::exposition::{self, CatalogGauges, Format, Scrape};
 use crate::service::Service;
 
 /// What the endpoint reports from: filled in as start-up proceeds.
@@ -111,9 +112,11 @@ pub async fn serve(
         .await
 }
 
-async fn metrics(State(status): State<Arc<Status>>) -> Response {
-    match exposition::encode(status.scrape()) {
-        Ok(text) => ([(header::CONTENT_TYPE, exposition::CONTENT_TYPE)], text).into_response(),
+async fn metrics(State(status): State<Arc<Status>>, headers: HeaderMap) -> Response {
+    let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok());
+    let format = Format::for_accept(accept);
+    match exposition::encode(status.scrape(), format) {
+        Ok(text) => ([(header::CONTENT_TYPE, format.content_type())], text).into_response(),
         Err(err) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("encoding the metrics failed: {err}\n"),

@@ -125,11 +125,17 @@ struct HttpResponse {
 
 /// `GET path` over HTTP/1.1, connection closed after the response.
 fn get(addr: SocketAddr, path: &str) -> HttpResponse {
+    get_accepting(addr, path, None)
+}
+
+/// `GET path` with an `Accept` header, if given.
+fn get_accepting(addr: SocketAddr, path: &str, accept: Option<&str>) -> HttpResponse {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    let accept = accept.map_or(String::new(), |a| format!("Accept: {a}\r\n"));
     write!(
         stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{accept}Connection: close\r\n\r\n"
     )
     .unwrap();
     let mut raw = String::new();
@@ -159,15 +165,39 @@ fn get(addr: SocketAddr, path: &str) -> HttpResponse {
 #[derive(Debug)]
 struct Samples(BTreeMap<(String, BTreeMap<String, String>), f64>);
 
+/// What Prometheus sends (its default `scrape_protocols`).
+const PROMETHEUS_ACCEPT: &str = "application/openmetrics-text;version=1.0.0;q=0.5,\
+    application/openmetrics-text;version=0.0.1;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
+
 impl Samples {
+    /// Scrapes as Prometheus does: OpenMetrics.
     fn scrape(addr: SocketAddr) -> Samples {
-        let response = get(addr, "/metrics");
+        let response = get_accepting(addr, "/metrics", Some(PROMETHEUS_ACCEPT));
         assert_eq!(response.status, 200, "{}", response.body);
         assert_eq!(
             response.headers["content-type"],
             "application/openmetrics-text; version=1.0.0; charset=utf-8"
         );
         assert!(response.body.ends_with("# EOF\n"), "{}", response.body);
+        Samples::parse(&response.body)
+    }
+
+    /// Scrapes as curl does: the Prometheus text format 0.0.4.
+    fn scrape_text(addr: SocketAddr) -> Samples {
+        let response = get(addr, "/metrics");
+        assert_eq!(response.status, 200, "{}", response.body);
+        assert_eq!(
+            response.headers["content-type"],
+            "text/plain; version=0.0.4; charset=utf-8"
+        );
+        assert!(!response.body.contains("# EOF"), "{}", response.body);
+        assert!(
+            response
+                .body
+                .contains("# TYPE satloc_dns_requests_total counter\n"),
+            "{}",
+            response.body
+        );
         Samples::parse(&response.body)
     }
 
@@ -347,6 +377,8 @@ fn counters_match_what_the_load_generator_counted() {
         .collect();
     assert_eq!(rcodes, expected.rcodes, "responses by rcode");
     check_histogram_counts(&samples, &expected);
+    let text = Samples::scrape_text(metrics);
+    assert_eq!(text.0, samples.0, "the same samples in both formats");
     assert_eq!(samples.get("satloc_catalog_objects", &[]), 7.0);
     let version = [("version", env!("CARGO_PKG_VERSION"))];
     assert_eq!(samples.get("satloc_build_info", &version), 1.0);

@@ -3,10 +3,12 @@
 //!
 //! The crate's own counters and histograms are not used on the query path (its
 //! histogram takes a lock per observation); [`super::queries`] keeps its own
-//! atomic arrays and this module only reads them. The output is OpenMetrics
-//! 1.0 text, the format Prometheus asks for first; names follow CoreDNS's
-//! (`coredns_dns_requests_total` becomes `satloc_dns_requests_total`).
-//! Label sets that have seen nothing are left out, as CoreDNS leaves them out.
+//! atomic arrays and this module only reads them. The crate writes OpenMetrics
+//! 1.0 text, which Prometheus asks for first; a scraper that does not ask for
+//! it (curl, older tools) gets the Prometheus text format 0.0.4, rewritten
+//! from it ([`Format`]). Names follow CoreDNS's (`coredns_dns_requests_total`
+//! becomes `satloc_dns_requests_total`). Label sets that have seen nothing are
+//! left out, as CoreDNS leaves them out.
 
 use chrono::{DateTime, Utc};
 use prometheus_client::collector::Collector;
@@ -21,8 +23,33 @@ use super::queries::{
 use crate::catalog::Catalog;
 use crate::fetch::stats::{RefreshOutcome, RefreshStats};
 
-/// The `Content-Type` of [`encode`]'s text.
-pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+/// The text formats `/metrics` speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// OpenMetrics 1.0, for scrapers that ask for it (Prometheus does).
+    OpenMetrics,
+    /// The Prometheus text exposition format 0.0.4, for everyone else.
+    Prometheus,
+}
+
+impl Format {
+    /// The format for a request's `Accept` header: OpenMetrics when it is
+    /// named, else 0.0.4 (as Prometheus's own Go client negotiates).
+    pub fn for_accept(accept: Option<&str>) -> Format {
+        match accept {
+            Some(accept) if accept.contains("application/openmetrics-text") => Format::OpenMetrics,
+            _ => Format::Prometheus,
+        }
+    }
+
+    /// The `Content-Type` of text in this format.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            Format::Prometheus => "text/plain; version=0.0.4; charset=utf-8",
+        }
+    }
+}
 
 /// Everything one scrape reports, read once at the start of the scrape.
 #[derive(Debug, Default)]
@@ -76,13 +103,53 @@ impl Scrape {
     }
 }
 
-/// The scrape as OpenMetrics text.
-pub fn encode(scrape: Scrape) -> Result<String, std::fmt::Error> {
+/// The scrape as text in `format`.
+pub fn encode(scrape: Scrape, format: Format) -> Result<String, std::fmt::Error> {
     let mut registry = Registry::with_prefix("satloc");
     registry.register_collector(Box::new(scrape));
     let mut text = String::with_capacity(16 * 1024);
     prometheus_client::encoding::text::encode(&mut text, &registry)?;
-    Ok(text)
+    Ok(match format {
+        Format::OpenMetrics => text,
+        Format::Prometheus => to_prometheus_text(&text),
+    })
+}
+
+/// OpenMetrics text as the 0.0.4 format says it: a counter's family is named
+/// with its `_total` (as its samples are), an info is a gauge named `_info`,
+/// and there are no `# UNIT` or `# EOF` lines. Samples are the same in both.
+fn to_prometheus_text(openmetrics: &str) -> String {
+    let mut kinds = std::collections::HashMap::new();
+    for line in openmetrics.lines() {
+        if let Some((name, kind)) = line.strip_prefix("# TYPE ").and_then(|l| l.split_once(' ')) {
+            kinds.insert(name, kind);
+        }
+    }
+    let mut text = String::with_capacity(openmetrics.len());
+    for line in openmetrics.lines() {
+        if line.starts_with("# UNIT ") || line == "# EOF" {
+            continue;
+        }
+        let descriptor = ["# HELP ", "# TYPE "]
+            .into_iter()
+            .find_map(|tag| Some((tag, line.strip_prefix(tag)?.split_once(' ')?)));
+        match descriptor {
+            Some((tag, (name, rest))) => {
+                let (suffix, rest) = match (kinds.get(name).copied(), tag) {
+                    (Some("counter"), _) => ("_total", rest),
+                    (Some("info"), "# TYPE ") => ("_info", "gauge"),
+                    (Some("info"), _) => ("_info", rest),
+                    _ => ("", rest),
+                };
+                text.push_str(&format!("{tag}{name}{suffix} {rest}\n"));
+            }
+            None => {
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+    }
+    text
 }
 
 impl Collector for Scrape {
@@ -337,7 +404,7 @@ mod tests {
             ..Scrape::default()
         }
         .with_refresh(&stats);
-        let text = encode(scrape).unwrap();
+        let text = encode(scrape, Format::OpenMetrics).unwrap();
         let lines = lines(&text);
         for expected in [
             "# TYPE satloc_dns_requests counter",
@@ -375,11 +442,88 @@ mod tests {
 
     #[test]
     fn before_anything_is_loaded_only_what_exists_is_reported() {
-        let text = encode(Scrape::default().with_refresh(&RefreshStats::default())).unwrap();
+        let text = encode(
+            Scrape::default().with_refresh(&RefreshStats::default()),
+            Format::OpenMetrics,
+        )
+        .unwrap();
         assert!(text.contains("satloc_build_info"), "{text}");
         assert!(!text.contains("satloc_dns_"), "{text}");
         assert!(!text.contains("satloc_catalog_objects"), "{text}");
         assert!(!text.contains("last_success"), "never succeeded: {text}");
+    }
+
+    #[test]
+    fn without_openmetrics_asked_for_the_text_is_prometheus_0_0_4() {
+        assert_eq!(Format::for_accept(None), Format::Prometheus);
+        assert_eq!(Format::for_accept(Some("*/*")), Format::Prometheus);
+        let prometheus =
+            "application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.3";
+        assert_eq!(Format::for_accept(Some(prometheus)), Format::OpenMetrics);
+        let stats = RefreshStats::default();
+        let scrape = || {
+            Scrape {
+                tcp: Some((1, 0)),
+                ..Scrape::default()
+            }
+            .with_refresh(&stats)
+        };
+        let openmetrics = encode(scrape(), Format::OpenMetrics).unwrap();
+        let text = encode(scrape(), Format::Prometheus).unwrap();
+        assert_eq!(
+            text,
+            "# HELP satloc_build_info The running satloc-server's version.\n\
+             # TYPE satloc_build_info gauge\n\
+             satloc_build_info{version=\"0.1.0\"} 1\n\
+             # HELP satloc_catalog_refresh_attempts_total Catalogue refresh attempts (fetches and reloads), by outcome.\n\
+             # TYPE satloc_catalog_refresh_attempts_total counter\n\
+             satloc_catalog_refresh_attempts_total{outcome=\"updated\"} 0\n\
+             satloc_catalog_refresh_attempts_total{outcome=\"not_modified\"} 0\n\
+             satloc_catalog_refresh_attempts_total{outcome=\"http_status\"} 0\n\
+             satloc_catalog_refresh_attempts_total{outcome=\"unreachable\"} 0\n\
+             satloc_catalog_refresh_attempts_total{outcome=\"invalid\"} 0\n\
+             satloc_catalog_refresh_attempts_total{outcome=\"rejected\"} 0\n\
+             # HELP satloc_tcp_connections_open TCP connections being served.\n\
+             # TYPE satloc_tcp_connections_open gauge\n\
+             satloc_tcp_connections_open 1\n\
+             # HELP satloc_tcp_connections_refused_total TCP connections closed on accept because --max-tcp-connections were open.\n\
+             # TYPE satloc_tcp_connections_refused_total counter\n\
+             satloc_tcp_connections_refused_total 0\n",
+            "from:\n{openmetrics}"
+        );
+        let samples = |text: &str| -> Vec<String> {
+            text.lines()
+                .filter(|l| !l.starts_with('#'))
+                .map(str::to_owned)
+                .collect()
+        };
+        assert_eq!(samples(&text), samples(&openmetrics), "the same samples");
+    }
+
+    #[test]
+    fn histograms_keep_their_names_and_lose_their_unit_lines() {
+        let metrics = QueryMetrics::new(1, Ticks::monotonic());
+        let query = TestQuery::new("iss.sat.example.", LOC).to_bytes();
+        metrics.record(metrics.start(), &query, Protocol::Tcp, Family::V6, None);
+        let scrape = Scrape {
+            queries: Some(metrics.snapshot()),
+            ..Scrape::default()
+        };
+        let text = encode(scrape, Format::Prometheus).unwrap();
+        let lines = lines(&text);
+        for expected in [
+            "# TYPE satloc_dns_requests_total counter",
+            r#"satloc_dns_requests_total{proto="tcp",family="2",type="LOC"} 1"#,
+            "# TYPE satloc_dns_request_duration_seconds histogram",
+            r#"satloc_dns_request_duration_seconds_count{type="LOC"} 1"#,
+            "# TYPE satloc_dns_request_size_bytes histogram",
+        ] {
+            assert!(lines.contains(&expected), "no {expected:?} in:\n{text}");
+        }
+        assert!(
+            !text.contains("# UNIT") && !text.contains("# EOF"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //!   as label indexes;
 //! * [`ticks`] -- the cheap clock that times each query;
 //! * [`exposition`] -- a scrape's snapshot of everything (queries, catalogue,
-//!   refreshes, TCP connections) encoded as OpenMetrics text.
+//!   refreshes, TCP connections) encoded as Prometheus text (0.0.4, or
+//!   OpenMetrics 1.0 for scrapers that ask for it).
 //!
 //! The cost of all this per query, in instructions, and how the clock was
 //! chosen: `docs/metrics.md`.
