@@ -369,7 +369,8 @@ mod tests {
     use crate::catalog::{NamingOptions, Source};
     use crate::engine::{Family, Protocol};
     use crate::loc::LOC;
-    use crate::metrics::{QueryMetrics, Ticks};
+    use crate::metrics::queries::QueryMetrics;
+    use crate::metrics::ticks::Ticks;
     use crate::testing::TestQuery;
 
     fn lines(text: &str) -> Vec<&str> {
