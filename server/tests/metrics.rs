@@ -660,3 +660,17 @@ fn reloads_are_counted_as_refresh_attempts() {
         "the last good catalogue"
     );
 }
+
+/// A metrics address that cannot be bound stops start-up with the flag named.
+#[test]
+fn a_taken_metrics_port_is_a_clear_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let (code, _, stderr) =
+        common::run_to_exit(&["--listen", "127.0.0.1:0", "--metrics-listen", &addr]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("--metrics-listen {addr}: cannot bind")),
+        "{stderr}"
+    );
+}

@@ -119,12 +119,12 @@ pub fn encode(scrape: Scrape, format: Format) -> Result<String, std::fmt::Error>
 /// with its `_total` (as its samples are), an info is a gauge named `_info`,
 /// and there are no `# UNIT` or `# EOF` lines. Samples are the same in both.
 fn to_prometheus_text(openmetrics: &str) -> String {
-    let mut kinds = std::collections::HashMap::new();
-    for line in openmetrics.lines() {
-        if let Some((name, kind)) = line.strip_prefix("# TYPE ").and_then(|l| l.split_once(' ')) {
-            kinds.insert(name, kind);
-        }
-    }
+    // A dozen families: a list is enough.
+    let kinds: Vec<(&str, &str)> = openmetrics
+        .lines()
+        .filter_map(|line| line.strip_prefix("# TYPE ")?.split_once(' '))
+        .collect();
+    let kind_of = |name: &str| kinds.iter().find(|(n, _)| *n == name).map(|(_, k)| *k);
     let mut text = String::with_capacity(openmetrics.len());
     for line in openmetrics.lines() {
         if line.starts_with("# UNIT ") || line == "# EOF" {
@@ -135,7 +135,7 @@ fn to_prometheus_text(openmetrics: &str) -> String {
             .find_map(|tag| Some((tag, line.strip_prefix(tag)?.split_once(' ')?)));
         match descriptor {
             Some((tag, (name, rest))) => {
-                let (suffix, rest) = match (kinds.get(name).copied(), tag) {
+                let (suffix, rest) = match (kind_of(name), tag) {
                     (Some("counter"), _) => ("_total", rest),
                     (Some("info"), "# TYPE ") => ("_info", "gauge"),
                     (Some("info"), _) => ("_info", rest),
