@@ -2,9 +2,9 @@
 //! time-stamp counter where the kernel trusts it, the monotonic clock
 //! elsewhere.
 //!
-//! Why not `Instant::now()`: timed by it, the metrics cost 362 instructions
-//! per LOC answer (5.1 %); timed by `rdtsc`, 162 (2.3 %), of which the two
-//! readings are 15 (`scripts/bench-icount.sh`, the `loc_iss_edns_service*`
+//! Why not `Instant::now()`: timed by it, the metrics cost 356 instructions
+//! per LOC answer (5.0 %); timed by `rdtsc`, 159 (2.3 %), of which the two
+//! readings are 13 (`scripts/bench-icount.sh`, the `loc_iss_edns_service*`
 //! workloads; `docs/metrics.md`). Readings are raw ticks; they become seconds
 //! only at scrape time, through a rate calibrated once against the monotonic
 //! clock.
