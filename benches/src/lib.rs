@@ -9,16 +9,24 @@
 //! ([`per_object`]) each bring their own scene: one object of each orbit class,
 //! asked an hour after its element epoch and a year after it, because what an
 //! answer costs can depend on both (`docs/case-study.md`, "Every object").
+//! The service ones ([`through_service`]) send the hot-path query through the
+//! whole `Service` as the engines do, with the per-query metrics off and on,
+//! for what counting costs (`docs/metrics.md`).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 use chrono::{DateTime, TimeDelta, Utc};
 use hickory_proto::rr::RecordType;
 use satloc_server::answer::AnswerPath;
 use satloc_server::catalog::{Catalog, NamingOptions, Source};
-use satloc_server::engine::{Outcome, Protocol};
+use satloc_server::clock::Clock;
+use satloc_server::engine::{Family, Handler, Outcome, Protocol};
 use satloc_server::loc::LOC;
+use satloc_server::metrics::{QueryMetrics, Ticks};
+use satloc_server::service::Service;
+use satloc_server::synthetic::PlantedCost;
 use satloc_server::testing::TestQuery;
 use satloc_server::zone::Zone;
 
@@ -36,6 +44,9 @@ pub struct Workload {
     pub path: AnswerPath,
     /// Its own catalogue and instant; `None` for the fixture's.
     pub scene: Option<Scene>,
+    /// The service it goes through, as the engines call it; `None`: the
+    /// answer core is called directly.
+    pub service: Option<Arc<Service>>,
 }
 
 /// A catalogue and the instant it is asked at.
@@ -80,6 +91,9 @@ impl Fixture {
     #[inline]
     pub fn answer(&self, workload: &Workload, out: &mut Vec<u8>) -> Outcome {
         let query = std::hint::black_box(&workload.query);
+        if let Some(service) = &workload.service {
+            return service.handle(query, Protocol::Udp, Family::V4, out);
+        }
         let (catalog, now) = match &workload.scene {
             None => (&self.catalog, self.now),
             Some(scene) => (&scene.catalog, scene.now),
@@ -103,14 +117,71 @@ fn on_fixture(name: &'static str, query: Vec<u8>, path: AnswerPath) -> Workload 
         query,
         path,
         scene: None,
+        service: None,
     }
 }
 
-/// Every workload: those on the fixture, then the per-object ones.
+/// Every workload: those on the fixture, the service ones, then the
+/// per-object ones.
 pub fn workloads() -> anyhow::Result<Vec<Workload>> {
     let mut all = fixture_workloads();
+    for (name, counting) in SERVICE_WORKLOADS {
+        all.push(through_service(name, counting)?);
+    }
     all.extend(per_object()?);
     Ok(all)
+}
+
+/// Whether and with which clock a service workload counts its queries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counting {
+    /// No metrics (the server without `--metrics-listen`).
+    Off,
+    /// Metrics timed by the server's clock: the time-stamp counter where the
+    /// kernel trusts it.
+    ServerClock,
+    /// Metrics timed by `std::time::Instant`, the alternative the server's
+    /// clock was chosen over.
+    Instant,
+}
+
+/// The service workloads: the hot-path query (LOC with EDNS for the ISS)
+/// through `Service::handle`, counting off, on, and on with `Instant`.
+pub const SERVICE_WORKLOADS: [(&str, Counting); 3] = [
+    ("loc_iss_edns_service", Counting::Off),
+    ("loc_iss_edns_service_metrics", Counting::ServerClock),
+    ("loc_iss_edns_service_metrics_instant", Counting::Instant),
+];
+
+/// The hot-path query through a service on the fixture's zone, embedded
+/// catalogue and instant, counting as `counting` says. Built only when asked
+/// for: the server's clock calibrates itself on first use.
+pub fn through_service(name: &'static str, counting: Counting) -> anyhow::Result<Workload> {
+    let fixture = Fixture::new()?;
+    let service = Service::new(
+        fixture.zone,
+        Clock::Frozen(fixture.now),
+        fixture.catalog,
+        AnswerPath::Fast,
+        PlantedCost::default(),
+    );
+    let ticks = match counting {
+        Counting::Off => None,
+        Counting::ServerClock => Some(Ticks::shared()),
+        Counting::Instant => Some(Ticks::monotonic()),
+    };
+    let service = match ticks {
+        // One shard, as for a server's one answering thread.
+        Some(ticks) => service.with_metrics(Arc::new(QueryMetrics::new(1, ticks))),
+        None => service,
+    };
+    Ok(Workload {
+        name,
+        query: query("iss.sat.example.", LOC, true),
+        path: AnswerPath::Fast,
+        scene: None,
+        service: Some(Arc::new(service)),
+    })
 }
 
 /// The hot path (LOC with EDNS, as dig and the load generator send it) and the
@@ -183,6 +254,9 @@ pub fn workload(name: &str) -> anyhow::Result<Option<Workload>> {
     if let Some(workload) = fixture_workloads().into_iter().find(|w| w.name == name) {
         return Ok(Some(workload));
     }
+    if let Some((name, counting)) = SERVICE_WORKLOADS.into_iter().find(|(n, _)| *n == name) {
+        return through_service(name, counting).map(Some);
+    }
     per_object_specs()
         .into_iter()
         .find(|(spec, _, _)| *spec == name)
@@ -194,6 +268,7 @@ pub fn workload(name: &str) -> anyhow::Result<Option<Workload>> {
 pub fn workload_names() -> Vec<&'static str> {
     let fixture = fixture_workloads().into_iter().map(|w| w.name);
     fixture
+        .chain(SERVICE_WORKLOADS.into_iter().map(|(name, _)| name))
         .chain(per_object_specs().into_iter().map(|(name, _, _)| name))
         .collect()
 }
@@ -230,6 +305,7 @@ fn scene_workload(
         name,
         query: query(&qname, LOC, true),
         path: AnswerPath::Fast,
+        service: None,
         scene: Some(Scene {
             files,
             catalog,

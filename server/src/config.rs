@@ -166,6 +166,25 @@ pub struct Args {
     /// Repeatable, for both formats from one run. Needs the `pprof` feature.
     #[arg(long = "cpu-profile", value_name = "PATH")]
     pub cpu_profiles: Vec<PathBuf>,
+
+    /// Serve /metrics (Prometheus), /health and /ready over HTTP on this
+    /// address; a bare port means 127.0.0.1:PORT.
+    #[arg(long, value_name = "ADDR|PORT")]
+    pub metrics_listen: Option<String>,
+
+    /// Log as human-readable text, or as one JSON object per line for log shippers.
+    #[arg(long, value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written (`--log-format`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable text.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 /// A validated configuration.
@@ -197,6 +216,8 @@ pub struct Config {
     pub answer_path: AnswerPath,
     /// URLs to fetch and how.
     pub fetch: FetchOptions,
+    /// Where the HTTP endpoint (/metrics, /health, /ready) listens, if anywhere.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Config {
@@ -222,6 +243,11 @@ impl Config {
         let stale_after = parse_duration(&args.stale_after).context("--stale-after")?;
         let stale_after = TimeDelta::from_std(stale_after).context("--stale-after is too long")?;
         let fetch = fetch_options(&args)?;
+        let metrics_listen = args
+            .metrics_listen
+            .as_deref()
+            .map(|text| parse_listen(text).with_context(|| format!("--metrics-listen {text}")))
+            .transpose()?;
         Ok(Config {
             sources,
             naming,
@@ -236,6 +262,7 @@ impl Config {
             cpu_profiles: args.cpu_profiles,
             answer_path: args.answer_path,
             fetch,
+            metrics_listen,
         })
     }
 }
@@ -329,6 +356,7 @@ fn engine(args: &Args) -> Result<EngineOptions> {
             idle_timeout,
             max_connections: args.max_tcp_connections,
         },
+        ..EngineOptions::default()
     })
 }
 
@@ -443,6 +471,19 @@ fn soa_seconds(flag: &str, text: &str) -> Result<i32> {
         .with_context(|| format!("{flag} {text}: must be between 1 second and 68 years"))
 }
 
+/// `ADDR:PORT`, `[IPv6]:PORT`, or a bare `PORT` on loopback.
+fn parse_listen(text: &str) -> Result<SocketAddr> {
+    if let Ok(port) = text.parse::<u16>() {
+        return Ok(SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    text.parse().with_context(|| {
+        format!(
+            "\"{text}\" is not a port or an address with a port \
+             (e.g. 9153, 127.0.0.1:9153, 0.0.0.0:9153, [::1]:9153)"
+        )
+    })
+}
+
 fn parse_duration(text: &str) -> Result<Duration> {
     humantime::parse_duration(text)
         .with_context(|| format!("\"{text}\" is not a duration (e.g. 10s, 500ms, 3d)"))
@@ -465,6 +506,18 @@ mod tests {
         assert_eq!(config.listen, vec!["127.0.0.1:5353".parse().unwrap()]);
         assert_eq!(config.zone.apex.to_ascii(), "sat.example.");
         assert_eq!(config.clock, Clock::System);
+        assert_eq!(config.metrics_listen, None);
+    }
+
+    #[test]
+    fn metrics_listen_takes_a_bare_port_as_loopback() {
+        let listen = |text: &str| config(&["--metrics-listen", text]).unwrap().metrics_listen;
+        assert_eq!(listen("9153"), Some("127.0.0.1:9153".parse().unwrap()));
+        assert_eq!(
+            listen("0.0.0.0:9153"),
+            Some("0.0.0.0:9153".parse().unwrap())
+        );
+        assert_eq!(listen("[::1]:9153"), Some("[::1]:9153".parse().unwrap()));
     }
 
     #[test]
@@ -500,6 +553,8 @@ mod tests {
                 &["--celestrak", "stations", "--refresh", "1h"],
                 "--refresh 1h: celestrak.org",
             ),
+            (&["--metrics-listen", ":9153"], "--metrics-listen :9153"),
+            (&["--metrics-listen", "70000"], "--metrics-listen 70000"),
         ];
         for (flags, expected) in cases {
             let err = config(flags).unwrap_err();

@@ -4,10 +4,12 @@
 //! The modules depend on each other one way, from the socket down:
 //!
 //! * [`server`] starts everything from a checked [`config::Config`];
+//! * [`http`] is the operator's HTTP endpoint: `/metrics`, `/health`, `/ready`;
 //! * [`engine`] holds the transports, which move bytes and know no DNS; the
 //!   seam they serve, [`engine::Handler`], lives with them;
 //! * [`service`] implements that seam: the answer core bound to a [`clock`] and a
-//!   swappable catalogue, built from plain values;
+//!   swappable catalogue, built from plain values, counting what it answers
+//!   in [`metrics`] when asked to;
 //! * [`answer`] is the pure answer core: query bytes, catalogue and instant in,
 //!   response bytes out -- no sockets, no clock;
 //! * [`position`] says where an object is now and its LOC record;
@@ -26,7 +28,9 @@ pub mod config;
 pub mod engine;
 pub mod ephemeris;
 pub mod fetch;
+pub mod http;
 pub mod loc;
+pub mod metrics;
 pub mod position;
 pub mod server;
 pub mod service;

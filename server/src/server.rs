@@ -7,6 +7,9 @@
 //!   also reloads files when they change, and fetches `--catalog-url`s).
 //! * Every few hours (and at start and on reload) elements older than
 //!   `--stale-after` are reported, because SGP4's error grows with their age.
+//! * With `--metrics-listen`, the HTTP endpoint starts first, before the
+//!   catalogue is loaded, so `/ready` answers 503 until the catalogue is in
+//!   service and the DNS sockets are bound.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -23,6 +26,8 @@ use crate::config::Config;
 use crate::engine::{self, Listeners, UdpEngine};
 use crate::fetch::stats::RefreshStats;
 use crate::fetch::{Files, Sources};
+use crate::http::{self, Status};
+use crate::metrics::{QueryMetrics, Ticks};
 use crate::position::{Located, locate};
 use crate::service::Service;
 use crate::synthetic::PlantedCost;
@@ -38,23 +43,94 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(1);
 
 /// Runs the server described by `config` until SIGINT or SIGTERM.
 pub fn run(config: Config) -> Result<()> {
+    if config.check {
+        print_catalog(&load_catalog(&config)?.0, &config);
+        return Ok(());
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.threads)
+        .thread_name("satloc-worker")
+        .on_thread_start(satloc_profiling::thread_init)
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    let shutdown = CancellationToken::new();
+    let refresh = Arc::new(RefreshStats::default());
+    let status = Arc::new(Status::new(
+        Arc::clone(&refresh),
+        Arc::clone(&config.engine.tcp_counters),
+    ));
+    start_http(&runtime, &config, &status, &shutdown)?;
+    let (catalog, sources) = load_catalog(&config)?;
+    report_staleness(&catalog, config.clock.now(), &config);
+    warn_unreachable_nameservers(&config);
+    let service = Arc::new(build_service(&config, catalog));
+    status.set_service(Arc::clone(&service));
+    let listeners = bind_dns(&config)?;
+    status.set_sockets_bound();
+    let profile = start_cpu_profile(&config.cpu_profiles)?;
+    let running = Running {
+        service,
+        refresh,
+        shutdown,
+    };
+    let result = runtime.block_on(serve(running, listeners, config, sources));
+    runtime.shutdown_timeout(SHUTDOWN_GRACE);
+    if let Some(profile) = profile {
+        profile.finish().context("writing the CPU profile")?;
+    }
+    tracing::info!("stopped");
+    result.context("serving")
+}
+
+/// The catalogue the configuration names (files, saved state of the URLs, or
+/// the embedded snapshot), prepared for now, and the sources that keep it fresh.
+fn load_catalog(config: &Config) -> Result<(Catalog, Sources)> {
     let mut sources = Sources::load(&config.sources, &config.fetch, &config.naming)
         .context("loading the catalogue")?;
     let mut loaded = sources.build().context("loading the catalogue")?;
     log_warnings(&loaded);
     loaded.catalog.prepare(config.clock.now());
-    if config.check {
-        print_catalog(&loaded.catalog, &config);
-        return Ok(());
-    }
-    report_staleness(&loaded.catalog, config.clock.now(), &config);
+    Ok((loaded.catalog, sources))
+}
+
+/// A name server inside the zone without an address cannot be reached.
+fn warn_unreachable_nameservers(config: &Config) {
     for ns in config.zone.unreachable_nameservers() {
         tracing::warn!(
             "name server {ns} is inside the zone but has no address, so resolvers cannot reach it \
              and zone checkers fail the delegation: give one with --ns {ns}=ADDR"
         );
     }
-    let service = Arc::new(build_service(&config, loaded.catalog));
+}
+
+/// `--metrics-listen`: binds and starts the HTTP endpoint on `runtime`.
+fn start_http(
+    runtime: &tokio::runtime::Runtime,
+    config: &Config,
+    status: &Arc<Status>,
+    shutdown: &CancellationToken,
+) -> Result<()> {
+    let Some(addr) = config.metrics_listen else {
+        return Ok(());
+    };
+    let listener = runtime
+        .block_on(http::bind(addr))
+        .with_context(|| format!("--metrics-listen {addr}: cannot bind"))?;
+    let local = listener.local_addr()?;
+    tracing::info!("metrics on http://{local}/metrics, probes on /health and /ready");
+    let serving = http::serve(listener, Arc::clone(status), shutdown.clone());
+    runtime.spawn(async move {
+        if let Err(err) = serving.await {
+            tracing::error!("the HTTP endpoint stopped: {err}");
+        }
+    });
+    Ok(())
+}
+
+/// Binds the DNS sockets: one UDP socket per runtime worker (per address) for
+/// the engines that use several, and a TCP listener per address.
+fn bind_dns(config: &Config) -> Result<Listeners> {
     let per_address = match config.engine.udp {
         UdpEngine::Loop | UdpEngine::Batch => config.threads,
         UdpEngine::Spawn => 1,
@@ -66,29 +142,13 @@ pub fn run(config: Config) -> Result<()> {
             config.zone.apex
         );
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(config.threads)
-        .thread_name("satloc-worker")
-        .on_thread_start(satloc_profiling::thread_init)
-        .enable_all()
-        .build()
-        .context("starting the runtime")?;
-    let profile = start_cpu_profile(&config.cpu_profiles)?;
-    // Attempts of every source, counted for the metrics endpoint.
-    let stats = Arc::new(RefreshStats::default());
-    let result = runtime.block_on(serve(service, listeners, config, sources, stats));
-    runtime.shutdown_timeout(SHUTDOWN_GRACE);
-    if let Some(profile) = profile {
-        profile.finish().context("writing the CPU profile")?;
-    }
-    tracing::info!("stopped");
-    result.context("serving")
+    Ok(listeners)
 }
 
 /// The service `config` describes, answering from `catalog`. Start-up builds
 /// it here and only here, so no flag can be parsed and then forgotten.
 pub fn build_service(config: &Config, catalog: Catalog) -> Service {
-    Service::new(
+    let service = Service::new(
         config.zone.clone(),
         config.clock,
         catalog,
@@ -96,20 +156,41 @@ pub fn build_service(config: &Config, catalog: Catalog) -> Service {
         // Busy work on every query's critical path, to validate profilers; none
         // unless `--synthetic-work-ns` asks for it.
         PlantedCost::calibrate(config.synthetic_work_ns),
-    )
+    );
+    if config.metrics_listen.is_none() {
+        return service;
+    }
+    // A counter shard for each thread that can answer queries: the runtime's
+    // workers (TCP, and the async UDP engines) and the batch engine's UDP
+    // workers, one per socket.
+    let writers = config.threads * (1 + config.listen.len());
+    service.with_metrics(Arc::new(QueryMetrics::new(writers, Ticks::shared())))
+}
+
+/// What the running server shares between its tasks.
+struct Running {
+    /// Answers queries.
+    service: Arc<Service>,
+    /// Where the fetchers and file reloads count their outcomes for `/metrics`.
+    refresh: Arc<RefreshStats>,
+    /// Cancelled by SIGINT or SIGTERM (or a dead transport); everything stops.
+    shutdown: CancellationToken,
 }
 
 /// Serves until SIGINT or SIGTERM, keeping `sources` fresh, reloading on
 /// SIGHUP and warning about stale elements meanwhile.
 async fn serve(
-    service: Arc<Service>,
+    running: Running,
     listeners: Listeners,
     config: Config,
     sources: Sources,
-    stats: Arc<RefreshStats>,
 ) -> std::io::Result<()> {
-    let shutdown = CancellationToken::new();
-    let files = sources.start(Arc::clone(&service), stats, &shutdown);
+    let Running {
+        service,
+        refresh,
+        shutdown,
+    } = running;
+    let files = sources.start(Arc::clone(&service), refresh, &shutdown);
     tokio::spawn(watch_signals(
         Arc::clone(&service),
         config.clone(),

@@ -4,6 +4,7 @@
 //! nothing else about DNS. The catalogue sits behind an `ArcSwap` so a reload
 //! replaces it in one atomic store while queries keep reading the old one, and
 //! a failed reload simply never stores anything: the last good catalogue stays.
+//! With [`Service::with_metrics`] it also counts every query it handles.
 
 use std::sync::Arc;
 
@@ -12,7 +13,8 @@ use arc_swap::ArcSwap;
 use crate::answer::AnswerPath;
 use crate::catalog::Catalog;
 use crate::clock::Clock;
-use crate::engine::{Handler, Outcome, Protocol};
+use crate::engine::{Family, Handler, Outcome, Protocol};
+use crate::metrics::QueryMetrics;
 use crate::synthetic::{PlantedCost, planted_cost};
 use crate::zone::Zone;
 
@@ -30,6 +32,8 @@ pub struct Service {
     /// Busy work on every query's critical path, to validate profilers
     /// ([`crate::synthetic`]); none in normal service.
     planted: PlantedCost,
+    /// Where queries are counted, if anywhere (`--metrics-listen`).
+    metrics: Option<Arc<QueryMetrics>>,
 }
 
 impl Service {
@@ -48,7 +52,20 @@ impl Service {
             catalog: ArcSwap::from_pointee(catalog),
             path,
             planted,
+            metrics: None,
         }
+    }
+
+    /// The same service, counting every query it handles in `metrics`.
+    #[must_use]
+    pub fn with_metrics(mut self, metrics: Arc<QueryMetrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+
+    /// Where queries are counted, if they are.
+    pub fn metrics(&self) -> Option<&Arc<QueryMetrics>> {
+        self.metrics.as_ref()
     }
 
     /// The catalogue queries are being answered from.
@@ -80,8 +97,10 @@ impl Service {
     }
 }
 
-impl Handler for Service {
-    fn handle(&self, query: &[u8], protocol: Protocol, out: &mut Vec<u8>) -> Outcome {
+impl Service {
+    /// Answers one query from the catalogue in service, at the clock's now.
+    #[inline]
+    fn answer(&self, query: &[u8], protocol: Protocol, out: &mut Vec<u8>) -> Outcome {
         if self.planted.rounds > 0 {
             planted_cost(self.planted.rounds);
         }
@@ -89,5 +108,24 @@ impl Handler for Service {
         let now = self.clock.now();
         self.path
             .answer(query, protocol, &self.zone, &catalog, now, out)
+    }
+}
+
+impl Handler for Service {
+    fn handle(
+        &self,
+        query: &[u8],
+        protocol: Protocol,
+        family: Family,
+        out: &mut Vec<u8>,
+    ) -> Outcome {
+        let Some(metrics) = &self.metrics else {
+            return self.answer(query, protocol, out);
+        };
+        let started = metrics.start();
+        let outcome = self.answer(query, protocol, out);
+        let response = (outcome == Outcome::Respond).then_some(out.as_slice());
+        metrics.record(started, query, protocol, family, response);
+        outcome
     }
 }

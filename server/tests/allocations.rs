@@ -4,7 +4,8 @@
 //!
 //! Two levels: the answer core alone, and a query's whole trip through each UDP
 //! engine on loopback (the per-query task and buffers the case study removed,
-//! `docs/case-study.md`). The counter is global, so the tests take turns.
+//! `docs/case-study.md`), with the per-query metrics off and on. The counter is
+//! global, so the tests take turns.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::net::UdpSocket;
@@ -16,8 +17,9 @@ use hickory_proto::rr::RecordType;
 use satloc_server::answer::AnswerPath;
 use satloc_server::catalog::{Catalog, NamingOptions, Source};
 use satloc_server::clock::Clock;
-use satloc_server::engine::{self, EngineOptions, Listeners, Protocol, UdpEngine};
+use satloc_server::engine::{self, EngineOptions, Family, Listeners, Protocol, UdpEngine};
 use satloc_server::loc::LOC;
+use satloc_server::metrics::{QueryMetrics, Ticks};
 use satloc_server::service::Service;
 use satloc_server::synthetic::PlantedCost;
 use satloc_server::testing::TestQuery;
@@ -105,20 +107,29 @@ fn allocations_per_answer() {
 }
 
 /// Allocations over `queries` LOC queries sent one at a time to a server running
-/// `udp` on loopback, after a warm-up (first-use allocations do not count).
-fn allocations_through_engine(udp: UdpEngine, queries: u64) -> u64 {
+/// `udp` on loopback, after a warm-up (first-use allocations do not count);
+/// with `metrics`, the service counts every query, and the count is checked.
+fn allocations_through_engine(udp: UdpEngine, queries: u64, metrics: bool) -> u64 {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .unwrap();
-    let service = Arc::new(Service::new(
+    let service = Service::new(
         Zone::new("sat.example.").unwrap(),
         Clock::frozen_at("2026-11-28T12:00:00Z").unwrap(),
         embedded_catalog(),
         AnswerPath::Fast,
         PlantedCost::default(),
-    ));
+    );
+    // Shards for more threads than this test process makes, so the engines'
+    // threads write their own (the path a server takes).
+    let counters = Arc::new(QueryMetrics::new(256, Ticks::shared()));
+    let service = Arc::new(if metrics {
+        service.with_metrics(Arc::clone(&counters))
+    } else {
+        service
+    });
     let listeners = Listeners::bind(&["127.0.0.1:0".parse().unwrap()], 1).unwrap();
     let server = listeners.local_addrs[0];
     let shutdown = CancellationToken::new();
@@ -152,6 +163,8 @@ fn allocations_through_engine(udp: UdpEngine, queries: u64) -> u64 {
 
     shutdown.cancel();
     runtime.block_on(serving).unwrap().unwrap();
+    let counted = counters.snapshot().responses.iter().sum::<u64>();
+    assert_eq!(counted, if metrics { 200 + queries } else { 0 }, "{udp:?}");
     used
 }
 
@@ -165,15 +178,18 @@ fn allocations_per_query_through_each_udp_engine() {
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let queries = 1000;
     for udp in [UdpEngine::Batch, UdpEngine::Loop] {
-        let used = allocations_through_engine(udp, queries);
-        eprintln!("{udp:?}: {used} allocations in {queries} queries");
-        // A few for the runtime's own housekeeping (timers, wake-ups) are not per query.
-        assert!(
-            used <= 20,
-            "{udp:?}: {used} allocations in {queries} queries; the hot path should not allocate"
-        );
+        for metrics in [false, true] {
+            let used = allocations_through_engine(udp, queries, metrics);
+            eprintln!("{udp:?}, metrics {metrics}: {used} allocations in {queries} queries");
+            // A few for the runtime's own housekeeping (timers, wake-ups) are not per query.
+            assert!(
+                used <= 20,
+                "{udp:?}, metrics {metrics}: {used} allocations in {queries} queries; \
+                 the hot path should not allocate"
+            );
+        }
     }
-    let used = allocations_through_engine(UdpEngine::Spawn, queries);
+    let used = allocations_through_engine(UdpEngine::Spawn, queries, false);
     eprintln!("Spawn: {used} allocations in {queries} queries");
     assert!(
         used >= 2 * queries,
@@ -204,14 +220,43 @@ fn the_answer_path_flag_chooses_the_path_that_answers() {
         let config = Config::from_args(args).unwrap();
         let service = build_service(&config, embedded_catalog());
         assert_eq!(
-            service.handle(&query, Protocol::Udp, &mut out),
+            service.handle(&query, Protocol::Udp, Family::V4, &mut out),
             Outcome::Respond
         );
         let before = ALLOCATIONS.load(Ordering::Relaxed);
-        service.handle(&query, Protocol::Udp, &mut out);
+        service.handle(&query, Protocol::Udp, Family::V4, &mut out);
         ALLOCATIONS.load(Ordering::Relaxed) - before
     };
     assert_eq!(allocations_with(&[]), 0, "the fast path by default");
     assert_eq!(allocations_with(&["--answer-path", "fast"]), 0);
     assert!(allocations_with(&["--answer-path", "hickory"]) > 0);
+    // `--metrics-listen` gives the service its counters, which allocate nothing
+    // per query either (the first query on a thread included: above, the
+    // first answer is outside the count, so a second thread checks it here).
+    assert_eq!(allocations_with(&["--metrics-listen", "0"]), 0);
+    let args = Args::parse_from([
+        "satloc-server",
+        "--now",
+        "2026-11-28T12:00:00Z",
+        "--metrics-listen",
+        "0",
+    ]);
+    let service = build_service(&Config::from_args(args).unwrap(), embedded_catalog());
+    assert!(
+        service.metrics().is_some(),
+        "--metrics-listen turns counting on"
+    );
+    service.handle(&query, Protocol::Udp, Family::V4, &mut out);
+    let first_on_a_thread = std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let mut out = Vec::with_capacity(4096);
+                let before = ALLOCATIONS.load(Ordering::Relaxed);
+                service.handle(&query, Protocol::Udp, Family::V6, &mut out);
+                ALLOCATIONS.load(Ordering::Relaxed) - before
+            })
+            .join()
+            .unwrap()
+    });
+    assert_eq!(first_on_a_thread, 0, "a thread's first counted query");
 }

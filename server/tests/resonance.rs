@@ -13,7 +13,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use satloc_server::answer::AnswerPath;
 use satloc_server::catalog::{Catalog, NamingOptions, Source};
 use satloc_server::clock::Clock;
-use satloc_server::engine::{Handler, Protocol};
+use satloc_server::engine::{Family, Handler, Protocol};
 use satloc_server::ephemeris::Propagator;
 use satloc_server::loc::LOC;
 use satloc_server::service::Service;
@@ -184,7 +184,7 @@ fn answers_stay_exact_while_prepared_catalogues_are_swapped_in() {
                 let mut out = Vec::new();
                 for round in 0..2_000 {
                     let which = round % queries.len();
-                    service.handle(&queries[which], Protocol::Udp, &mut out);
+                    service.handle(&queries[which], Protocol::Udp, Family::V4, &mut out);
                     assert_eq!(out, expected[which], "round {round}");
                 }
             });

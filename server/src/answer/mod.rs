@@ -16,7 +16,7 @@
 
 pub mod fast;
 pub mod hickory;
-mod wire;
+pub(crate) mod wire;
 
 use chrono::{DateTime, Utc};
 

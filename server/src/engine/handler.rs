@@ -1,9 +1,12 @@
 //! The seam between the engines and whatever answers: bytes in, bytes out.
 //!
 //! An engine hands every message it receives to a [`Handler`] and sends what it
-//! writes when told to [`Outcome::Respond`]. The handler learns only the
-//! [`Protocol`] the message came over, because that decides how large a response
-//! may be; it never sees a socket, a peer address or a buffer it must not keep.
+//! writes when told to [`Outcome::Respond`]. The handler learns the [`Protocol`]
+//! the message came over, because that decides how large a response may be, and
+//! the address [`Family`], which the metrics count by; it never sees a socket, a
+//! peer address or a buffer it must not keep.
+
+use std::net::SocketAddr;
 
 /// The transport protocol a message arrived on (named as hickory-proto names it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,6 +15,27 @@ pub enum Protocol {
     Udp,
     /// TCP: up to 65535 bytes.
     Tcp,
+}
+
+/// The address family a message arrived over. An engine knows it from its
+/// socket's own address (every socket is bound to one family: IPv6 sockets are
+/// IPv6-only), so it is worked out once per socket, not per message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// IPv4.
+    V4,
+    /// IPv6.
+    V6,
+}
+
+impl Family {
+    /// The family of `addr`.
+    pub fn of(addr: &SocketAddr) -> Self {
+        match addr {
+            SocketAddr::V4(_) => Family::V4,
+            SocketAddr::V6(_) => Family::V6,
+        }
+    }
 }
 
 /// What the engine should do with the output buffer.
@@ -25,7 +49,14 @@ pub enum Outcome {
 
 /// What an engine hands each received message to.
 pub trait Handler: Send + Sync + 'static {
-    /// Answers `query` into `out` (cleared first). The engine sends `out` when
-    /// the outcome is [`Outcome::Respond`].
-    fn handle(&self, query: &[u8], protocol: Protocol, out: &mut Vec<u8>) -> Outcome;
+    /// Answers `query`, which arrived over `protocol` and `family`, into `out`
+    /// (cleared first). The engine sends `out` when the outcome is
+    /// [`Outcome::Respond`].
+    fn handle(
+        &self,
+        query: &[u8],
+        protocol: Protocol,
+        family: Family,
+        out: &mut Vec<u8>,
+    ) -> Outcome;
 }

@@ -4,7 +4,9 @@
 //! are bound with `SO_REUSEPORT`, so the kernel spreads datagrams over them by
 //! flow and each runtime worker can own one (the PowerDNS/Knot pattern). Port 0
 //! is resolved by the first bind and reused for the rest, so tests can ask for
-//! "any free port" and still get UDP and TCP on the same one.
+//! "any free port" and still get UDP and TCP on the same one; when the port the
+//! kernel chose for UDP is taken for TCP (by some other connection's local
+//! port), another is tried.
 
 use std::io;
 use std::net::{SocketAddr, TcpListener, UdpSocket};
@@ -32,20 +34,46 @@ impl Listeners {
             local_addrs: Vec::new(),
         };
         for &requested in addrs {
-            let mut addr = requested;
-            for _ in 0..per_address {
-                let socket = udp_socket(addr, per_address > 1)
-                    .map_err(|e| with_context(e, format!("cannot bind UDP {addr}")))?;
-                addr = socket.local_addr()?;
-                listeners.udp.push(socket);
-            }
-            let tcp = tcp_listener(addr)
-                .map_err(|e| with_context(e, format!("cannot bind TCP {addr}")))?;
+            let mut attempt = 1;
+            let (udp, tcp, addr) = loop {
+                match bind_one(requested, per_address) {
+                    Err(err)
+                        if requested.port() == 0
+                            && err.kind() == io::ErrorKind::AddrInUse
+                            && attempt < ANY_PORT_ATTEMPTS =>
+                    {
+                        attempt += 1;
+                    }
+                    bound => break bound?,
+                }
+            };
+            listeners.udp.extend(udp);
             listeners.tcp.push(tcp);
             listeners.local_addrs.push(addr);
         }
         Ok(listeners)
     }
+}
+
+/// How many ports are tried for a requested port 0.
+const ANY_PORT_ATTEMPTS: usize = 10;
+
+/// `per_address` UDP sockets and a TCP listener on one address (port 0: the
+/// port the first UDP bind gets).
+fn bind_one(
+    requested: SocketAddr,
+    per_address: usize,
+) -> io::Result<(Vec<UdpSocket>, TcpListener, SocketAddr)> {
+    let mut addr = requested;
+    let mut udp = Vec::with_capacity(per_address);
+    for _ in 0..per_address {
+        let socket = udp_socket(addr, per_address > 1)
+            .map_err(|e| with_context(e, format!("cannot bind UDP {addr}")))?;
+        addr = socket.local_addr()?;
+        udp.push(socket);
+    }
+    let tcp = tcp_listener(addr).map_err(|e| with_context(e, format!("cannot bind TCP {addr}")))?;
+    Ok((udp, tcp, addr))
 }
 
 fn with_context(err: io::Error, context: String) -> io::Error {
@@ -96,6 +124,23 @@ mod tests {
             assert_eq!(socket.local_addr().unwrap().port(), port);
         }
         assert_eq!(listeners.tcp[0].local_addr().unwrap().port(), port);
+    }
+
+    /// The kind survives the added context: it is what decides whether a
+    /// port-0 bind tries another port.
+    #[test]
+    fn a_port_taken_for_tcp_only_is_addr_in_use() {
+        let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = tcp.local_addr().unwrap();
+        if UdpSocket::bind(addr).is_err() {
+            return; // the UDP port is taken as well: nothing to show here
+        }
+        let err = Listeners::bind(&[addr], 1).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AddrInUse, "{err}");
+        assert!(
+            err.to_string().contains(&format!("cannot bind TCP {addr}")),
+            "{err}"
+        );
     }
 
     #[test]

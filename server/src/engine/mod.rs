@@ -29,9 +29,9 @@ use std::sync::Arc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-pub use handler::{Handler, Outcome, Protocol};
+pub use handler::{Family, Handler, Outcome, Protocol};
 pub use listeners::Listeners;
-pub use tcp::TcpOptions;
+pub use tcp::{TcpCounters, TcpOptions};
 
 /// Which UDP strategy to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -51,6 +51,9 @@ pub struct EngineOptions {
     pub udp: UdpEngine,
     /// TCP limits.
     pub tcp: TcpOptions,
+    /// Where the TCP transport counts its connections; whoever holds a clone
+    /// (the metrics endpoint) reads them live.
+    pub tcp_counters: Arc<TcpCounters>,
 }
 
 impl Default for EngineOptions {
@@ -58,6 +61,7 @@ impl Default for EngineOptions {
         Self {
             udp: UdpEngine::Batch,
             tcp: TcpOptions::default(),
+            tcp_counters: Arc::default(),
         }
     }
 }
@@ -98,6 +102,7 @@ pub async fn run<H: Handler>(
             listener,
             Arc::clone(&handler),
             options.tcp.clone(),
+            Arc::clone(&options.tcp_counters),
             shutdown.clone(),
         ));
     }

@@ -5,18 +5,21 @@
 //! order, and are flushed when no further query is already buffered, so a
 //! pipelined burst is answered with few writes. Idle connections are closed
 //! after the idle timeout; at most [`TcpOptions::max_connections`] are served at once.
+//! [`TcpCounters`] says how many are open and how many were refused, for the
+//! metrics endpoint.
 
 use std::io;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader, BufWriter};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::handler::{Handler, Outcome, Protocol};
+use super::handler::{Family, Handler, Outcome, Protocol};
 
 /// TCP limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,14 +39,62 @@ impl Default for TcpOptions {
     }
 }
 
+/// Connections counted as they open, close and are turned away. Relaxed
+/// atomics: they change once per connection, and a scrape may read them a
+/// moment late.
+#[derive(Debug, Default)]
+pub struct TcpCounters {
+    /// Connections being served now.
+    open: AtomicU64,
+    /// Connections closed on accept because `max_connections` were open.
+    refused: AtomicU64,
+}
+
+impl TcpCounters {
+    /// Connections being served now.
+    pub fn open(&self) -> u64 {
+        self.open.load(Ordering::Relaxed)
+    }
+
+    /// Connections refused so far for being over the limit.
+    pub fn refused(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
+    }
+}
+
+/// A connection's slot under the limit, counted open for as long as it lives
+/// (dropped when the connection's task ends, however it ends).
+struct OpenConnection {
+    _slot: OwnedSemaphorePermit,
+    counters: Arc<TcpCounters>,
+}
+
+impl OpenConnection {
+    fn new(slot: OwnedSemaphorePermit, counters: &Arc<TcpCounters>) -> Self {
+        counters.open.fetch_add(1, Ordering::Relaxed);
+        Self {
+            _slot: slot,
+            counters: Arc::clone(counters),
+        }
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.counters.open.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// Accepts connections until `shutdown` is cancelled, then waits (briefly) for
-/// open connections to close.
+/// open connections to close. Counts them in `counters`.
 pub async fn serve<H: Handler>(
     listener: TcpListener,
     handler: Arc<H>,
     options: TcpOptions,
+    counters: Arc<TcpCounters>,
     shutdown: CancellationToken,
 ) -> io::Result<()> {
+    let family = Family::of(&listener.local_addr()?);
     let slots = Arc::new(Semaphore::new(options.max_connections.max(1)));
     let mut connections = JoinSet::new();
     let mut backoff = Duration::from_millis(1);
@@ -69,18 +120,20 @@ pub async fn serve<H: Handler>(
             }
         };
         let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+            counters.refused.fetch_add(1, Ordering::Relaxed);
             tracing::debug!(%peer, "TCP connection limit reached; closing");
             continue;
         };
+        let open = OpenConnection::new(slot, &counters);
         let _ = stream.set_nodelay(true);
         let handler = Arc::clone(&handler);
         let idle = options.idle_timeout;
         let shutdown = shutdown.clone();
         connections.spawn(async move {
-            if let Err(err) = connection(stream, handler.as_ref(), idle, &shutdown).await {
+            if let Err(err) = connection(stream, handler.as_ref(), family, idle, &shutdown).await {
                 tracing::debug!(%peer, "TCP connection ended: {err}");
             }
-            drop(slot);
+            drop(open);
         });
     }
     // Connections watch the same token; give them a moment to finish writing.
@@ -96,6 +149,7 @@ pub async fn serve<H: Handler>(
 async fn connection<H: Handler>(
     stream: TcpStream,
     handler: &H,
+    family: Family,
     idle: Duration,
     shutdown: &CancellationToken,
 ) -> io::Result<()> {
@@ -123,7 +177,7 @@ async fn connection<H: Handler>(
             Ok(result) => result?,
         };
         satloc_profiling::latency_begin!("query");
-        if handler.handle(&query, Protocol::Tcp, &mut response) == Outcome::Respond {
+        if handler.handle(&query, Protocol::Tcp, family, &mut response) == Outcome::Respond {
             // `answer` caps TCP responses at 65535 bytes.
             let prefix = u16::try_from(response.len()).unwrap_or(u16::MAX);
             writer.write_all(&prefix.to_be_bytes()).await?;

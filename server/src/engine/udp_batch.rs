@@ -28,7 +28,7 @@ use nix::sys::socket::{
 };
 use tokio_util::sync::CancellationToken;
 
-use super::handler::{Handler, Outcome, Protocol};
+use super::handler::{Family, Handler, Outcome, Protocol};
 use super::udp_error;
 
 /// Most datagrams moved by one system call.
@@ -120,6 +120,7 @@ pub fn serve<H: Handler>(
     socket.set_nonblocking(false)?;
     socket.set_read_timeout(Some(SHUTDOWN_POLL))?;
     let fd = socket.as_raw_fd();
+    let family = Family::of(&socket.local_addr()?);
     let mut batch = Batch::new();
     while !shutdown.is_cancelled() {
         let count = match batch.receive(fd) {
@@ -135,9 +136,8 @@ pub fn serve<H: Handler>(
             let Some(len) = batch.lens[i] else { continue };
             satloc_profiling::latency_begin!("query");
             let query = &batch.arena[i * SLOT..i * SLOT + len];
-            if handler.handle(query, Protocol::Udp, &mut batch.responses[answered])
-                == Outcome::Respond
-            {
+            let response = &mut batch.responses[answered];
+            if handler.handle(query, Protocol::Udp, family, response) == Outcome::Respond {
                 batch.response_peers[answered] = batch.peers[i];
                 answered += 1;
             } else {

@@ -21,7 +21,7 @@ use std::time::{Duration, SystemTime};
 use chrono::Utc;
 use tokio_util::sync::CancellationToken;
 
-use crate::catalog::{Source, read_usable};
+use crate::catalog::{CatalogError, Source, read_usable};
 
 use super::sources::{LiveCatalog, Refused, SourceId};
 use super::stats::RefreshOutcome;
@@ -171,7 +171,12 @@ impl Files {
         let contents = match read_usable(&source) {
             Ok(contents) => contents,
             Err(err) => {
-                self.live.stats().record(RefreshOutcome::Invalid, now);
+                // A file that cannot be read is the file system's "no answer".
+                let outcome = match err {
+                    CatalogError::Unreadable { .. } => RefreshOutcome::Unreachable,
+                    _ => RefreshOutcome::Invalid,
+                };
+                self.live.stats().record(outcome, now);
                 tracing::error!(
                     "--catalog {} ({why}): reload failed, still serving {}: {:#}",
                     file.path.display(),
