@@ -101,7 +101,7 @@ pub struct Args {
     pub precision: Option<String>,
 
     /// A name server for the apex NS set, with its addresses when it lies inside
-    /// the zone (published as A/AAAA and as glue): NAME or NAME=ADDR[,ADDR].
+    /// the zone (published as A/AAAA and as glue): NAME, or NAME=ADDR with one or more comma-separated addresses.
     /// Repeatable. Default: ns1 under the zone, at the --listen addresses that
     /// are neither loopback nor wildcard.
     #[arg(long = "ns", value_name = "NAME[=ADDR,...]")]
