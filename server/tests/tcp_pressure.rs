@@ -413,3 +413,49 @@ fn measure_a_real_client_behind_1500_idle_connections() {
     );
     drop(idle);
 }
+
+/// The README's limit: 1,100 connections trickling a byte a second against
+/// the default limit of 1,024, none ever idle, so none can be evicted; a real
+/// client asks again and again for 25 s, and waits for a trickler's deadline.
+/// `cargo test --release -p satloc-server --test tcp_pressure -- --ignored
+/// --nocapture every_slot`.
+#[test]
+#[ignore = "runs for half a minute; run for the README's figure"]
+fn measure_a_real_client_when_tricklers_hold_every_slot() {
+    let server = Server::start(&["--now", NOW]);
+    let stop = Arc::new(AtomicBool::new(false));
+    let trickling = trickling_attacker(server.addr, 1100, Arc::clone(&stop));
+    std::thread::sleep(Duration::from_secs(1));
+    let started = Instant::now();
+    let mut waits = Vec::new();
+    let mut failures = Vec::new();
+    let mut first_answer = None;
+    let mut id = 0;
+    while started.elapsed() < Duration::from_secs(25) {
+        id += 1;
+        match real_client(server.addr, id, Duration::from_secs(15)) {
+            Ok(took) => {
+                first_answer.get_or_insert((started.elapsed(), failures.len()));
+                waits.push(took);
+            }
+            // A reset comes back at once: do not spin.
+            Err(why) => {
+                failures.push(why);
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let dropped = trickling.join().unwrap();
+    waits.sort();
+    eprintln!(
+        "first answer after {first_answer:?} (time, failed attempts before it); \
+         {} answered, {} not ({:?}); waits: median {:?}, slowest {:?}; \
+         {dropped} trickling connections dropped",
+        waits.len(),
+        failures.len(),
+        failures.iter().take(3).collect::<Vec<_>>(),
+        waits.get(waits.len() / 2),
+        waits.last()
+    );
+}
