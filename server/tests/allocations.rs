@@ -198,18 +198,15 @@ fn allocations_per_query_through_each_udp_engine() {
     );
 }
 
-/// Allocations over TCP on loopback, after a warm-up: `queries` LOC queries
-/// asked one at a time on one connection, then `connections` whole connections
-/// (connect, one query, close), counted apart.
-fn allocations_over_tcp(queries: u64, connections: u64) -> (u64, u64) {
-    use std::io::{Read, Write};
-    use std::net::TcpStream;
-
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
+/// A server on `runtime` answering over TCP (and UDP) on a loopback port,
+/// until the token is cancelled.
+fn tcp_server(
+    runtime: &tokio::runtime::Runtime,
+) -> (
+    std::net::SocketAddr,
+    CancellationToken,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
     let service = Arc::new(Service::new(
         Zone::new("sat.example.").unwrap(),
         Clock::frozen_at("2026-11-28T12:00:00Z").unwrap(),
@@ -220,25 +217,39 @@ fn allocations_over_tcp(queries: u64, connections: u64) -> (u64, u64) {
     let listeners = Listeners::bind(&["127.0.0.1:0".parse().unwrap()], 1).unwrap();
     let server = listeners.local_addrs[0];
     let shutdown = CancellationToken::new();
-    let serving = runtime.spawn(engine::run(
-        service,
-        listeners,
-        EngineOptions::default(),
-        shutdown.clone(),
-    ));
+    let options = EngineOptions::default();
+    let serving = runtime.spawn(engine::run(service, listeners, options, shutdown.clone()));
+    (server, shutdown, serving)
+}
 
+/// Asks the LOC query on `stream` and reads its answer.
+fn ask_over_tcp(stream: &mut std::net::TcpStream, framed: &[u8], response: &mut [u8]) {
+    use std::io::{Read, Write};
+    stream.write_all(framed).unwrap();
+    let mut length = [0u8; 2];
+    stream.read_exact(&mut length).unwrap();
+    let length = usize::from(u16::from_be_bytes(length));
+    stream.read_exact(&mut response[..length]).unwrap();
+    assert_eq!(response[..2], framed[2..4], "the answer to our query");
+}
+
+/// Allocations over TCP on loopback, after a warm-up: `queries` LOC queries
+/// asked one at a time on one connection, then `connections` whole connections
+/// (connect, one query, close), counted apart.
+fn allocations_over_tcp(queries: u64, connections: u64) -> (u64, u64) {
+    use std::io::Read;
+    use std::net::TcpStream;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (server, shutdown, serving) = tcp_server(&runtime);
     let query = wire("iss.sat.example.", LOC, true);
     let mut framed = u16::try_from(query.len()).unwrap().to_be_bytes().to_vec();
     framed.extend_from_slice(&query);
     let mut response = [0u8; 1232];
-    let ask = |stream: &mut TcpStream, response: &mut [u8]| {
-        stream.write_all(&framed).unwrap();
-        let mut length = [0u8; 2];
-        stream.read_exact(&mut length).unwrap();
-        let length = usize::from(u16::from_be_bytes(length));
-        stream.read_exact(&mut response[..length]).unwrap();
-        assert_eq!(response[..2], query[..2], "the answer to our query");
-    };
     let connect = || {
         let stream = TcpStream::connect(server).unwrap();
         stream
@@ -248,18 +259,18 @@ fn allocations_over_tcp(queries: u64, connections: u64) -> (u64, u64) {
     };
     let mut stream = connect();
     for _ in 0..200 {
-        ask(&mut stream, &mut response);
+        ask_over_tcp(&mut stream, &framed, &mut response);
     }
     let before = ALLOCATIONS.load(Ordering::Relaxed);
     for _ in 0..queries {
-        ask(&mut stream, &mut response);
+        ask_over_tcp(&mut stream, &framed, &mut response);
     }
     let per_query = ALLOCATIONS.load(Ordering::Relaxed) - before;
     drop(stream);
 
     let whole_connection = |response: &mut [u8]| {
         let mut stream = connect();
-        ask(&mut stream, response);
+        ask_over_tcp(&mut stream, &framed, response);
         // Read to the end: the server has closed its side, and let go of
         // the connection, before the next one.
         stream.shutdown(std::net::Shutdown::Write).unwrap();

@@ -436,12 +436,7 @@ mod tests {
                 newest_age_s: 60.5,
                 oldest_age_s: 86_400.0,
             }),
-            tcp: Some(TcpConnections {
-                open: 2,
-                evicted: 1,
-                queued: 3,
-                slow: 4,
-            }),
+            tcp: Some(TcpConnections::default()),
             ..Scrape::default()
         }
         .with_refresh(&stats);
@@ -464,10 +459,7 @@ mod tests {
             r#"satloc_catalog_refresh_attempts_total{outcome="invalid"} 1"#,
             r#"satloc_catalog_refresh_attempts_total{outcome="rejected"} 0"#,
             "satloc_catalog_refresh_last_success_timestamp_seconds 1800000000",
-            "satloc_tcp_connections_open 2",
-            "satloc_tcp_connections_evicted_total 1",
-            "satloc_tcp_connections_queued_total 3",
-            "satloc_tcp_connections_slow_total 4",
+            "satloc_tcp_connections_open 0",
             r#"satloc_build_info{version="0.1.0"} 1"#,
         ] {
             assert!(lines.contains(&expected), "no {expected:?} in:\n{text}");
@@ -481,6 +473,31 @@ mod tests {
             "codes never sent are left out:\n{text}"
         );
         assert_eq!(lines.last(), Some(&"# EOF"));
+    }
+
+    #[test]
+    fn tcp_connections_are_a_gauge_and_three_counters() {
+        let scrape = Scrape {
+            tcp: Some(TcpConnections {
+                open: 2,
+                evicted: 1,
+                queued: 3,
+                slow: 4,
+            }),
+            ..Scrape::default()
+        };
+        let text = encode(scrape, Format::OpenMetrics).unwrap();
+        let lines = lines(&text);
+        for expected in [
+            "# TYPE satloc_tcp_connections_open gauge",
+            "satloc_tcp_connections_open 2",
+            "# TYPE satloc_tcp_connections_evicted counter",
+            "satloc_tcp_connections_evicted_total 1",
+            "satloc_tcp_connections_queued_total 3",
+            "satloc_tcp_connections_slow_total 4",
+        ] {
+            assert!(lines.contains(&expected), "no {expected:?} in:\n{text}");
+        }
     }
 
     #[test]
