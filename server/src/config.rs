@@ -145,9 +145,15 @@ pub struct Args {
     #[arg(long, default_value = "10s", value_name = "DURATION")]
     pub tcp_idle_timeout: String,
 
-    /// Most TCP connections served at once.
+    /// Most TCP connections served at once; beyond it the oldest idle one is
+    /// closed to admit a new one.
     #[arg(long, default_value_t = 1024, value_name = "N")]
     pub max_tcp_connections: usize,
+
+    /// Most pipelined queries answered on one TCP connection before their
+    /// responses are sent; later ones wait their turn.
+    #[arg(long, default_value_t = TcpOptions::default().max_queries_per_connection, value_name = "N")]
+    pub tcp_max_queries_per_connection: usize,
 
     /// Warn when served elements are older than this (e.g. 3d, 12h).
     #[arg(long, default_value = "3d", value_name = "DURATION")]
@@ -350,11 +356,15 @@ fn clock(args: &Args) -> Result<Clock> {
 /// The UDP strategy and the TCP limits.
 fn engine(args: &Args) -> Result<EngineOptions> {
     let idle_timeout = parse_duration(&args.tcp_idle_timeout).context("--tcp-idle-timeout")?;
+    if args.tcp_max_queries_per_connection == 0 {
+        bail!("--tcp-max-queries-per-connection 0: must be at least 1");
+    }
     Ok(EngineOptions {
         udp: args.udp_engine,
         tcp: TcpOptions {
             idle_timeout,
             max_connections: args.max_tcp_connections,
+            max_queries_per_connection: args.tcp_max_queries_per_connection,
         },
         ..EngineOptions::default()
     })
@@ -530,6 +540,10 @@ mod tests {
             (&["--precision", "1,2"], "--precision 1,2"),
             (&["--zone", "a..b"], "--zone"),
             (&["--tcp-idle-timeout", "soon"], "--tcp-idle-timeout"),
+            (
+                &["--tcp-max-queries-per-connection", "0"],
+                "--tcp-max-queries-per-connection 0",
+            ),
             (&["--max-udp-payload", "100"], "--max-udp-payload 100"),
             (&["--threads", "0"], "--threads 0"),
             (

@@ -24,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::engine::TcpCounters;
 use crate::fetch::stats::RefreshStats;
-use crate::metrics::exposition::{self, CatalogGauges, Format, Scrape};
+use crate::metrics::exposition::{self, CatalogGauges, Format, Scrape, TcpConnections};
 use crate::service::Service;
 
 /// What the endpoint reports from: filled in as start-up proceeds.
@@ -37,7 +37,7 @@ pub struct Status {
     sockets_bound: AtomicBool,
     /// What the catalogue refreshes have done.
     refresh: Arc<RefreshStats>,
-    /// TCP connections open and refused.
+    /// TCP connections open, evicted, queued and too slow.
     tcp: Arc<TcpCounters>,
 }
 
@@ -80,7 +80,12 @@ impl Status {
         Scrape {
             queries: service.and_then(|s| s.metrics()).map(|m| m.snapshot()),
             catalog: service.map(|s| CatalogGauges::of(&s.catalog(), s.clock().now())),
-            tcp: Some((self.tcp.open(), self.tcp.refused())),
+            tcp: Some(TcpConnections {
+                open: self.tcp.open(),
+                evicted: self.tcp.evicted(),
+                queued: self.tcp.queued(),
+                slow: self.tcp.slow(),
+            }),
             ..Scrape::default()
         }
         .with_refresh(&self.refresh)

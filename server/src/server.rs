@@ -225,39 +225,46 @@ fn log_warnings(loaded: &Loaded) {
     tracing::info!("catalogue: {} objects", loaded.catalog.objects().len());
 }
 
-async fn watch_signals(
+/// Installs the SIGINT, SIGTERM and SIGHUP handlers at once, before the
+/// transports answer anything (a signal that came before them would kill the
+/// process uncleanly), and returns the task that acts on them.
+fn watch_signals(
     service: Arc<Service>,
     config: Config,
     files: Arc<Files>,
     shutdown: CancellationToken,
-) {
+) -> impl Future<Output = ()> {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut interrupt), Ok(mut terminate), Ok(mut hangup)) = (
+    let handlers = (
         signal(SignalKind::interrupt()),
         signal(SignalKind::terminate()),
         signal(SignalKind::hangup()),
-    ) else {
-        tracing::error!("cannot install signal handlers");
-        return;
-    };
-    loop {
-        tokio::select! {
-            _ = interrupt.recv() => break,
-            _ = terminate.recv() => break,
-            _ = hangup.recv() => {
-                // Off the runtime's threads: a reload may wait for a fetch
-                // that is building its catalogue.
-                let (service, files, config) =
-                    (Arc::clone(&service), Arc::clone(&files), config.clone());
-                let reloaded = tokio::task::spawn_blocking(move || reload(&service, &files, &config));
-                if let Err(err) = reloaded.await {
-                    tracing::error!("catalogue reload failed: {err}");
+    );
+    async move {
+        let (Ok(mut interrupt), Ok(mut terminate), Ok(mut hangup)) = handlers else {
+            tracing::error!("cannot install signal handlers");
+            return;
+        };
+        loop {
+            tokio::select! {
+                _ = interrupt.recv() => break,
+                _ = terminate.recv() => break,
+                _ = hangup.recv() => {
+                    // Off the runtime's threads: a reload may wait for a fetch
+                    // that is building its catalogue.
+                    let (service, files, config) =
+                        (Arc::clone(&service), Arc::clone(&files), config.clone());
+                    let reloaded =
+                        tokio::task::spawn_blocking(move || reload(&service, &files, &config));
+                    if let Err(err) = reloaded.await {
+                        tracing::error!("catalogue reload failed: {err}");
+                    }
                 }
             }
         }
+        tracing::info!("shutting down");
+        shutdown.cancel();
     }
-    tracing::info!("shutting down");
-    shutdown.cancel();
 }
 
 /// Re-reads the `--catalog` files; a file that fails keeps its last good

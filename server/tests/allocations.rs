@@ -4,8 +4,9 @@
 //!
 //! Two levels: the answer core alone, and a query's whole trip through each UDP
 //! engine on loopback (the per-query task and buffers the case study removed,
-//! `docs/case-study.md`), with the per-query metrics off and on. The counter is
-//! global, so the tests take turns.
+//! `docs/case-study.md`), with the per-query metrics off and on, and through
+//! the TCP transport, per query and per connection. The counter is global, so
+//! the tests take turns.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::net::UdpSocket;
@@ -194,6 +195,124 @@ fn allocations_per_query_through_each_udp_engine() {
     assert!(
         used >= 2 * queries,
         "Spawn: {used} allocations in {queries} queries; a task and a query buffer each expected"
+    );
+}
+
+/// A server on `runtime` answering over TCP (and UDP) on a loopback port,
+/// until the token is cancelled.
+fn tcp_server(
+    runtime: &tokio::runtime::Runtime,
+) -> (
+    std::net::SocketAddr,
+    CancellationToken,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
+    let service = Arc::new(Service::new(
+        Zone::new("sat.example.").unwrap(),
+        Clock::frozen_at("2026-11-28T12:00:00Z").unwrap(),
+        embedded_catalog(),
+        AnswerPath::Fast,
+        PlantedCost::default(),
+    ));
+    let listeners = Listeners::bind(&["127.0.0.1:0".parse().unwrap()], 1).unwrap();
+    let server = listeners.local_addrs[0];
+    let shutdown = CancellationToken::new();
+    let options = EngineOptions::default();
+    let serving = runtime.spawn(engine::run(service, listeners, options, shutdown.clone()));
+    (server, shutdown, serving)
+}
+
+/// Asks the LOC query on `stream` and reads its answer.
+fn ask_over_tcp(stream: &mut std::net::TcpStream, framed: &[u8], response: &mut [u8]) {
+    use std::io::{Read, Write};
+    stream.write_all(framed).unwrap();
+    let mut length = [0u8; 2];
+    stream.read_exact(&mut length).unwrap();
+    let length = usize::from(u16::from_be_bytes(length));
+    stream.read_exact(&mut response[..length]).unwrap();
+    assert_eq!(response[..2], framed[2..4], "the answer to our query");
+}
+
+/// Allocations over TCP on loopback, after a warm-up: `queries` LOC queries
+/// asked one at a time on one connection, then `connections` whole connections
+/// (connect, one query, close), counted apart.
+fn allocations_over_tcp(queries: u64, connections: u64) -> (u64, u64) {
+    use std::io::Read;
+    use std::net::TcpStream;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (server, shutdown, serving) = tcp_server(&runtime);
+    let query = wire("iss.sat.example.", LOC, true);
+    let mut framed = u16::try_from(query.len()).unwrap().to_be_bytes().to_vec();
+    framed.extend_from_slice(&query);
+    let mut response = [0u8; 1232];
+    let connect = || {
+        let stream = TcpStream::connect(server).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        stream
+    };
+    let mut stream = connect();
+    for _ in 0..200 {
+        ask_over_tcp(&mut stream, &framed, &mut response);
+    }
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    for _ in 0..queries {
+        ask_over_tcp(&mut stream, &framed, &mut response);
+    }
+    let per_query = ALLOCATIONS.load(Ordering::Relaxed) - before;
+    drop(stream);
+
+    let whole_connection = |response: &mut [u8]| {
+        let mut stream = connect();
+        ask_over_tcp(&mut stream, &framed, response);
+        // Read to the end: the server has closed its side, and let go of
+        // the connection, before the next one.
+        stream.shutdown(std::net::Shutdown::Write).unwrap();
+        assert_eq!(stream.read(response).unwrap(), 0);
+    };
+    for _ in 0..20 {
+        whole_connection(&mut response);
+    }
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    for _ in 0..connections {
+        whole_connection(&mut response);
+    }
+    let per_connection = ALLOCATIONS.load(Ordering::Relaxed) - before;
+
+    shutdown.cancel();
+    runtime.block_on(serving).unwrap().unwrap();
+    (per_query, per_connection)
+}
+
+/// A query on an open TCP connection touches the heap no more than one over
+/// UDP; a connection costs a bounded handful (its task, buffers and slot).
+#[test]
+fn allocations_per_query_and_per_connection_over_tcp() {
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let (queries, connections) = (1000, 100);
+    let (per_query, per_connection) = allocations_over_tcp(queries, connections);
+    eprintln!(
+        "TCP: {per_query} allocations in {queries} queries, \
+         {per_connection} in {connections} connections"
+    );
+    assert!(
+        per_query <= 20,
+        "{per_query} allocations in {queries} queries on one connection; \
+         the hot path should not allocate"
+    );
+    // 10 a connection when this was written (its task, its socket's halves
+    // and buffers, its slot).
+    assert!(
+        per_connection <= 12 * connections,
+        "{per_connection} allocations in {connections} connections"
     );
 }
 

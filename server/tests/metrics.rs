@@ -507,9 +507,13 @@ fn tcp_connection_gauges_follow_connections() {
     let metrics = server.addr_after("metrics on http://");
     let dns = server.dns_addrs(1)[0];
     let open = |samples: &Samples| samples.get("satloc_tcp_connections_open", &[]);
-    let refused = |samples: &Samples| samples.get("satloc_tcp_connections_refused_total", &[]);
+    let evicted = |samples: &Samples| samples.get("satloc_tcp_connections_evicted_total", &[]);
+    let queued = |samples: &Samples| samples.get("satloc_tcp_connections_queued_total", &[]);
     let first = Samples::scrape(metrics);
-    assert_eq!((open(&first), refused(&first)), (0.0, 0.0));
+    assert_eq!(
+        (open(&first), evicted(&first), queued(&first)),
+        (0.0, 0.0, 0.0)
+    );
 
     // The answer, or None when the server closed the connection (a write to a
     // closed connection can fail too).
@@ -527,14 +531,26 @@ fn tcp_connection_gauges_follow_connections() {
     }
     until(metrics, "two open", |s| open(s) == 2.0);
 
-    // Over the limit: accepted, counted as refused, and closed.
+    // Over the limit: the connection idle the longest is closed to make room,
+    // and the new one is answered.
     let mut third = TcpStream::connect(dns).unwrap();
     third.set_read_timeout(Some(PATIENCE)).unwrap();
-    assert!(ask(&mut third).is_none(), "closed without an answer");
-    let samples = until(metrics, "one refused", |s| refused(s) == 1.0);
-    assert_eq!(open(&samples), 2.0);
+    assert!(ask(&mut third).is_some(), "served on the room made for it");
+    assert!(
+        ask(&mut streams[0]).is_none(),
+        "the oldest idle one was closed"
+    );
+    let samples = until(metrics, "one evicted", |s| evicted(s) == 1.0);
+    assert_eq!((open(&samples), queued(&samples)), (2.0, 0.0));
 
-    drop(streams);
+    // Both connections busy, half a message each: a new one waits for a slot.
+    for stream in [&mut streams[1], &mut third] {
+        stream.write_all(&[0, 40, 1]).unwrap();
+    }
+    let waiting = TcpStream::connect(dns).unwrap();
+    until(metrics, "one queued", |s| queued(s) == 1.0);
+
+    drop((streams, third, waiting));
     until(metrics, "all closed", |s| open(s) == 0.0);
 }
 

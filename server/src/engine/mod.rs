@@ -13,11 +13,13 @@
 //! * [`udp_spawn`] -- one socket, a new task (and new buffers) per datagram, as
 //!   hickory-dns's server does. Kept as the baseline of the profiling case study.
 //! * [`tcp`] -- RFC 7766: length-prefixed messages, several (pipelined) queries
-//!   per connection, idle timeout, a cap on concurrent connections.
+//!   per connection, idle timeout, a cap on concurrent connections that closes
+//!   the oldest idle one to admit a new one (the slots: `tcp_slots`).
 
 pub mod handler;
 pub mod listeners;
 pub mod tcp;
+mod tcp_slots;
 pub mod udp_batch;
 mod udp_error;
 pub mod udp_loop;
@@ -31,7 +33,8 @@ use tokio_util::sync::CancellationToken;
 
 pub use handler::{Family, Handler, Outcome, Protocol};
 pub use listeners::Listeners;
-pub use tcp::{TcpCounters, TcpOptions};
+pub use tcp::TcpOptions;
+pub use tcp_slots::TcpCounters;
 
 /// Which UDP strategy to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -62,8 +62,22 @@ pub struct Scrape {
     pub refresh_attempts: Vec<(RefreshOutcome, u64)>,
     /// Unix time of the last refresh that brought a catalogue into service.
     pub last_refresh_success: Option<DateTime<Utc>>,
-    /// TCP connections open now and refused so far.
-    pub tcp: Option<(u64, u64)>,
+    /// The TCP connection counters.
+    pub tcp: Option<TcpConnections>,
+}
+
+/// What the TCP transport says about its connections at an instant.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TcpConnections {
+    /// Connections being served now.
+    pub open: u64,
+    /// Idle connections closed so far to make room for new ones.
+    pub evicted: u64,
+    /// New connections so far that waited for a slot with every one busy.
+    pub queued: u64,
+    /// Connections closed so far for sending a message, or taking responses,
+    /// too slowly.
+    pub slow: u64,
 }
 
 /// What the catalogue in service says about itself at an instant.
@@ -162,26 +176,47 @@ impl Collector for Scrape {
             encode_catalog(catalog, &mut encoder)?;
         }
         self.encode_refresh(&mut encoder)?;
-        if let Some((open, refused)) = self.tcp {
-            encoder
-                .encode_descriptor(
-                    "tcp_connections_open",
-                    "TCP connections being served.",
-                    None,
-                    MetricType::Gauge,
-                )?
-                .encode_gauge(&open)?;
-            encoder
-                .encode_descriptor(
-                    "tcp_connections_refused",
-                    "TCP connections closed on accept because --max-tcp-connections were open.",
-                    None,
-                    MetricType::Counter,
-                )?
-                .encode_counter::<NoLabelSet, _, u64>(&refused, None)?;
+        if let Some(tcp) = &self.tcp {
+            encode_tcp(tcp, &mut encoder)?;
         }
         Ok(())
     }
+}
+
+fn encode_tcp(
+    tcp: &TcpConnections,
+    encoder: &mut DescriptorEncoder,
+) -> Result<(), std::fmt::Error> {
+    encoder
+        .encode_descriptor(
+            "tcp_connections_open",
+            "TCP connections being served.",
+            None,
+            MetricType::Gauge,
+        )?
+        .encode_gauge(&tcp.open)?;
+    for (name, help, count) in [
+        (
+            "tcp_connections_evicted",
+            "Idle TCP connections closed, oldest first, to admit new ones at --max-tcp-connections.",
+            tcp.evicted,
+        ),
+        (
+            "tcp_connections_queued",
+            "New TCP connections that waited for a slot because every connection was busy.",
+            tcp.queued,
+        ),
+        (
+            "tcp_connections_slow",
+            "TCP connections closed for taking longer than --tcp-idle-timeout to send a message or take responses.",
+            tcp.slow,
+        ),
+    ] {
+        encoder
+            .encode_descriptor(name, help, None, MetricType::Counter)?
+            .encode_counter::<NoLabelSet, _, u64>(&count, None)?;
+    }
+    Ok(())
 }
 
 impl Scrape {
@@ -401,7 +436,7 @@ mod tests {
                 newest_age_s: 60.5,
                 oldest_age_s: 86_400.0,
             }),
-            tcp: Some((2, 1)),
+            tcp: Some(TcpConnections::default()),
             ..Scrape::default()
         }
         .with_refresh(&stats);
@@ -424,8 +459,7 @@ mod tests {
             r#"satloc_catalog_refresh_attempts_total{outcome="invalid"} 1"#,
             r#"satloc_catalog_refresh_attempts_total{outcome="rejected"} 0"#,
             "satloc_catalog_refresh_last_success_timestamp_seconds 1800000000",
-            "satloc_tcp_connections_open 2",
-            "satloc_tcp_connections_refused_total 1",
+            "satloc_tcp_connections_open 0",
             r#"satloc_build_info{version="0.1.0"} 1"#,
         ] {
             assert!(lines.contains(&expected), "no {expected:?} in:\n{text}");
@@ -439,6 +473,31 @@ mod tests {
             "codes never sent are left out:\n{text}"
         );
         assert_eq!(lines.last(), Some(&"# EOF"));
+    }
+
+    #[test]
+    fn tcp_connections_are_a_gauge_and_three_counters() {
+        let scrape = Scrape {
+            tcp: Some(TcpConnections {
+                open: 2,
+                evicted: 1,
+                queued: 3,
+                slow: 4,
+            }),
+            ..Scrape::default()
+        };
+        let text = encode(scrape, Format::OpenMetrics).unwrap();
+        let lines = lines(&text);
+        for expected in [
+            "# TYPE satloc_tcp_connections_open gauge",
+            "satloc_tcp_connections_open 2",
+            "# TYPE satloc_tcp_connections_evicted counter",
+            "satloc_tcp_connections_evicted_total 1",
+            "satloc_tcp_connections_queued_total 3",
+            "satloc_tcp_connections_slow_total 4",
+        ] {
+            assert!(lines.contains(&expected), "no {expected:?} in:\n{text}");
+        }
     }
 
     #[test]
@@ -464,7 +523,10 @@ mod tests {
         let stats = RefreshStats::default();
         let scrape = || {
             Scrape {
-                tcp: Some((1, 0)),
+                tcp: Some(TcpConnections {
+                    open: 1,
+                    ..TcpConnections::default()
+                }),
                 ..Scrape::default()
             }
             .with_refresh(&stats)
@@ -487,9 +549,15 @@ mod tests {
              # HELP satloc_tcp_connections_open TCP connections being served.\n\
              # TYPE satloc_tcp_connections_open gauge\n\
              satloc_tcp_connections_open 1\n\
-             # HELP satloc_tcp_connections_refused_total TCP connections closed on accept because --max-tcp-connections were open.\n\
-             # TYPE satloc_tcp_connections_refused_total counter\n\
-             satloc_tcp_connections_refused_total 0\n",
+             # HELP satloc_tcp_connections_evicted_total Idle TCP connections closed, oldest first, to admit new ones at --max-tcp-connections.\n\
+             # TYPE satloc_tcp_connections_evicted_total counter\n\
+             satloc_tcp_connections_evicted_total 0\n\
+             # HELP satloc_tcp_connections_queued_total New TCP connections that waited for a slot because every connection was busy.\n\
+             # TYPE satloc_tcp_connections_queued_total counter\n\
+             satloc_tcp_connections_queued_total 0\n\
+             # HELP satloc_tcp_connections_slow_total TCP connections closed for taking longer than --tcp-idle-timeout to send a message or take responses.\n\
+             # TYPE satloc_tcp_connections_slow_total counter\n\
+             satloc_tcp_connections_slow_total 0\n",
             "from:\n{openmetrics}"
         );
         let samples = |text: &str| -> Vec<String> {

@@ -27,8 +27,13 @@ pub struct Server {
     pub log: Arc<Mutex<Vec<String>>>,
 }
 
+/// The server binary: this build's, or the one `SATLOC_SERVER_BIN` names (to
+/// take a measurement against another build, e.g. the code before a change).
 pub fn binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_satloc-server"))
+    std::env::var_os("SATLOC_SERVER_BIN").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_satloc-server")),
+        PathBuf::from,
+    )
 }
 
 pub fn fixtures() -> PathBuf {
