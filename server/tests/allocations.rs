@@ -8,7 +8,7 @@
 //! global, so the tests take turns.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::net::UdpSocket;
+use std::net::{IpAddr, Ipv6Addr, UdpSocket};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -17,12 +17,12 @@ use hickory_proto::rr::RecordType;
 use satloc_server::answer::AnswerPath;
 use satloc_server::catalog::{Catalog, NamingOptions, Source};
 use satloc_server::clock::Clock;
-use satloc_server::engine::{self, EngineOptions, Family, Listeners, Protocol, UdpEngine};
+use satloc_server::engine::{self, EngineOptions, Listeners, Protocol, UdpEngine};
 use satloc_server::loc::LOC;
 use satloc_server::metrics::{QueryMetrics, Ticks};
 use satloc_server::service::Service;
 use satloc_server::synthetic::PlantedCost;
-use satloc_server::testing::TestQuery;
+use satloc_server::testing::{TEST_CLIENT_ADDR, TestQuery, test_client};
 use satloc_server::zone::Zone;
 use tokio_util::sync::CancellationToken;
 
@@ -93,9 +93,25 @@ fn allocations_per_answer() {
         ),
     ] {
         let path = AnswerPath::Fast;
-        path.answer(&query, Protocol::Udp, &zone, &catalog, now, &mut out);
+        path.answer(
+            &query,
+            Protocol::Udp,
+            &test_client(),
+            &zone,
+            &catalog,
+            now,
+            &mut out,
+        );
         let before = ALLOCATIONS.load(Ordering::Relaxed);
-        path.answer(&query, Protocol::Udp, &zone, &catalog, now, &mut out);
+        path.answer(
+            &query,
+            Protocol::Udp,
+            &test_client(),
+            &zone,
+            &catalog,
+            now,
+            &mut out,
+        );
         let after = ALLOCATIONS.load(Ordering::Relaxed);
         let used = after - before;
         eprintln!("{what}: {used} allocations");
@@ -220,11 +236,11 @@ fn the_answer_path_flag_chooses_the_path_that_answers() {
         let config = Config::from_args(args).unwrap();
         let service = build_service(&config, embedded_catalog());
         assert_eq!(
-            service.handle(&query, Protocol::Udp, Family::V4, &mut out),
+            service.handle(&query, Protocol::Udp, TEST_CLIENT_ADDR, &mut out),
             Outcome::Respond
         );
         let before = ALLOCATIONS.load(Ordering::Relaxed);
-        service.handle(&query, Protocol::Udp, Family::V4, &mut out);
+        service.handle(&query, Protocol::Udp, TEST_CLIENT_ADDR, &mut out);
         ALLOCATIONS.load(Ordering::Relaxed) - before
     };
     assert_eq!(allocations_with(&[]), 0, "the fast path by default");
@@ -246,13 +262,18 @@ fn the_answer_path_flag_chooses_the_path_that_answers() {
         service.metrics().is_some(),
         "--metrics-listen turns counting on"
     );
-    service.handle(&query, Protocol::Udp, Family::V4, &mut out);
+    service.handle(&query, Protocol::Udp, TEST_CLIENT_ADDR, &mut out);
     let first_on_a_thread = std::thread::scope(|scope| {
         scope
             .spawn(|| {
                 let mut out = Vec::with_capacity(4096);
                 let before = ALLOCATIONS.load(Ordering::Relaxed);
-                service.handle(&query, Protocol::Udp, Family::V6, &mut out);
+                service.handle(
+                    &query,
+                    Protocol::Udp,
+                    IpAddr::from(Ipv6Addr::LOCALHOST),
+                    &mut out,
+                );
                 ALLOCATIONS.load(Ordering::Relaxed) - before
             })
             .join()

@@ -9,6 +9,7 @@
 //! metrics endpoint.
 
 use std::io;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -19,7 +20,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::handler::{Family, Handler, Outcome, Protocol};
+use super::handler::{Handler, Outcome, Protocol};
 
 /// TCP limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,7 +95,6 @@ pub async fn serve<H: Handler>(
     counters: Arc<TcpCounters>,
     shutdown: CancellationToken,
 ) -> io::Result<()> {
-    let family = Family::of(&listener.local_addr()?);
     let slots = Arc::new(Semaphore::new(options.max_connections.max(1)));
     let mut connections = JoinSet::new();
     let mut backoff = Duration::from_millis(1);
@@ -130,7 +130,8 @@ pub async fn serve<H: Handler>(
         let idle = options.idle_timeout;
         let shutdown = shutdown.clone();
         connections.spawn(async move {
-            if let Err(err) = connection(stream, handler.as_ref(), family, idle, &shutdown).await {
+            if let Err(err) = connection(stream, handler.as_ref(), peer.ip(), idle, &shutdown).await
+            {
                 tracing::debug!(%peer, "TCP connection ended: {err}");
             }
             drop(open);
@@ -149,7 +150,7 @@ pub async fn serve<H: Handler>(
 async fn connection<H: Handler>(
     stream: TcpStream,
     handler: &H,
-    family: Family,
+    peer: IpAddr,
     idle: Duration,
     shutdown: &CancellationToken,
 ) -> io::Result<()> {
@@ -177,7 +178,7 @@ async fn connection<H: Handler>(
             Ok(result) => result?,
         };
         satloc_profiling::latency_begin!("query");
-        if handler.handle(&query, Protocol::Tcp, family, &mut response) == Outcome::Respond {
+        if handler.handle(&query, Protocol::Tcp, peer, &mut response) == Outcome::Respond {
             // `answer` caps TCP responses at 65535 bytes.
             let prefix = u16::try_from(response.len()).unwrap_or(u16::MAX);
             writer.write_all(&prefix.to_be_bytes()).await?;
