@@ -84,6 +84,24 @@ fn allocations_per_answer() {
         // GOES 18, a year past its epoch: the resonance integrator starts from
         // a prepared state, copied out without allocating.
         ("GEO LOC", wire("51850.sat.example.", LOC, true), 0),
+        // As BIND asks: with a client cookie, and with the server cookie too
+        // (one that does not verify costs the same work).
+        (
+            "LOC+cookie",
+            TestQuery::new("iss.sat.example.", LOC)
+                .edns(1232)
+                .cookie(b"12345678")
+                .to_bytes(),
+            0,
+        ),
+        (
+            "LOC+server cookie",
+            TestQuery::new("iss.sat.example.", LOC)
+                .edns(1232)
+                .cookie(&[7; 24])
+                .to_bytes(),
+            0,
+        ),
         ("TXT", wire("iss.sat.example.", RecordType::TXT, false), 18),
         (
             "NXDOMAIN",
@@ -250,6 +268,14 @@ fn the_answer_path_flag_chooses_the_path_that_answers() {
     // per query either (the first query on a thread included: above, the
     // first answer is outside the count, so a second thread checks it here).
     assert_eq!(allocations_with(&["--metrics-listen", "0"]), 0);
+    // Rate limiting allocates nothing per query either: passing, or limited
+    // (the second query is over a rate of 1 and slips: cut down in place).
+    assert_eq!(allocations_with(&["--rrl-rate", "1000000"]), 0);
+    assert_eq!(allocations_with(&["--rrl-rate", "1", "--rrl-slip", "1"]), 0);
+    assert_eq!(
+        allocations_with(&["--rrl-rate", "1", "--metrics-listen", "0"]),
+        0
+    );
     let args = Args::parse_from([
         "satloc-server",
         "--now",
