@@ -90,18 +90,19 @@ fn question_type(response: &[u8]) -> Option<u16> {
     u16_at(response, skip_name(response, HEADER_LEN)?)
 }
 
-/// The bytes that name `addr`'s prefix: the family, then the first three
-/// bytes of an IPv4 address (/24) or the first seven of an IPv6 one (/56).
+/// The bytes that name `addr`'s prefix: the first three bytes of an IPv4
+/// address (/24) or the first seven of an IPv6 one (/56), then zeros, and
+/// last the family (4 or 6).
 pub fn prefix(addr: IpAddr) -> [u8; 8] {
     let mut key = [0u8; 8];
     match addr {
         IpAddr::V4(v4) => {
-            key[0] = 4;
-            key[1..4].copy_from_slice(&v4.octets()[..3]);
+            key[..3].copy_from_slice(&v4.octets()[..3]);
+            key[7] = 4;
         }
         IpAddr::V6(v6) => {
-            key[0] = 6;
-            key[1..8].copy_from_slice(&v6.octets()[..7]);
+            key[..7].copy_from_slice(&v6.octets()[..7]);
+            key[7] = 6;
         }
     }
     key
@@ -159,7 +160,7 @@ mod tests {
         let key = |text: &str| prefix(text.parse().unwrap());
         assert_eq!(key("192.0.2.1"), key("192.0.2.254"));
         assert_ne!(key("192.0.2.1"), key("192.0.3.1"));
-        assert_eq!(key("127.0.0.1"), [4, 127, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(key("127.0.0.1"), [127, 0, 0, 0, 0, 0, 0, 4]);
         assert_ne!(key("127.0.0.1"), key("127.0.1.1"), "the two test sources");
         assert_eq!(key("2001:db8:1:2300::1"), key("2001:db8:1:23ff:ffff::9"));
         assert_ne!(key("2001:db8:1:2300::1"), key("2001:db8:1:2400::1"));

@@ -10,17 +10,17 @@
 //! responses per second, and a burst after a quiet spell is one second's
 //! worth, no more (Knot refills whole seconds the same way).
 //!
-//! Keys are hashed to a slot with SipHash-1-3 under a random key drawn at
-//! start, so no one can choose sources that land on a given slot. Two keys
-//! that do land on one slot share its credit: a collision can make the limiter
-//! stricter for both, never let more through -- the safe way round for a
-//! limiter, since a limited legitimate client still gets every K-th answer as
-//! a TC reply and retries over TCP, which is never limited.
+//! Keys are hashed to a slot by multiplying with a random odd number drawn at
+//! start (multiply-shift hashing). Two keys that land on one slot share its
+//! credit: a collision can make the limiter stricter for both, never let more
+//! through -- the safe way round for a limiter, since a limited legitimate
+//! client still gets every K-th answer as a TC reply and retries over TCP,
+//! which is never limited. So the hash need not resist an attacker (who could
+//! spoof a victim's prefix outright rather than aim at its slot), and a keyed
+//! cryptographic hash would cost about a hundred instructions per response
+//! for nothing.
 
-use std::hash::Hasher;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-use siphasher::sip::SipHasher13;
 
 use super::key::ResponseClass;
 
@@ -42,10 +42,11 @@ pub enum Take {
 pub struct Table {
     /// Second of last use (high 32 bits) and credit (low 32, signed).
     slots: Box<[AtomicU64]>,
-    /// `slots.len() - 1`; the length is a power of two.
-    mask: u64,
-    /// Keys of the slot hash, drawn at start.
-    hash_keys: (u64, u64),
+    /// How far to shift a key's product to keep the bits that index
+    /// `slots` (whose length is a power of two).
+    shift: u32,
+    /// The odd multiplier of the slot hash, drawn at start.
+    multiplier: u64,
 }
 
 fn pack(second: u32, credit: i32) -> u64 {
@@ -63,8 +64,8 @@ impl Table {
         let len = slots.max(1).next_power_of_two();
         Table {
             slots: (0..len).map(|_| AtomicU64::new(0)).collect(),
-            mask: len as u64 - 1,
-            hash_keys: (rand::random(), rand::random()),
+            shift: 64 - len.trailing_zeros(),
+            multiplier: rand::random::<u64>() | 1,
         }
     }
 
@@ -73,12 +74,16 @@ impl Table {
         self.slots.len()
     }
 
-    /// The slot of the key (`prefix`, `class`).
+    /// The slot of the key (`prefix`, `class`): the high bits of the key's
+    /// product with the multiplier (the best-mixed bits of a product).
     pub fn slot_of(&self, prefix: &[u8; 8], class: ResponseClass) -> usize {
-        let mut hasher = SipHasher13::new_with_keys(self.hash_keys.0, self.hash_keys.1);
-        hasher.write(prefix);
-        hasher.write_u8(class as u8);
-        (hasher.finish() & self.mask) as usize
+        // The prefix's last byte is its family, 4 or 6: the class (< 16)
+        // joins it in the high half.
+        let mut key = *prefix;
+        key[7] |= (class as u8) << 4;
+        let product = u64::from_le_bytes(key).wrapping_mul(self.multiplier);
+        // A one-slot table shifts by 64, which `checked_shr` makes slot 0.
+        product.checked_shr(self.shift).unwrap_or(0) as usize
     }
 
     /// Takes one response's worth of credit from `slot` at second `now`
@@ -170,7 +175,7 @@ mod tests {
         let table = Table::new(1 << 16);
         let mut slots: Vec<usize> = (0..=255u8)
             .flat_map(|b| {
-                ResponseClass::ALL.map(|class| table.slot_of(&[4, 192, 0, b, 0, 0, 0, 0], class))
+                ResponseClass::ALL.map(|class| table.slot_of(&[192, 0, b, 0, 0, 0, 0, 4], class))
             })
             .collect();
         let all = slots.len();
@@ -183,10 +188,10 @@ mod tests {
             slots.len()
         );
         let other = Table::new(1 << 16);
-        let prefix = [4, 192, 0, 2, 0, 0, 0, 0];
+        let prefix = [192, 0, 2, 0, 0, 0, 0, 4];
         let moved = (0..50u8)
             .filter(|&b| {
-                let prefix = [4, 192, 0, b, 0, 0, 0, 0];
+                let prefix = [192, 0, b, 0, 0, 0, 0, 4];
                 table.slot_of(&prefix, ResponseClass::Normal)
                     != other.slot_of(&prefix, ResponseClass::Normal)
             })
