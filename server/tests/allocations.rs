@@ -66,6 +66,14 @@ fn wire(name: &str, rtype: RecordType, edns: bool) -> Vec<u8> {
     if edns { query.edns(512) } else { query }.to_bytes()
 }
 
+/// A LOC query for the ISS with a COOKIE option of `len` bytes.
+fn with_cookie(len: usize) -> Vec<u8> {
+    TestQuery::new("iss.sat.example.", LOC)
+        .edns(1232)
+        .cookie(&vec![7; len])
+        .to_bytes()
+}
+
 #[test]
 fn allocations_per_answer() {
     let _serial = SERIAL
@@ -86,22 +94,8 @@ fn allocations_per_answer() {
         ("GEO LOC", wire("51850.sat.example.", LOC, true), 0),
         // As BIND asks: with a client cookie, and with the server cookie too
         // (one that does not verify costs the same work).
-        (
-            "LOC+cookie",
-            TestQuery::new("iss.sat.example.", LOC)
-                .edns(1232)
-                .cookie(b"12345678")
-                .to_bytes(),
-            0,
-        ),
-        (
-            "LOC+server cookie",
-            TestQuery::new("iss.sat.example.", LOC)
-                .edns(1232)
-                .cookie(&[7; 24])
-                .to_bytes(),
-            0,
-        ),
+        ("LOC+cookie", with_cookie(8), 0),
+        ("LOC+server cookie", with_cookie(24), 0),
         ("TXT", wire("iss.sat.example.", RecordType::TXT, false), 18),
         (
             "NXDOMAIN",
@@ -231,13 +225,55 @@ fn allocations_per_query_through_each_udp_engine() {
     );
 }
 
+/// Allocations of the second LOC query handled by the service the binary
+/// builds with `flags` (the first must be answered).
+fn allocations_with(flags: &[&str]) -> u64 {
+    use clap::Parser;
+    use satloc_server::config::{Args, Config};
+    use satloc_server::engine::{Handler, Outcome};
+    use satloc_server::server::build_service;
+
+    let query = wire("iss.sat.example.", LOC, true);
+    let mut out = Vec::with_capacity(4096);
+    let args = Args::parse_from(
+        ["satloc-server", "--now", "2026-11-28T12:00:00Z"]
+            .iter()
+            .chain(flags),
+    );
+    let config = Config::from_args(args).unwrap();
+    let service = build_service(&config, embedded_catalog());
+    assert_eq!(
+        service.handle(&query, Protocol::Udp, TEST_CLIENT_ADDR, &mut out),
+        Outcome::Respond
+    );
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    service.handle(&query, Protocol::Udp, TEST_CLIENT_ADDR, &mut out);
+    ALLOCATIONS.load(Ordering::Relaxed) - before
+}
+
+/// Rate limiting allocates nothing per query: passing, or limited (the
+/// second query is over a rate of 1: slipped, cut down in place, or dropped
+/// and counted).
+#[test]
+fn rate_limiting_allocates_nothing_per_query() {
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    assert_eq!(allocations_with(&["--rrl-rate", "1000000"]), 0);
+    assert_eq!(allocations_with(&["--rrl-rate", "1", "--rrl-slip", "1"]), 0);
+    assert_eq!(
+        allocations_with(&["--rrl-rate", "1", "--metrics-listen", "0"]),
+        0
+    );
+}
+
 /// `--answer-path` reaches the service the binary builds: the hickory path
 /// allocates for a LOC answer, the default fast path does not.
 #[test]
 fn the_answer_path_flag_chooses_the_path_that_answers() {
     use clap::Parser;
     use satloc_server::config::{Args, Config};
-    use satloc_server::engine::{Handler, Outcome};
+    use satloc_server::engine::Handler;
     use satloc_server::server::build_service;
 
     let _serial = SERIAL
@@ -245,22 +281,6 @@ fn the_answer_path_flag_chooses_the_path_that_answers() {
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let query = wire("iss.sat.example.", LOC, true);
     let mut out = Vec::with_capacity(4096);
-    let mut allocations_with = |flags: &[&str]| {
-        let args = Args::parse_from(
-            ["satloc-server", "--now", "2026-11-28T12:00:00Z"]
-                .iter()
-                .chain(flags),
-        );
-        let config = Config::from_args(args).unwrap();
-        let service = build_service(&config, embedded_catalog());
-        assert_eq!(
-            service.handle(&query, Protocol::Udp, TEST_CLIENT_ADDR, &mut out),
-            Outcome::Respond
-        );
-        let before = ALLOCATIONS.load(Ordering::Relaxed);
-        service.handle(&query, Protocol::Udp, TEST_CLIENT_ADDR, &mut out);
-        ALLOCATIONS.load(Ordering::Relaxed) - before
-    };
     assert_eq!(allocations_with(&[]), 0, "the fast path by default");
     assert_eq!(allocations_with(&["--answer-path", "fast"]), 0);
     assert!(allocations_with(&["--answer-path", "hickory"]) > 0);
@@ -268,14 +288,6 @@ fn the_answer_path_flag_chooses_the_path_that_answers() {
     // per query either (the first query on a thread included: above, the
     // first answer is outside the count, so a second thread checks it here).
     assert_eq!(allocations_with(&["--metrics-listen", "0"]), 0);
-    // Rate limiting allocates nothing per query either: passing, or limited
-    // (the second query is over a rate of 1 and slips: cut down in place).
-    assert_eq!(allocations_with(&["--rrl-rate", "1000000"]), 0);
-    assert_eq!(allocations_with(&["--rrl-rate", "1", "--rrl-slip", "1"]), 0);
-    assert_eq!(
-        allocations_with(&["--rrl-rate", "1", "--metrics-listen", "0"]),
-        0
-    );
     let args = Args::parse_from([
         "satloc-server",
         "--now",

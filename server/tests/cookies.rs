@@ -149,7 +149,7 @@ fn malformed_cookie_options_get_formerr() {
         let message = with_cookie(data);
         let replies = [
             udp(server.addr, &message),
-            tcp_pipelined(server.addr, &[message.clone()]).remove(0),
+            tcp_pipelined(server.addr, std::slice::from_ref(&message)).remove(0),
         ];
         for reply in replies {
             assert_eq!(

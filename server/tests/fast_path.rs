@@ -189,14 +189,52 @@ fn name_len(query: &[u8]) -> usize {
     at + 1 - 12
 }
 
+/// Answers `query` on the fast path, the hickory path and through
+/// `AnswerPath::Fast`, checks they agree, and says whether the fast path took it.
+fn fast_path_agrees(setup: &Setup, query: &[u8]) -> bool {
+    let client = test_client();
+    let (mut fast_out, mut slow_out, mut combined_out) = (Vec::new(), Vec::new(), Vec::new());
+    let (zone, catalog, now) = (&setup.zone, &setup.catalog, setup.now);
+    let accepted = fast::try_answer(query, &client, zone, catalog, now, &mut fast_out);
+    let slow = hickory::answer(
+        query,
+        Protocol::Udp,
+        &client,
+        zone,
+        catalog,
+        now,
+        &mut slow_out,
+    );
+    let combined = AnswerPath::Fast.answer(
+        query,
+        Protocol::Udp,
+        &client,
+        zone,
+        catalog,
+        now,
+        &mut combined_out,
+    );
+    assert_eq!(
+        combined_out, slow_out,
+        "AnswerPath::Fast differs from hickory for {query:02x?}"
+    );
+    assert_eq!(combined, slow, "{query:02x?}");
+    let Some(cookie) = accepted else {
+        assert!(fast_out.is_empty(), "declined but wrote bytes");
+        return false;
+    };
+    assert_eq!(cookie, slow.cookie, "cookie status of {query:02x?}");
+    assert_eq!(
+        fast_out, slow_out,
+        "fast path differs from hickory for query {query:02x?}\nfast {fast_out:02x?}\nslow {slow_out:02x?}"
+    );
+    true
+}
+
 #[test]
 fn fast_path_writes_what_hickory_writes() {
     let mut handled = 0;
     let mut total = 0;
-    let mut fast_out = Vec::new();
-    let mut slow_out = Vec::new();
-    let mut combined_out = Vec::new();
-    let client = test_client();
     for setup in setups() {
         let apex = setup.zone.apex.to_ascii();
         let mut bases = queries(&apex);
@@ -206,47 +244,7 @@ fn fast_path_writes_what_hickory_writes() {
             variants.push(base);
             for query in variants {
                 total += 1;
-                let accepted = fast::try_answer(
-                    &query,
-                    &client,
-                    &setup.zone,
-                    &setup.catalog,
-                    setup.now,
-                    &mut fast_out,
-                );
-                let slow = hickory::answer(
-                    &query,
-                    Protocol::Udp,
-                    &client,
-                    &setup.zone,
-                    &setup.catalog,
-                    setup.now,
-                    &mut slow_out,
-                );
-                let combined = AnswerPath::Fast.answer(
-                    &query,
-                    Protocol::Udp,
-                    &client,
-                    &setup.zone,
-                    &setup.catalog,
-                    setup.now,
-                    &mut combined_out,
-                );
-                assert_eq!(
-                    combined_out, slow_out,
-                    "AnswerPath::Fast differs from hickory for {query:02x?}"
-                );
-                assert_eq!(combined, slow, "{query:02x?}");
-                if let Some(cookie) = accepted {
-                    assert_eq!(cookie, slow.cookie, "cookie status of {query:02x?}");
-                    handled += 1;
-                    assert_eq!(
-                        fast_out, slow_out,
-                        "fast path differs from hickory for query {query:02x?}\nfast {fast_out:02x?}\nslow {slow_out:02x?}"
-                    );
-                } else {
-                    assert!(fast_out.is_empty(), "declined but wrote bytes");
-                }
+                handled += usize::from(fast_path_agrees(&setup, &query));
             }
         }
     }

@@ -69,8 +69,8 @@ impl Table {
         }
     }
 
-    /// How many buckets there are.
-    pub fn len(&self) -> usize {
+    /// How many buckets there are (never none).
+    pub fn slots(&self) -> usize {
         self.slots.len()
     }
 
@@ -133,7 +133,7 @@ mod tests {
     #[test]
     fn a_bucket_gives_rate_per_second_then_counts_the_limited() {
         let table = Table::new(16);
-        assert_eq!(table.len(), 16);
+        assert_eq!(table.slots(), 16);
         let rate = 5;
         for second in [100, 101, 250] {
             for _ in 0..rate {
