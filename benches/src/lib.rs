@@ -11,20 +11,26 @@
 //! answer costs can depend on both (`docs/case-study.md`, "Every object").
 //! The service ones ([`through_service`]) send the hot-path query through the
 //! whole `Service` as the engines do, with the per-query metrics off and on,
-//! for what counting costs (`docs/metrics.md`).
+//! for what counting costs (`docs/metrics.md`), and with rate limiting on,
+//! passing and limiting, for what that costs (README, "Running on the
+//! internet"). The cookie ones ask as BIND does: with a client cookie, and
+//! with the server cookie it was given.
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
 use chrono::{DateTime, TimeDelta, Utc};
 use hickory_proto::rr::RecordType;
-use satloc_server::answer::AnswerPath;
+use satloc_server::answer::cookie::server_cookie;
+use satloc_server::answer::{AnswerPath, Client, CookieSecret};
 use satloc_server::catalog::{Catalog, NamingOptions, Source};
 use satloc_server::clock::Clock;
-use satloc_server::engine::{Family, Handler, Outcome, Protocol};
+use satloc_server::engine::{Handler, Outcome, Protocol};
 use satloc_server::loc::LOC;
 use satloc_server::metrics::{QueryMetrics, Ticks};
+use satloc_server::rrl::{RateLimiter, RrlOptions};
 use satloc_server::service::Service;
 use satloc_server::synthetic::PlantedCost;
 use satloc_server::testing::TestQuery;
@@ -32,6 +38,12 @@ use satloc_server::zone::Zone;
 
 /// The instant the fixture's workloads answer for.
 pub const NOW: &str = "2026-11-28T12:00:00Z";
+/// The address every workload's query comes from.
+pub const CLIENT: [u8; 4] = [192, 0, 2, 1];
+/// The server cookie secret of every workload (fixed, so runs repeat).
+pub const SECRET: [u8; 16] = [7; 16];
+/// The client cookie of the cookie workloads.
+pub const CLIENT_COOKIE: [u8; 8] = *b"satloc01";
 
 /// A named query workload.
 #[derive(Debug, Clone)]
@@ -71,6 +83,8 @@ pub struct Fixture {
     pub catalog: Catalog,
     /// [`NOW`].
     pub now: DateTime<Utc>,
+    /// [`SECRET`].
+    pub secret: CookieSecret,
 }
 
 impl Fixture {
@@ -84,6 +98,7 @@ impl Fixture {
             zone: Zone::new("sat.example.")?,
             catalog,
             now,
+            secret: CookieSecret::new(SECRET),
         })
     }
 
@@ -91,16 +106,22 @@ impl Fixture {
     #[inline]
     pub fn answer(&self, workload: &Workload, out: &mut Vec<u8>) -> Outcome {
         let query = std::hint::black_box(&workload.query);
+        let addr = IpAddr::from(CLIENT);
         if let Some(service) = &workload.service {
-            return service.handle(query, Protocol::Udp, Family::V4, out);
+            return service.handle(query, Protocol::Udp, addr, out);
         }
         let (catalog, now) = match &workload.scene {
             None => (&self.catalog, self.now),
             Some(scene) => (&scene.catalog, scene.now),
         };
+        let client = Client {
+            addr,
+            secret: &self.secret,
+        };
         workload
             .path
-            .answer(query, Protocol::Udp, &self.zone, catalog, now, out)
+            .answer(query, Protocol::Udp, &client, &self.zone, catalog, now, out)
+            .outcome
     }
 }
 
@@ -108,6 +129,28 @@ impl Fixture {
 fn query(name: &str, rtype: RecordType, edns: bool) -> Vec<u8> {
     let query = TestQuery::new(name, rtype).id(0x4242);
     if edns { query.edns(1232) } else { query }.to_bytes()
+}
+
+/// The ISS's LOC as BIND asks it: EDNS with a client cookie, and with
+/// `server` also the server cookie it was given at [`NOW`].
+fn cookie_query(server: bool) -> Vec<u8> {
+    let mut cookie = CLIENT_COOKIE.to_vec();
+    if server {
+        let now: DateTime<Utc> = NOW.parse().unwrap_or_default();
+        cookie.extend_from_slice(&server_cookie(
+            &CookieSecret::new(SECRET),
+            &CLIENT_COOKIE,
+            1,
+            [0; 3],
+            now.timestamp() as u32,
+            IpAddr::from(CLIENT),
+        ));
+    }
+    TestQuery::new("iss.sat.example.", LOC)
+        .id(0x4242)
+        .edns(1232)
+        .cookie(&cookie)
+        .to_bytes()
 }
 
 /// A workload on the fixture's catalogue and instant.
@@ -125,8 +168,8 @@ fn on_fixture(name: &'static str, query: Vec<u8>, path: AnswerPath) -> Workload 
 /// per-object ones.
 pub fn workloads() -> anyhow::Result<Vec<Workload>> {
     let mut all = fixture_workloads();
-    for (name, counting) in SERVICE_WORKLOADS {
-        all.push(through_service(name, counting)?);
+    for (name, counting, limiting) in SERVICE_WORKLOADS {
+        all.push(through_service(name, counting, limiting)?);
     }
     all.extend(per_object()?);
     Ok(all)
@@ -145,18 +188,51 @@ pub enum Counting {
     Instant,
 }
 
+/// Whether a service workload's responses are rate-limited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limiting {
+    /// No `--rrl-rate` (the default).
+    Off,
+    /// Rate limiting on, every response within the rate: the cost every
+    /// answer pays.
+    Passing,
+    /// Rate limiting on and every response over the rate, half slipped and
+    /// half dropped: the cost under a flood.
+    Limited,
+}
+
 /// The service workloads: the hot-path query (LOC with EDNS for the ISS)
-/// through `Service::handle`, counting off, on, and on with `Instant`.
-pub const SERVICE_WORKLOADS: [(&str, Counting); 3] = [
-    ("loc_iss_edns_service", Counting::Off),
-    ("loc_iss_edns_service_metrics", Counting::ServerClock),
-    ("loc_iss_edns_service_metrics_instant", Counting::Instant),
+/// through `Service::handle`, counting off, on, and on with `Instant`, then
+/// rate-limited.
+pub const SERVICE_WORKLOADS: [(&str, Counting, Limiting); 5] = [
+    ("loc_iss_edns_service", Counting::Off, Limiting::Off),
+    (
+        "loc_iss_edns_service_metrics",
+        Counting::ServerClock,
+        Limiting::Off,
+    ),
+    (
+        "loc_iss_edns_service_metrics_instant",
+        Counting::Instant,
+        Limiting::Off,
+    ),
+    ("loc_iss_edns_service_rrl", Counting::Off, Limiting::Passing),
+    (
+        "loc_iss_edns_service_rrl_limited",
+        Counting::Off,
+        Limiting::Limited,
+    ),
 ];
 
 /// The hot-path query through a service on the fixture's zone, embedded
-/// catalogue and instant, counting as `counting` says. Built only when asked
-/// for: the server's clock calibrates itself on first use.
-pub fn through_service(name: &'static str, counting: Counting) -> anyhow::Result<Workload> {
+/// catalogue and instant, counting as `counting` and limiting as `limiting`
+/// say. Built only when asked for: the server's clock calibrates itself on
+/// first use.
+pub fn through_service(
+    name: &'static str,
+    counting: Counting,
+    limiting: Limiting,
+) -> anyhow::Result<Workload> {
     let fixture = Fixture::new()?;
     let service = Service::new(
         fixture.zone,
@@ -164,7 +240,24 @@ pub fn through_service(name: &'static str, counting: Counting) -> anyhow::Result
         fixture.catalog,
         AnswerPath::Fast,
         PlantedCost::default(),
-    );
+    )
+    .with_cookie_secret(fixture.secret);
+    let rate = match limiting {
+        Limiting::Off => None,
+        // More than any run answers: every response passes.
+        Limiting::Passing => Some(u32::MAX),
+        // One response a second: all but the first are limited.
+        Limiting::Limited => Some(1),
+    };
+    let service = match rate {
+        Some(rate) => service.with_rate_limit(RateLimiter::new(RrlOptions {
+            rate,
+            slip: 2,
+            exempt: Vec::new(),
+            slots: satloc_server::rrl::DEFAULT_SLOTS,
+        })),
+        None => service,
+    };
     let ticks = match counting {
         Counting::Off => None,
         Counting::ServerClock => Some(Ticks::shared()),
@@ -193,6 +286,13 @@ pub fn fixture_workloads() -> Vec<Workload> {
         on_fixture(
             "loc_iss_edns_hickory",
             query("iss.sat.example.", LOC, true),
+            AnswerPath::Hickory,
+        ),
+        on_fixture("loc_iss_cookie", cookie_query(false), fast),
+        on_fixture("loc_iss_cookie_server", cookie_query(true), fast),
+        on_fixture(
+            "loc_iss_cookie_server_hickory",
+            cookie_query(true),
             AnswerPath::Hickory,
         ),
         on_fixture("loc_molniya", query("25485.sat.example.", LOC, false), fast),
@@ -254,8 +354,10 @@ pub fn workload(name: &str) -> anyhow::Result<Option<Workload>> {
     if let Some(workload) = fixture_workloads().into_iter().find(|w| w.name == name) {
         return Ok(Some(workload));
     }
-    if let Some((name, counting)) = SERVICE_WORKLOADS.into_iter().find(|(n, _)| *n == name) {
-        return through_service(name, counting).map(Some);
+    if let Some((name, counting, limiting)) =
+        SERVICE_WORKLOADS.into_iter().find(|(n, _, _)| *n == name)
+    {
+        return through_service(name, counting, limiting).map(Some);
     }
     per_object_specs()
         .into_iter()
@@ -268,7 +370,7 @@ pub fn workload(name: &str) -> anyhow::Result<Option<Workload>> {
 pub fn workload_names() -> Vec<&'static str> {
     let fixture = fixture_workloads().into_iter().map(|w| w.name);
     fixture
-        .chain(SERVICE_WORKLOADS.into_iter().map(|(name, _)| name))
+        .chain(SERVICE_WORKLOADS.into_iter().map(|(name, _, _)| name))
         .chain(per_object_specs().into_iter().map(|(name, _, _)| name))
         .collect()
 }

@@ -13,12 +13,13 @@ use chrono::TimeDelta;
 use clap::Parser;
 use hickory_proto::rr::Name;
 
-use crate::answer::AnswerPath;
+use crate::answer::{AnswerPath, CookieSecret};
 use crate::catalog::{NamingOptions, ObjectRef, Source, validate_label};
 use crate::clock::Clock;
 use crate::engine::{EngineOptions, TcpOptions, UdpEngine};
 use crate::fetch::options::{DEFAULT_MAX_BODY_BYTES, MIN_CELESTRAK_REFRESH};
 use crate::fetch::{FetchOptions, celestrak_url, is_celestrak};
+use crate::rrl::{DEFAULT_SLIP, DEFAULT_SLOTS, RrlOptions};
 use crate::zone::{
     DEFAULT_MAX_UDP_PAYLOAD, DEFAULT_TTL, DEFAULT_ZONE, PrecisionModel, SoaTimers, Zone, parse_fqdn,
 };
@@ -181,6 +182,26 @@ pub struct Args {
     /// Log as human-readable text, or as one JSON object per line for log shippers.
     #[arg(long, value_enum, default_value = "text")]
     pub log_format: LogFormat,
+
+    /// Rate-limit UDP responses to this many per second per client prefix
+    /// (IPv4 /24, IPv6 /56) and response class. Off unless given.
+    #[arg(long, value_name = "N")]
+    pub rrl_rate: Option<u32>,
+
+    /// Send every K-th rate-limited response as an empty TC=1 reply, so real
+    /// resolvers retry over TCP, and drop the others; 0 drops them all.
+    #[arg(long, value_name = "K")]
+    pub rrl_slip: Option<u32>,
+
+    /// Never rate-limit clients in this prefix (e.g. 192.0.2.0/24, 2001:db8::/32,
+    /// or one address). Repeatable.
+    #[arg(long = "rrl-exempt", value_name = "CIDR")]
+    pub rrl_exempt: Vec<String>,
+
+    /// Key server cookies (RFC 9018) with this 16-byte secret, as 32 hex digits,
+    /// so several servers accept each other's cookies. Default: random per start.
+    #[arg(long, value_name = "HEX")]
+    pub cookie_secret: Option<String>,
 }
 
 /// How log lines are written (`--log-format`).
@@ -224,6 +245,10 @@ pub struct Config {
     pub fetch: FetchOptions,
     /// Where the HTTP endpoint (/metrics, /health, /ready) listens, if anywhere.
     pub metrics_listen: Option<SocketAddr>,
+    /// Response rate limiting, if asked for.
+    pub rate_limit: Option<RrlOptions>,
+    /// The server cookie secret, if given (else each start draws one).
+    pub cookie_secret: Option<CookieSecret>,
 }
 
 impl Config {
@@ -254,6 +279,15 @@ impl Config {
             .as_deref()
             .map(|text| parse_listen(text).with_context(|| format!("--metrics-listen {text}")))
             .transpose()?;
+        let rate_limit = rate_limit(&args)?;
+        let cookie_secret = args
+            .cookie_secret
+            .as_deref()
+            .map(|text| {
+                // The secret itself stays out of the message.
+                CookieSecret::from_hex(text).context("--cookie-secret")
+            })
+            .transpose()?;
         Ok(Config {
             sources,
             naming,
@@ -269,8 +303,47 @@ impl Config {
             answer_path: args.answer_path,
             fetch,
             metrics_listen,
+            rate_limit,
+            cookie_secret,
         })
     }
+}
+
+/// `--rrl-rate`, `--rrl-slip` and `--rrl-exempt`.
+fn rate_limit(args: &Args) -> Result<Option<RrlOptions>> {
+    let Some(rate) = args.rrl_rate else {
+        if args.rrl_slip.is_some() || !args.rrl_exempt.is_empty() {
+            bail!("--rrl-slip and --rrl-exempt need --rrl-rate N, which turns rate limiting on");
+        }
+        return Ok(None);
+    };
+    if rate == 0 {
+        bail!("--rrl-rate 0: must be at least 1 (leave it out to turn rate limiting off)");
+    }
+    let slip = args.rrl_slip.unwrap_or(DEFAULT_SLIP);
+    if slip > 100 {
+        bail!("--rrl-slip {slip}: must be between 0 (drop every limited response) and 100");
+    }
+    let exempt = args
+        .rrl_exempt
+        .iter()
+        .map(|text| {
+            let net = text
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| text.parse::<IpAddr>().map(ipnet::IpNet::from));
+            net.map(|net| net.trunc()).map_err(|_| {
+                anyhow::anyhow!(
+                    "--rrl-exempt {text}: expected an address prefix such as 192.0.2.0/24 or 2001:db8::/32, or one address"
+                )
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(Some(RrlOptions {
+        rate,
+        slip,
+        exempt,
+        slots: DEFAULT_SLOTS,
+    }))
 }
 
 /// The zone: apex, TTL, UDP payload cap, precision, NS and SOA names.
@@ -569,11 +642,48 @@ mod tests {
             ),
             (&["--metrics-listen", ":9153"], "--metrics-listen :9153"),
             (&["--metrics-listen", "70000"], "--metrics-listen 70000"),
+            (&["--rrl-rate", "0"], "--rrl-rate 0"),
+            (&["--rrl-slip", "2"], "need --rrl-rate"),
+            (&["--rrl-exempt", "192.0.2.0/24"], "need --rrl-rate"),
+            (&["--rrl-rate", "5", "--rrl-slip", "101"], "--rrl-slip 101"),
+            (
+                &["--rrl-rate", "5", "--rrl-exempt", "192.0.2/24"],
+                "--rrl-exempt 192.0.2/24: expected an address prefix",
+            ),
+            (
+                &["--cookie-secret", "abcd"],
+                "--cookie-secret: expected 32 hexadecimal digits",
+            ),
         ];
         for (flags, expected) in cases {
             let err = config(flags).unwrap_err();
             assert!(format!("{err:#}").contains(expected), "{flags:?}: {err:#}");
         }
+    }
+
+    #[test]
+    fn rate_limiting_is_off_unless_a_rate_is_given() {
+        let off = config(&[]).unwrap();
+        assert_eq!(off.rate_limit, None);
+        assert_eq!(off.cookie_secret, None);
+        let on = config(&[
+            "--rrl-rate",
+            "20",
+            "--rrl-exempt",
+            "192.0.2.7/24",
+            "--rrl-exempt",
+            "2001:db8::1",
+            "--cookie-secret",
+            "e5e973e5a6b2a43f48e7dc849e37bfcf",
+        ])
+        .unwrap();
+        let rrl = on.rate_limit.unwrap();
+        assert_eq!((rrl.rate, rrl.slip), (20, DEFAULT_SLIP));
+        let exempt: Vec<String> = rrl.exempt.iter().map(ToString::to_string).collect();
+        assert_eq!(exempt, ["192.0.2.0/24", "2001:db8::1/128"]);
+        assert!(on.cookie_secret.is_some());
+        let no_slip = config(&["--rrl-rate", "5", "--rrl-slip", "0"]).unwrap();
+        assert_eq!(no_slip.rate_limit.unwrap().slip, 0);
     }
 
     #[test]

@@ -9,7 +9,8 @@
 //!   seam they serve, [`engine::Handler`], lives with them;
 //! * [`service`] implements that seam: the answer core bound to a [`clock`] and a
 //!   swappable catalogue, built from plain values, counting what it answers
-//!   in [`metrics`] when asked to;
+//!   in [`metrics`] when asked to, and rate-limiting UDP responses with
+//!   [`rrl`] when asked to;
 //! * [`answer`] is the pure answer core: query bytes, catalogue and instant in,
 //!   response bytes out -- no sockets, no clock;
 //! * [`position`] says where an object is now and its LOC record;
@@ -32,6 +33,7 @@ pub mod http;
 pub mod loc;
 pub mod metrics;
 pub mod position;
+pub mod rrl;
 pub mod server;
 pub mod service;
 pub mod synthetic;

@@ -29,6 +29,7 @@ use crate::fetch::{Files, Sources};
 use crate::http::{self, Status};
 use crate::metrics::{QueryMetrics, Ticks};
 use crate::position::{Located, locate};
+use crate::rrl::RateLimiter;
 use crate::service::Service;
 use crate::synthetic::PlantedCost;
 
@@ -148,7 +149,7 @@ fn bind_dns(config: &Config) -> Result<Listeners> {
 /// The service `config` describes, answering from `catalog`. Start-up builds
 /// it here and only here, so no flag can be parsed and then forgotten.
 pub fn build_service(config: &Config, catalog: Catalog) -> Service {
-    let service = Service::new(
+    let mut service = Service::new(
         config.zone.clone(),
         config.clock,
         catalog,
@@ -157,6 +158,19 @@ pub fn build_service(config: &Config, catalog: Catalog) -> Service {
         // unless `--synthetic-work-ns` asks for it.
         PlantedCost::calibrate(config.synthetic_work_ns),
     );
+    if let Some(secret) = &config.cookie_secret {
+        service = service.with_cookie_secret(secret.clone());
+    }
+    if let Some(options) = &config.rate_limit {
+        tracing::info!(
+            "rate limiting UDP responses: {} per second per /24 or /56 and response class, \
+             every {} limited one slipped (0: none), {} exempt prefixes",
+            options.rate,
+            options.slip,
+            options.exempt.len()
+        );
+        service = service.with_rate_limit(RateLimiter::new(options.clone()));
+    }
     if config.metrics_listen.is_none() {
         return service;
     }

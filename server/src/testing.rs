@@ -12,7 +12,27 @@
 //! ```
 
 use hickory_proto::op::{Edns, Message, MessageType, OpCode, Query};
+use hickory_proto::rr::rdata::opt::EdnsOption;
 use hickory_proto::rr::{Name, RecordType};
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use crate::answer::cookie::OPTION_COOKIE;
+use crate::answer::{Client, CookieSecret};
+
+/// The cookie secret of the tests' servers (fixed, so answers repeat).
+pub static TEST_SECRET: CookieSecret = CookieSecret::new([7; 16]);
+
+/// The address the tests' queries come from (TEST-NET-1).
+pub const TEST_CLIENT_ADDR: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
+
+/// A client at [`TEST_CLIENT_ADDR`] of a server keyed with [`TEST_SECRET`].
+pub fn test_client() -> Client<'static> {
+    Client {
+        addr: TEST_CLIENT_ADDR,
+        secret: &TEST_SECRET,
+    }
+}
 
 /// A query under construction: one question, recursion desired (as stub
 /// resolvers and dig send it), ID 0 and no EDNS until set otherwise.
@@ -75,6 +95,16 @@ impl TestQuery {
     /// Sets the EDNS version, adding an OPT record if there is none.
     pub fn edns_version(mut self, version: u8) -> Self {
         self.opt().set_version(version);
+        self
+    }
+
+    /// Adds a COOKIE option (RFC 7873) holding `data` -- a client cookie, or
+    /// a client and a server cookie -- adding an OPT record if there is none.
+    /// Any length goes, so tests can send malformed ones too.
+    pub fn cookie(mut self, data: &[u8]) -> Self {
+        self.opt()
+            .options_mut()
+            .insert(EdnsOption::Unknown(OPTION_COOKIE, data.to_vec()));
         self
     }
 

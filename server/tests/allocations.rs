@@ -9,7 +9,7 @@
 //! the tests take turns.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::net::UdpSocket;
+use std::net::{IpAddr, Ipv6Addr, UdpSocket};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -18,12 +18,12 @@ use hickory_proto::rr::RecordType;
 use satloc_server::answer::AnswerPath;
 use satloc_server::catalog::{Catalog, NamingOptions, Source};
 use satloc_server::clock::Clock;
-use satloc_server::engine::{self, EngineOptions, Family, Listeners, Protocol, UdpEngine};
+use satloc_server::engine::{self, EngineOptions, Listeners, Protocol, UdpEngine};
 use satloc_server::loc::LOC;
 use satloc_server::metrics::{QueryMetrics, Ticks};
 use satloc_server::service::Service;
 use satloc_server::synthetic::PlantedCost;
-use satloc_server::testing::TestQuery;
+use satloc_server::testing::{TEST_CLIENT_ADDR, TestQuery, test_client};
 use satloc_server::zone::Zone;
 use tokio_util::sync::CancellationToken;
 
@@ -67,6 +67,14 @@ fn wire(name: &str, rtype: RecordType, edns: bool) -> Vec<u8> {
     if edns { query.edns(512) } else { query }.to_bytes()
 }
 
+/// A LOC query for the ISS with a COOKIE option of `len` bytes.
+fn with_cookie(len: usize) -> Vec<u8> {
+    TestQuery::new("iss.sat.example.", LOC)
+        .edns(1232)
+        .cookie(&vec![7; len])
+        .to_bytes()
+}
+
 #[test]
 fn allocations_per_answer() {
     let _serial = SERIAL
@@ -85,6 +93,10 @@ fn allocations_per_answer() {
         // GOES 18, a year past its epoch: the resonance integrator starts from
         // a prepared state, copied out without allocating.
         ("GEO LOC", wire("51850.sat.example.", LOC, true), 0),
+        // As BIND asks: with a client cookie, and with the server cookie too
+        // (one that does not verify costs the same work).
+        ("LOC+cookie", with_cookie(8), 0),
+        ("LOC+server cookie", with_cookie(24), 0),
         ("TXT", wire("iss.sat.example.", RecordType::TXT, false), 18),
         (
             "NXDOMAIN",
@@ -94,9 +106,25 @@ fn allocations_per_answer() {
         ),
     ] {
         let path = AnswerPath::Fast;
-        path.answer(&query, Protocol::Udp, &zone, &catalog, now, &mut out);
+        path.answer(
+            &query,
+            Protocol::Udp,
+            &test_client(),
+            &zone,
+            &catalog,
+            now,
+            &mut out,
+        );
         let before = ALLOCATIONS.load(Ordering::Relaxed);
-        path.answer(&query, Protocol::Udp, &zone, &catalog, now, &mut out);
+        path.answer(
+            &query,
+            Protocol::Udp,
+            &test_client(),
+            &zone,
+            &catalog,
+            now,
+            &mut out,
+        );
         let after = ALLOCATIONS.load(Ordering::Relaxed);
         let used = after - before;
         eprintln!("{what}: {used} allocations");
@@ -316,13 +344,55 @@ fn allocations_per_query_and_per_connection_over_tcp() {
     );
 }
 
+/// Allocations of the second LOC query handled by the service the binary
+/// builds with `flags` (the first must be answered).
+fn allocations_with(flags: &[&str]) -> u64 {
+    use clap::Parser;
+    use satloc_server::config::{Args, Config};
+    use satloc_server::engine::{Handler, Outcome};
+    use satloc_server::server::build_service;
+
+    let query = wire("iss.sat.example.", LOC, true);
+    let mut out = Vec::with_capacity(4096);
+    let args = Args::parse_from(
+        ["satloc-server", "--now", "2026-11-28T12:00:00Z"]
+            .iter()
+            .chain(flags),
+    );
+    let config = Config::from_args(args).unwrap();
+    let service = build_service(&config, embedded_catalog());
+    assert_eq!(
+        service.handle(&query, Protocol::Udp, TEST_CLIENT_ADDR, &mut out),
+        Outcome::Respond
+    );
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    service.handle(&query, Protocol::Udp, TEST_CLIENT_ADDR, &mut out);
+    ALLOCATIONS.load(Ordering::Relaxed) - before
+}
+
+/// Rate limiting allocates nothing per query: passing, or limited (the
+/// second query is over a rate of 1: slipped, cut down in place, or dropped
+/// and counted).
+#[test]
+fn rate_limiting_allocates_nothing_per_query() {
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    assert_eq!(allocations_with(&["--rrl-rate", "1000000"]), 0);
+    assert_eq!(allocations_with(&["--rrl-rate", "1", "--rrl-slip", "1"]), 0);
+    assert_eq!(
+        allocations_with(&["--rrl-rate", "1", "--metrics-listen", "0"]),
+        0
+    );
+}
+
 /// `--answer-path` reaches the service the binary builds: the hickory path
 /// allocates for a LOC answer, the default fast path does not.
 #[test]
 fn the_answer_path_flag_chooses_the_path_that_answers() {
     use clap::Parser;
     use satloc_server::config::{Args, Config};
-    use satloc_server::engine::{Handler, Outcome};
+    use satloc_server::engine::Handler;
     use satloc_server::server::build_service;
 
     let _serial = SERIAL
@@ -330,22 +400,6 @@ fn the_answer_path_flag_chooses_the_path_that_answers() {
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let query = wire("iss.sat.example.", LOC, true);
     let mut out = Vec::with_capacity(4096);
-    let mut allocations_with = |flags: &[&str]| {
-        let args = Args::parse_from(
-            ["satloc-server", "--now", "2026-11-28T12:00:00Z"]
-                .iter()
-                .chain(flags),
-        );
-        let config = Config::from_args(args).unwrap();
-        let service = build_service(&config, embedded_catalog());
-        assert_eq!(
-            service.handle(&query, Protocol::Udp, Family::V4, &mut out),
-            Outcome::Respond
-        );
-        let before = ALLOCATIONS.load(Ordering::Relaxed);
-        service.handle(&query, Protocol::Udp, Family::V4, &mut out);
-        ALLOCATIONS.load(Ordering::Relaxed) - before
-    };
     assert_eq!(allocations_with(&[]), 0, "the fast path by default");
     assert_eq!(allocations_with(&["--answer-path", "fast"]), 0);
     assert!(allocations_with(&["--answer-path", "hickory"]) > 0);
@@ -365,13 +419,18 @@ fn the_answer_path_flag_chooses_the_path_that_answers() {
         service.metrics().is_some(),
         "--metrics-listen turns counting on"
     );
-    service.handle(&query, Protocol::Udp, Family::V4, &mut out);
+    service.handle(&query, Protocol::Udp, TEST_CLIENT_ADDR, &mut out);
     let first_on_a_thread = std::thread::scope(|scope| {
         scope
             .spawn(|| {
                 let mut out = Vec::with_capacity(4096);
                 let before = ALLOCATIONS.load(Ordering::Relaxed);
-                service.handle(&query, Protocol::Udp, Family::V6, &mut out);
+                service.handle(
+                    &query,
+                    Protocol::Udp,
+                    IpAddr::from(Ipv6Addr::LOCALHOST),
+                    &mut out,
+                );
                 ALLOCATIONS.load(Ordering::Relaxed) - before
             })
             .join()

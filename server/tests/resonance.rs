@@ -13,12 +13,12 @@ use chrono::{DateTime, TimeDelta, Utc};
 use satloc_server::answer::AnswerPath;
 use satloc_server::catalog::{Catalog, NamingOptions, Source};
 use satloc_server::clock::Clock;
-use satloc_server::engine::{Family, Handler, Protocol};
+use satloc_server::engine::{Handler, Protocol};
 use satloc_server::ephemeris::Propagator;
 use satloc_server::loc::LOC;
 use satloc_server::service::Service;
 use satloc_server::synthetic::PlantedCost;
-use satloc_server::testing::TestQuery;
+use satloc_server::testing::{TEST_CLIENT_ADDR, TestQuery, test_client};
 use satloc_server::zone::Zone;
 
 fn manifest_dir() -> PathBuf {
@@ -159,7 +159,15 @@ fn answers_stay_exact_while_prepared_catalogues_are_swapped_in() {
         .iter()
         .map(|query| {
             let mut out = Vec::new();
-            AnswerPath::Fast.answer(query, Protocol::Udp, &zone, &catalog, now, &mut out);
+            AnswerPath::Fast.answer(
+                query,
+                Protocol::Udp,
+                &test_client(),
+                &zone,
+                &catalog,
+                now,
+                &mut out,
+            );
             out
         })
         .collect();
@@ -184,7 +192,7 @@ fn answers_stay_exact_while_prepared_catalogues_are_swapped_in() {
                 let mut out = Vec::new();
                 for round in 0..2_000 {
                     let which = round % queries.len();
-                    service.handle(&queries[which], Protocol::Udp, Family::V4, &mut out);
+                    service.handle(&queries[which], Protocol::Udp, TEST_CLIENT_ADDR, &mut out);
                     assert_eq!(out, expected[which], "round {round}");
                 }
             });

@@ -15,6 +15,7 @@ use satloc_server::answer::AnswerPath;
 use satloc_server::catalog::{Catalog, NamingOptions, Source};
 use satloc_server::engine::{Outcome, Protocol};
 use satloc_server::loc::LOC;
+use satloc_server::testing::test_client;
 use satloc_server::zone::Zone;
 
 /// A query header: ID 0x1234, RD, with the given counts.
@@ -237,7 +238,17 @@ fn mutated_queries_never_panic_the_answer_core() {
     for round in 0..20_000 {
         let packet = mutated(&seeds[round % seeds.len()], &seeds, &mut next);
         for protocol in [Protocol::Udp, Protocol::Tcp] {
-            if AnswerPath::Fast.answer(&packet, protocol, &zone, &catalog, now, &mut out)
+            if AnswerPath::Fast
+                .answer(
+                    &packet,
+                    protocol,
+                    &test_client(),
+                    &zone,
+                    &catalog,
+                    now,
+                    &mut out,
+                )
+                .outcome
                 == Outcome::Respond
             {
                 responded += 1;

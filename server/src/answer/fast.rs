@@ -10,8 +10,9 @@
 //!
 //! It accepts only queries whose meaning is beyond doubt -- one uncompressed
 //! question of type LOC, class IN, for `<label>.<zone>` naming an object that
-//! has a LOC right now; no records other than one empty EDNS(0) OPT; nothing
-//! after them -- and returns `false` for everything else, which then goes
+//! has a LOC right now; no records other than one EDNS(0) OPT, empty or with
+//! one COOKIE option of 8 or 24 bytes; nothing after them -- and returns
+//! `None` for everything else, which then goes
 //! through hickory (paying for the attempt: `scripts/bench-icount.sh` counts
 //! the declined kinds too). Its output is byte-for-byte what the hickory path
 //! writes for the same query (`tests/fast_path.rs` and
@@ -19,7 +20,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::wire::{CLASS_IN, HEADER_LEN, MAX_NAME_LEN, TYPE_OPT};
+use super::Client;
+use super::cookie::{self, CookieStatus, OPTION_COOKIE, REPLY_LEN};
+use super::wire::{CLASS_IN, HEADER_LEN, MAX_NAME_LEN, TYPE_OPT, u16_at};
 use crate::catalog::Catalog;
 use crate::loc::LOC_RECORD_TYPE;
 use crate::position::{Located, locate};
@@ -28,28 +31,31 @@ use crate::zone::Zone;
 /// A compression pointer to offset 12: the question name.
 const POINTER_TO_QUESTION: [u8; 2] = [0xc0, 0x0c];
 
-/// Writes the response to `query` into `out` and returns `true` when the query
-/// has the one shape this path handles; otherwise leaves `out` empty and
-/// returns `false`.
+/// Writes the response to `query` from `client` into `out` and returns what
+/// its cookie proved when the query has the one shape this path handles;
+/// otherwise leaves `out` empty and returns `None`.
 pub fn try_answer(
     query: &[u8],
+    client: &Client<'_>,
     zone: &Zone,
     catalog: &Catalog,
     now: DateTime<Utc>,
     out: &mut Vec<u8>,
-) -> bool {
+) -> Option<CookieStatus> {
     out.clear();
-    let Some(parsed) = parse(query) else {
-        return false;
-    };
-    let Some(label) = object_label(parsed.qname, zone) else {
-        return false;
-    };
-    let Some(object) = catalog.lookup(label) else {
-        return false;
-    };
+    let parsed = parse(query)?;
+    let label = object_label(parsed.qname, zone)?;
+    let object = catalog.lookup(label)?;
     let Ok(Located { loc: Ok(loc), .. }) = locate(object, &zone.precision, now) else {
-        return false;
+        return None;
+    };
+    // Cannot fail: `parse` took only the two lengths RFC 7873 allows.
+    let cookie = match parsed.cookie {
+        None => None,
+        Some(data) => Some(
+            // Serial arithmetic on 32 bits, as the timestamp field holds it.
+            cookie::reply(data, client.secret, client.addr, now.timestamp() as u32).ok()?,
+        ),
     };
     let [flags_hi, flags_lo] = [query[2], query[3]];
     let rd = flags_hi & 0x01;
@@ -73,9 +79,17 @@ pub fn try_answer(
         out.extend_from_slice(&zone.max_udp_payload.to_be_bytes());
         out.extend_from_slice(&[0, 0]); // extended RCODE, version 0
         out.extend_from_slice(&(if dnssec_ok { 0x8000u16 } else { 0 }).to_be_bytes());
-        out.extend_from_slice(&[0, 0]); // no options
+        match &cookie {
+            None => out.extend_from_slice(&[0, 0]), // no options
+            Some((_, option)) => {
+                out.extend_from_slice(&(4 + REPLY_LEN as u16).to_be_bytes());
+                out.extend_from_slice(&OPTION_COOKIE.to_be_bytes());
+                out.extend_from_slice(&(REPLY_LEN as u16).to_be_bytes());
+                out.extend_from_slice(option);
+            }
+        }
     }
-    true
+    Some(cookie.map_or(CookieStatus::Absent, |(status, _)| status))
 }
 
 /// The parts of a query the fast path needs.
@@ -86,15 +100,15 @@ struct Parsed<'a> {
     qname: &'a [u8],
     /// `Some(DO bit)` when the query carried an OPT record.
     edns: Option<bool>,
-}
-
-fn u16_at(bytes: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes([*bytes.get(at)?, *bytes.get(at + 1)?]))
+    /// The COOKIE option's data, when the OPT record carried one.
+    cookie: Option<&'a [u8]>,
 }
 
 /// Accepts exactly: header with QR 0, opcode QUERY, one question, no answer or
 /// authority records and at most one additional; an uncompressed LOC/IN
-/// question; an optional empty version-0 OPT; no trailing bytes.
+/// question; an optional version-0 OPT, empty or holding one COOKIE option of
+/// 8 or 24 bytes (a client cookie, alone or with an RFC 9018 server cookie);
+/// no trailing bytes.
 fn parse(query: &[u8]) -> Option<Parsed<'_>> {
     if query.len() < HEADER_LEN {
         return None;
@@ -119,32 +133,53 @@ fn parse(query: &[u8]) -> Option<Parsed<'_>> {
         return None;
     }
     let question_end = name_end + 4;
-    let mut at = question_end;
-    let edns = if counts[3] == 1 {
-        // Root owner, type OPT, class = payload size, TTL = ext RCODE, version,
-        // flags; RDLENGTH 0.
-        if *query.get(at)? != 0 || u16_at(query, at + 1)? != TYPE_OPT {
-            return None;
-        }
-        let version = *query.get(at + 6)?;
-        let flags = u16_at(query, at + 7)?;
-        let rdlength = u16_at(query, at + 9)?;
-        if version != 0 || rdlength != 0 {
-            return None;
-        }
-        at += 11;
-        Some(flags & 0x8000 != 0)
+    let (edns, cookie) = if counts[3] == 1 {
+        parse_opt(query.get(question_end..)?)?
     } else {
-        None
+        (None, None)
     };
-    if at != query.len() {
+    if counts[3] == 0 && question_end != query.len() {
         return None;
     }
     Some(Parsed {
         question: &query[HEADER_LEN..question_end],
         qname: &query[HEADER_LEN..name_end],
         edns,
+        cookie,
     })
+}
+
+/// `record`, the last bytes of the query, as the OPT record the fast path
+/// takes: root owner, type OPT, class = payload size, TTL = extended RCODE,
+/// version 0, flags; RDATA empty or one COOKIE option of 8 or 24 bytes.
+/// Returns the DO bit and the cookie's data.
+#[allow(
+    clippy::type_complexity,
+    reason = "a pair of plain options, named at the call"
+)]
+fn parse_opt(record: &[u8]) -> Option<(Option<bool>, Option<&[u8]>)> {
+    if *record.first()? != 0 || u16_at(record, 1)? != TYPE_OPT {
+        return None;
+    }
+    let version = *record.get(6)?;
+    let flags = u16_at(record, 7)?;
+    let rdlength = usize::from(u16_at(record, 9)?);
+    let rdata = record.get(11..)?;
+    if version != 0 || rdata.len() != rdlength {
+        return None;
+    }
+    let cookie = match rdlength {
+        0 => None,
+        12 | 28 => {
+            let len = usize::from(u16_at(rdata, 2)?);
+            if u16_at(rdata, 0)? != OPTION_COOKIE || len + 4 != rdlength {
+                return None;
+            }
+            Some(&rdata[4..])
+        }
+        _ => return None,
+    };
+    Some((Some(flags & 0x8000 != 0), cookie))
 }
 
 /// The offset just past an uncompressed name starting at `start`, or `None`

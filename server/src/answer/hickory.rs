@@ -8,11 +8,14 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use hickory_proto::op::{
     Edns, Header, Message, MessageType, Metadata, OpCode, Query, ResponseCode,
 };
+use hickory_proto::rr::rdata::opt::{EdnsCode, EdnsOption};
 use hickory_proto::rr::rdata::{A, AAAA, NS, NULL, SOA, TXT};
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, BinEncodable, BinEncoder};
 
+use super::cookie::{self, CookieStatus, OPTION_COOKIE};
 use super::wire::{CLASSIC_UDP_PAYLOAD, HEADER_LEN};
+use super::{Answered, Client};
 use crate::catalog::{Catalog, SatObject};
 use crate::engine::{Outcome, Protocol};
 use crate::ephemeris::EphemerisError;
@@ -20,40 +23,52 @@ use crate::loc::LOC;
 use crate::position::{Located, locate};
 use crate::zone::Zone;
 
-/// Answers one query entirely through hickory-proto. `out` is cleared and
-/// receives the response when the outcome is [`Outcome::Respond`].
+/// Answers one query from `client` entirely through hickory-proto. `out` is
+/// cleared and receives the response when the outcome is
+/// [`Outcome::Respond`].
 pub fn answer(
     query: &[u8],
     protocol: Protocol,
+    client: &Client<'_>,
     zone: &Zone,
     catalog: &Catalog,
     now: DateTime<Utc>,
     out: &mut Vec<u8>,
-) -> Outcome {
+) -> Answered {
     out.clear();
+    let dropped = Answered {
+        outcome: Outcome::Drop,
+        cookie: CookieStatus::Absent,
+    };
     if query.len() < HEADER_LEN {
-        return Outcome::Drop;
+        return dropped;
     }
     let Ok(header) = Header::read(&mut BinDecoder::new(query)) else {
-        return Outcome::Drop;
+        return dropped;
     };
     if header.metadata.message_type == MessageType::Response {
-        return Outcome::Drop;
+        return dropped;
     }
     let request = match Message::from_vec(query) {
         Ok(request) => request,
         Err(_) => {
-            return encode(
-                &error_response(&header.metadata, ResponseCode::FormErr),
-                protocol,
-                None,
-                zone,
-                out,
-            );
+            return Answered {
+                outcome: encode(
+                    &error_response(&header.metadata, ResponseCode::FormErr),
+                    protocol,
+                    None,
+                    zone,
+                    out,
+                ),
+                cookie: CookieStatus::Absent,
+            };
         }
     };
-    let response = respond(&request, zone, catalog, now);
-    encode(&response, protocol, request.edns.as_ref(), zone, out)
+    let (response, cookie) = respond(&request, client, zone, catalog, now);
+    Answered {
+        outcome: encode(&response, protocol, request.edns.as_ref(), zone, out),
+        cookie,
+    }
 }
 
 /// A response with no question, for queries that could not be parsed.
@@ -64,7 +79,14 @@ fn error_response(request: &Metadata, code: ResponseCode) -> Message {
     response
 }
 
-fn respond(request: &Message, zone: &Zone, catalog: &Catalog, now: DateTime<Utc>) -> Message {
+/// The response to a parsed `request`, and what its cookie proved.
+fn respond(
+    request: &Message,
+    client: &Client<'_>,
+    zone: &Zone,
+    catalog: &Catalog,
+    now: DateTime<Utc>,
+) -> (Message, CookieStatus) {
     let mut response = Message::new(
         request.metadata.id,
         MessageType::Response,
@@ -72,27 +94,74 @@ fn respond(request: &Message, zone: &Zone, catalog: &Catalog, now: DateTime<Utc>
     );
     response.metadata = Metadata::response_from_request(&request.metadata);
     response.queries.clone_from(&request.queries);
+    let mut cookie = CookieStatus::Absent;
     if let Some(edns) = &request.edns {
         let mut reply = Edns::new();
         reply.set_max_payload(zone.max_udp_payload);
         reply.set_dnssec_ok(edns.flags().dnssec_ok);
-        response.set_edns(reply);
+        // Options of an EDNS version we do not speak mean nothing to us.
         if edns.version() > 0 {
+            response.set_edns(reply);
             response.metadata.response_code = ResponseCode::BADVERS;
-            return response;
+            return (response, cookie);
+        }
+        cookie = reply_cookie(edns, client, now, &mut reply);
+        response.set_edns(reply);
+        if cookie == CookieStatus::Malformed {
+            response.metadata.response_code = ResponseCode::FormErr;
+            return (response, cookie);
         }
     }
+    respond_to_query(request, zone, catalog, now, &mut response);
+    (response, cookie)
+}
+
+/// RFC 7873 §5.2: checks the request's COOKIE option and, for a well-formed
+/// one, puts the client cookie and a fresh server cookie in `reply`.
+fn reply_cookie(
+    request: &Edns,
+    client: &Client<'_>,
+    now: DateTime<Utc>,
+    reply: &mut Edns,
+) -> CookieStatus {
+    let options = request.options().get_all(EdnsCode::Cookie);
+    let data = match options.as_slice() {
+        [] => return CookieStatus::Absent,
+        [EdnsOption::Unknown(OPTION_COOKIE, data)] => data,
+        // Two COOKIE options, or one hickory-proto read as something else.
+        _ => return CookieStatus::Malformed,
+    };
+    // Serial arithmetic on 32 bits, as the timestamp field holds it.
+    match cookie::reply(data, client.secret, client.addr, now.timestamp() as u32) {
+        Ok((status, option)) => {
+            reply
+                .options_mut()
+                .insert(EdnsOption::Unknown(OPTION_COOKIE, option.to_vec()));
+            status
+        }
+        Err(cookie::Malformed) => CookieStatus::Malformed,
+    }
+}
+
+/// Fills in `response` for a request whose EDNS (if any) was in order.
+fn respond_to_query(
+    request: &Message,
+    zone: &Zone,
+    catalog: &Catalog,
+    now: DateTime<Utc>,
+    response: &mut Message,
+) {
     if request.metadata.op_code != OpCode::Query {
         response.metadata.response_code = ResponseCode::NotImp;
-        return response;
+        return;
     }
     let [query] = request.queries.as_slice() else {
         response.metadata.response_code = ResponseCode::FormErr;
-        return response;
+        return;
     };
     if !matches!(query.query_class(), DNSClass::IN | DNSClass::ANY) {
         response.metadata.response_code = ResponseCode::Refused;
-        return response;
+        return;
     }
     let qname = query.name();
     // Zone transfers are not offered: refusing says so at once, where an empty
@@ -101,11 +170,10 @@ fn respond(request: &Message, zone: &Zone, catalog: &Catalog, now: DateTime<Utc>
         || matches!(query.query_type(), RecordType::AXFR | RecordType::IXFR)
     {
         response.metadata.response_code = ResponseCode::Refused;
-        return response;
+        return;
     }
     response.metadata.authoritative = true;
-    answer_in_zone(query, zone, catalog, now, &mut response);
-    response
+    answer_in_zone(query, zone, catalog, now, response);
 }
 
 /// The authoritative answer for a name inside the zone: the apex's records,

@@ -2,11 +2,12 @@
 //!
 //! An engine hands every message it receives to a [`Handler`] and sends what it
 //! writes when told to [`Outcome::Respond`]. The handler learns the [`Protocol`]
-//! the message came over, because that decides how large a response may be, and
-//! the address [`Family`], which the metrics count by; it never sees a socket, a
-//! peer address or a buffer it must not keep.
+//! the message came over, because that decides how large a response may be,
+//! and the sender's address, because DNS cookies are bound to it and rate
+//! limiting counts by its prefix; it never sees a socket or a buffer it must
+//! not keep.
 
-use std::net::SocketAddr;
+use std::net::IpAddr;
 
 /// The transport protocol a message arrived on (named as hickory-proto names it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,9 +18,8 @@ pub enum Protocol {
     Tcp,
 }
 
-/// The address family a message arrived over. An engine knows it from its
-/// socket's own address (every socket is bound to one family: IPv6 sockets are
-/// IPv6-only), so it is worked out once per socket, not per message.
+/// The address family a message arrived over (every socket is bound to one
+/// family: IPv6 sockets are IPv6-only, so the sender's address tells).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Family {
     /// IPv4.
@@ -30,10 +30,10 @@ pub enum Family {
 
 impl Family {
     /// The family of `addr`.
-    pub fn of(addr: &SocketAddr) -> Self {
+    pub fn of(addr: IpAddr) -> Self {
         match addr {
-            SocketAddr::V4(_) => Family::V4,
-            SocketAddr::V6(_) => Family::V6,
+            IpAddr::V4(_) => Family::V4,
+            IpAddr::V6(_) => Family::V6,
         }
     }
 }
@@ -49,14 +49,8 @@ pub enum Outcome {
 
 /// What an engine hands each received message to.
 pub trait Handler: Send + Sync + 'static {
-    /// Answers `query`, which arrived over `protocol` and `family`, into `out`
+    /// Answers `query`, which arrived over `protocol` from `peer`, into `out`
     /// (cleared first). The engine sends `out` when the outcome is
     /// [`Outcome::Respond`].
-    fn handle(
-        &self,
-        query: &[u8],
-        protocol: Protocol,
-        family: Family,
-        out: &mut Vec<u8>,
-    ) -> Outcome;
+    fn handle(&self, query: &[u8], protocol: Protocol, peer: IpAddr, out: &mut Vec<u8>) -> Outcome;
 }

@@ -22,6 +22,7 @@
 //! the metrics endpoint.
 
 use std::io;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -33,7 +34,7 @@ use tokio::task::JoinSet;
 use tokio::time::{Instant, timeout, timeout_at};
 use tokio_util::sync::CancellationToken;
 
-use super::handler::{Family, Handler, Outcome, Protocol};
+use super::handler::{Handler, Outcome, Protocol};
 use super::tcp_slots::{Slot, Slots, TcpCounters};
 
 /// TCP limits.
@@ -70,7 +71,6 @@ pub async fn serve<H: Handler>(
     counters: Arc<TcpCounters>,
     shutdown: CancellationToken,
 ) -> io::Result<()> {
-    let family = Family::of(&listener.local_addr()?);
     let slots = Slots::new(options.max_connections);
     let mut connections = JoinSet::new();
     let mut backoff = Duration::from_millis(1);
@@ -106,7 +106,7 @@ pub async fn serve<H: Handler>(
         let counters = Arc::clone(&counters);
         let shutdown = shutdown.clone();
         connections.spawn(async move {
-            let connection = Connection::new(stream, handler.as_ref(), family, &options, &slot);
+            let connection = Connection::new(stream, handler.as_ref(), peer.ip(), &options, &slot);
             match connection.serve(&shutdown).await {
                 Ok(Ending::Slow) => {
                     counters.slow.fetch_add(1, Ordering::Relaxed);
@@ -151,7 +151,8 @@ struct Connection<'a, H> {
     /// Its response.
     response: Vec<u8>,
     handler: &'a H,
-    family: Family,
+    /// The client's address, for the handler (rate limiting, cookies).
+    peer: IpAddr,
     options: &'a TcpOptions,
     slot: &'a Slot,
 }
@@ -160,7 +161,7 @@ impl<'a, H: Handler> Connection<'a, H> {
     fn new(
         stream: TcpStream,
         handler: &'a H,
-        family: Family,
+        peer: IpAddr,
         options: &'a TcpOptions,
         slot: &'a Slot,
     ) -> Self {
@@ -171,7 +172,7 @@ impl<'a, H: Handler> Connection<'a, H> {
             query: Vec::with_capacity(512),
             response: Vec::with_capacity(4096),
             handler,
-            family,
+            peer,
             options,
             slot,
         }
@@ -249,7 +250,7 @@ impl<'a, H: Handler> Connection<'a, H> {
             satloc_profiling::latency_begin!("query");
             if self
                 .handler
-                .handle(&self.query, Protocol::Tcp, self.family, &mut self.response)
+                .handle(&self.query, Protocol::Tcp, self.peer, &mut self.response)
                 == Outcome::Respond
             {
                 if !self.queue_response(deadline).await? {

@@ -18,7 +18,7 @@
 //! dropped, as the kernel truncated it.
 
 use std::io::{self, IoSlice, IoSliceMut};
-use std::net::UdpSocket;
+use std::net::{IpAddr, UdpSocket};
 use std::os::fd::{AsRawFd, RawFd};
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,7 +28,7 @@ use nix::sys::socket::{
 };
 use tokio_util::sync::CancellationToken;
 
-use super::handler::{Family, Handler, Outcome, Protocol};
+use super::handler::{Handler, Outcome, Protocol};
 use super::udp_error;
 
 /// Most datagrams moved by one system call.
@@ -110,6 +110,15 @@ impl Batch {
     }
 }
 
+/// The IP address of a datagram's source (a UDP socket's peers are always
+/// IPv4 or IPv6).
+fn ip_of(addr: &SockaddrStorage) -> Option<IpAddr> {
+    if let Some(v4) = addr.as_sockaddr_in() {
+        return Some(IpAddr::V4(v4.ip()));
+    }
+    addr.as_sockaddr_in6().map(|v6| IpAddr::V6(v6.ip()))
+}
+
 /// Serves `socket` on the calling thread until `shutdown` is cancelled. Call it
 /// from a blocking-pool thread (`spawn_blocking`).
 pub fn serve<H: Handler>(
@@ -120,7 +129,6 @@ pub fn serve<H: Handler>(
     socket.set_nonblocking(false)?;
     socket.set_read_timeout(Some(SHUTDOWN_POLL))?;
     let fd = socket.as_raw_fd();
-    let family = Family::of(&socket.local_addr()?);
     let mut batch = Batch::new();
     while !shutdown.is_cancelled() {
         let count = match batch.receive(fd) {
@@ -134,10 +142,13 @@ pub fn serve<H: Handler>(
         let mut answered = 0;
         for i in 0..count {
             let Some(len) = batch.lens[i] else { continue };
+            let Some(peer) = batch.peers[i].as_ref().and_then(ip_of) else {
+                continue;
+            };
             satloc_profiling::latency_begin!("query");
             let query = &batch.arena[i * SLOT..i * SLOT + len];
             let response = &mut batch.responses[answered];
-            if handler.handle(query, Protocol::Udp, family, response) == Outcome::Respond {
+            if handler.handle(query, Protocol::Udp, peer, response) == Outcome::Respond {
                 batch.response_peers[answered] = batch.peers[i];
                 answered += 1;
             } else {

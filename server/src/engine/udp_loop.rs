@@ -10,7 +10,7 @@ use std::sync::Arc;
 use tokio::net::UdpSocket;
 use tokio_util::sync::CancellationToken;
 
-use super::handler::{Family, Handler, Outcome, Protocol};
+use super::handler::{Handler, Outcome, Protocol};
 use super::udp_error;
 
 /// Largest datagram we accept.
@@ -24,7 +24,6 @@ pub async fn serve<H: Handler>(
     handler: Arc<H>,
     shutdown: CancellationToken,
 ) -> io::Result<()> {
-    let family = Family::of(&socket.local_addr()?);
     let mut query = vec![0u8; RECV_BUFFER];
     let mut response = Vec::with_capacity(4096);
     loop {
@@ -39,7 +38,9 @@ pub async fn serve<H: Handler>(
             Err(err) => return Err(err),
         };
         satloc_profiling::latency_begin!("query");
-        if handler.handle(&query[..len], Protocol::Udp, family, &mut response) == Outcome::Respond {
+        if handler.handle(&query[..len], Protocol::Udp, peer.ip(), &mut response)
+            == Outcome::Respond
+        {
             if let Err(err) = socket.send_to(&response, peer).await
                 && !udp_error::is_transient(&err)
             {

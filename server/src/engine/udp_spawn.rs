@@ -12,7 +12,7 @@ use std::sync::Arc;
 use tokio::net::UdpSocket;
 use tokio_util::sync::CancellationToken;
 
-use super::handler::{Family, Handler, Outcome, Protocol};
+use super::handler::{Handler, Outcome, Protocol};
 use super::udp_error;
 
 const RECV_BUFFER: usize = 65_535;
@@ -23,7 +23,6 @@ pub async fn serve<H: Handler>(
     handler: Arc<H>,
     shutdown: CancellationToken,
 ) -> io::Result<()> {
-    let family = Family::of(&socket.local_addr()?);
     let socket = Arc::new(socket);
     let mut buffer = vec![0u8; RECV_BUFFER];
     loop {
@@ -44,7 +43,7 @@ pub async fn serve<H: Handler>(
         let handler = Arc::clone(&handler);
         tokio::spawn(async move {
             let mut response = Vec::new();
-            if handler.handle(&query, Protocol::Udp, family, &mut response) == Outcome::Respond {
+            if handler.handle(&query, Protocol::Udp, peer.ip(), &mut response) == Outcome::Respond {
                 if let Err(err) = socket.send_to(&response, peer).await
                     && !udp_error::is_transient(&err)
                 {

@@ -9,7 +9,7 @@
 //! the walk. Labels come from fixed tables, indexed, so counting never looks a
 //! label up.
 
-use crate::answer::wire::{HEADER_LEN, TYPE_OPT};
+use crate::answer::wire::{HEADER_LEN, TYPE_OPT, skip_name, skip_record, u16_at};
 use crate::loc::LOC_RECORD_TYPE;
 
 /// The query types counted by name, as CoreDNS's metrics name them, plus LOC;
@@ -158,32 +158,6 @@ fn extended_rcode(response: &[u8]) -> Option<u8> {
         at = skip_record(response, at)?;
     }
     None
-}
-
-/// The offset past the record starting at `at`.
-fn skip_record(message: &[u8], at: usize) -> Option<usize> {
-    let name_end = skip_name(message, at)?;
-    // TYPE, CLASS, TTL, then RDLENGTH.
-    let rdlength = usize::from(u16_at(message, name_end + 8)?);
-    Some(name_end + 10 + rdlength)
-}
-
-/// The offset past the (possibly compressed) name starting at `at`.
-fn skip_name(message: &[u8], mut at: usize) -> Option<usize> {
-    loop {
-        let len = *message.get(at)?;
-        match len {
-            0 => return Some(at + 1),
-            // A compression pointer ends the name.
-            0xc0..=0xff => return Some(at + 2),
-            1..=63 => at += 1 + usize::from(len),
-            _ => return None,
-        }
-    }
-}
-
-fn u16_at(bytes: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes([*bytes.get(at)?, *bytes.get(at + 1)?]))
 }
 
 #[cfg(test)]

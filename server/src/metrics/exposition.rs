@@ -22,6 +22,7 @@ use super::queries::{
 };
 use crate::catalog::Catalog;
 use crate::fetch::stats::{RefreshOutcome, RefreshStats};
+use crate::rrl::ResponseClass;
 
 /// The text formats `/metrics` speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -297,7 +298,48 @@ fn encode_queries(
                 .encode_counter::<NoLabelSet, _, u64>(count, None)?;
         }
     }
+    encode_rate_limited(queries, encoder)?;
     encode_histograms(queries, encoder)
+}
+
+/// The rate limiter's counters, once it has limited anything.
+fn encode_rate_limited(
+    queries: &QuerySnapshot,
+    encoder: &mut DescriptorEncoder,
+) -> Result<(), std::fmt::Error> {
+    if queries.rrl_limited.iter().all(|&count| count == 0) {
+        return Ok(());
+    }
+    let mut limited = encoder.encode_descriptor(
+        "rrl_limited",
+        "UDP responses over --rrl-rate, by response class (each one slipped or dropped).",
+        None,
+        MetricType::Counter,
+    )?;
+    for (class, count) in ResponseClass::ALL.iter().zip(&queries.rrl_limited) {
+        if *count > 0 {
+            limited
+                .encode_family(&[("class", class.as_str())])?
+                .encode_counter::<NoLabelSet, _, u64>(count, None)?;
+        }
+    }
+    for (name, help, count) in [
+        (
+            "rrl_slipped",
+            "Limited responses sent as an empty TC=1 reply (every --rrl-slip-th).",
+            queries.rrl_slipped(),
+        ),
+        (
+            "rrl_dropped",
+            "Limited responses not sent at all.",
+            queries.rrl_dropped(),
+        ),
+    ] {
+        encoder
+            .encode_descriptor(name, help, None, MetricType::Counter)?
+            .encode_counter::<NoLabelSet, _, u64>(&count, None)?;
+    }
+    Ok(())
 }
 
 fn encode_histograms(

@@ -1,6 +1,7 @@
 //! The per-query counters: requests by protocol, family and type, responses by
-//! code, and histograms of duration and sizes -- counted on the query path
-//! with no lock, no label lookup and no allocation.
+//! code, histograms of duration and sizes, and responses the rate limiter
+//! stopped -- counted on the query path with no lock, no label lookup and no
+//! allocation.
 //!
 //! Every counter is an `AtomicU64` in fixed arrays made up front, indexed by
 //! label positions ([`super::classify`]). They live in shards, one per thread
@@ -18,6 +19,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use super::classify::{RCODE_LABELS, TYPE_LABELS, query_type_index, rcode_index};
 use super::ticks::Ticks;
 use crate::engine::{Family, Protocol};
+use crate::rrl::ResponseClass;
 
 /// `proto` label values, in index order.
 pub const PROTOCOLS: [&str; 2] = ["udp", "tcp"];
@@ -38,6 +40,8 @@ pub const SIZE_BOUNDS: [u64; 14] = [
 const DURATION_BUCKETS: usize = DURATION_BOUNDS_S.len() + 1;
 const SIZE_BUCKETS: usize = SIZE_BOUNDS.len() + 1;
 const REQUEST_SERIES: usize = PROTOCOLS.len() * FAMILIES.len() * TYPE_LABELS;
+/// How many response classes the rate limiter counts by.
+const RRL_CLASSES: usize = ResponseClass::ALL.len();
 
 /// One writer's counters. Aligned so that two shards never share a cache line
 /// (128 bytes: adjacent-line prefetch pairs 64-byte lines).
@@ -60,6 +64,10 @@ struct Shard {
     response_size: [[AtomicU64; SIZE_BUCKETS]; PROTOCOLS.len()],
     /// Sum of response sizes by protocol, in bytes.
     response_bytes: [AtomicU64; PROTOCOLS.len()],
+    /// Responses over the rate limit, by class.
+    rrl_limited: [AtomicU64; RRL_CLASSES],
+    /// Of those, sent as TC replies, and dropped.
+    rrl_slipped_dropped: [AtomicU64; 2],
 }
 
 fn zeros<const N: usize>() -> [AtomicU64; N] {
@@ -77,6 +85,8 @@ impl Shard {
             request_bytes: zeros(),
             response_size: std::array::from_fn(|_| zeros()),
             response_bytes: zeros(),
+            rrl_limited: zeros(),
+            rrl_slipped_dropped: zeros(),
         })
     }
 }
@@ -209,6 +219,27 @@ impl QueryMetrics {
         }
     }
 
+    /// Counts one response the rate limiter stopped: of `class`, sent as a TC
+    /// reply (`slipped`) or dropped.
+    #[inline]
+    pub fn record_limited(&self, class: ResponseClass, slipped: bool) {
+        let (shard, exclusive) = match self.shards.get(writer()) {
+            Some(shard) => (shard.as_ref(), true),
+            None => (self.shared.as_ref(), false),
+        };
+        let counters = [
+            &shard.rrl_limited[class as usize],
+            &shard.rrl_slipped_dropped[usize::from(!slipped)],
+        ];
+        for counter in counters {
+            if exclusive {
+                add::<true>(counter, 1);
+            } else {
+                add::<false>(counter, 1);
+            }
+        }
+    }
+
     /// Every counter summed over the shards, for a scrape.
     pub fn snapshot(&self) -> QuerySnapshot {
         let mut snapshot = QuerySnapshot::default();
@@ -254,6 +285,10 @@ pub struct QuerySnapshot {
     request_bytes: Vec<u64>,
     response_size: Vec<Vec<u64>>,
     response_bytes: Vec<u64>,
+    /// Responses over the rate limit, by class ([`ResponseClass::ALL`] order).
+    pub rrl_limited: Vec<u64>,
+    /// Limited responses sent as TC replies, and dropped.
+    rrl_slipped_dropped: Vec<u64>,
 }
 
 fn add_into(total: &mut Vec<u64>, counters: &[AtomicU64]) {
@@ -280,6 +315,18 @@ impl QuerySnapshot {
         add_into(&mut self.request_bytes, &shard.request_bytes);
         add_rows(&mut self.response_size, &shard.response_size);
         add_into(&mut self.response_bytes, &shard.response_bytes);
+        add_into(&mut self.rrl_limited, &shard.rrl_limited);
+        add_into(&mut self.rrl_slipped_dropped, &shard.rrl_slipped_dropped);
+    }
+
+    /// Limited responses sent as TC replies.
+    pub fn rrl_slipped(&self) -> u64 {
+        self.rrl_slipped_dropped.first().copied().unwrap_or(0)
+    }
+
+    /// Limited responses dropped.
+    pub fn rrl_dropped(&self) -> u64 {
+        self.rrl_slipped_dropped.get(1).copied().unwrap_or(0)
     }
 
     /// Requests over `protocol` index, `family` index, of `kind` (type index).
@@ -373,6 +420,19 @@ mod tests {
         let tcp_responses = snapshot.response_size(1);
         assert_eq!((tcp_responses.sum, tcp_responses.buckets[2]), (150.0, 1));
         assert_eq!(snapshot.response_size(0).count(), 0);
+    }
+
+    #[test]
+    fn limited_responses_are_counted_by_class_and_fate() {
+        for writers in [1, 0] {
+            let metrics = QueryMetrics::new(writers, Ticks::monotonic());
+            metrics.record_limited(ResponseClass::Normal, true);
+            metrics.record_limited(ResponseClass::Normal, false);
+            metrics.record_limited(ResponseClass::Any, false);
+            let snapshot = metrics.snapshot();
+            assert_eq!(snapshot.rrl_limited, [2, 0, 0, 0, 0, 1], "{writers} shards");
+            assert_eq!((snapshot.rrl_slipped(), snapshot.rrl_dropped()), (1, 2));
+        }
     }
 
     #[test]
