@@ -20,10 +20,80 @@ pub struct EntryError {
 }
 
 impl EntryError {
+    /// The longest message, in characters. Parsers quote at most 40
+    /// characters of the input, but serde_json quotes a whole JSON string, and
+    /// a fetched body may hold one as long as `--fetch-max-bytes`.
+    pub const MAX_MESSAGE_CHARS: usize = 300;
+
+    /// A problem on `line`; the message is made fit for one log line
+    /// ([`printable`]).
     pub(crate) fn new(line: usize, message: impl Into<String>) -> Self {
         Self {
             line,
-            message: message.into(),
+            message: printable(&message.into()),
         }
+    }
+}
+
+/// `message` as it may go into a log line, whatever input it quotes: control
+/// characters escaped (`\u{1b}`, `\r`), so that a line of the input cannot
+/// end the log line or drive a terminal, and at most
+/// [`EntryError::MAX_MESSAGE_CHARS`] characters. A longer one keeps its start
+/// and end, where parsers say what is wrong and what they expected, and loses
+/// the middle, where a long quote of the input sits.
+fn printable(message: &str) -> String {
+    let mut escaped = String::with_capacity(message.len());
+    for c in message.chars() {
+        if c.is_control() {
+            escaped.extend(c.escape_default());
+        } else {
+            escaped.push(c);
+        }
+    }
+    let count = escaped.chars().count();
+    if count <= EntryError::MAX_MESSAGE_CHARS {
+        return escaped;
+    }
+    let head = EntryError::MAX_MESSAGE_CHARS * 2 / 3;
+    let tail = EntryError::MAX_MESSAGE_CHARS - head - 1;
+    let mut short: String = escaped.chars().take(head).collect();
+    short.push('…');
+    short.extend(escaped.chars().skip(count - tail));
+    short
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_one_printable_line() {
+        let error = EntryError::new(3, "name line \"ISS\rX\u{1b}[31m\u{0}\"");
+        assert_eq!(error.message, r#"name line "ISS\rX\u{1b}[31m\u{0}""#);
+        assert_eq!(error.line, 3);
+        assert_eq!(EntryError::new(1, "fine: é ☄").message, "fine: é ☄");
+    }
+
+    #[test]
+    fn long_messages_keep_their_start_and_end() {
+        let quote = "x".repeat(10_000);
+        let error = EntryError::new(
+            1,
+            format!("invalid type: string \"{quote}\", expected struct Elements"),
+        );
+        assert_eq!(error.message.chars().count(), EntryError::MAX_MESSAGE_CHARS);
+        assert!(
+            error.message.starts_with("invalid type: string \"xxx"),
+            "{}",
+            error.message
+        );
+        assert!(
+            error.message.ends_with("xxx\", expected struct Elements"),
+            "{}",
+            error.message
+        );
+        assert!(error.message.contains("x…x"), "{}", error.message);
+        let exact = "y".repeat(EntryError::MAX_MESSAGE_CHARS);
+        assert_eq!(EntryError::new(1, exact.clone()).message, exact);
     }
 }

@@ -115,6 +115,27 @@ mod tests {
     }
 
     #[test]
+    fn a_long_string_in_place_of_a_record_is_not_quoted_whole() {
+        // Found by `cargo fuzz run omm_json`: serde_json quotes the whole
+        // string, so a fetched body could make one log line as long as
+        // --fetch-max-bytes.
+        let long = "\u{9a}".repeat(100_000);
+        let (entries, errors) = parse(&format!("[\"0{long}\"]"));
+        assert!(entries.is_empty());
+        assert_eq!(errors.len(), 1);
+        let message = &errors[0].message;
+        assert_eq!(message.chars().count(), EntryError::MAX_MESSAGE_CHARS);
+        assert!(
+            message.starts_with("OMM record: invalid type: string \"0"),
+            "{message}"
+        );
+        assert!(
+            message.ends_with("\", expected struct Elements"),
+            "{message}"
+        );
+    }
+
+    #[test]
     fn broken_json_names_where() {
         let (entries, errors) = parse("[\n{\"OBJECT_NAME\": \n");
         assert!(entries.is_empty());

@@ -351,6 +351,20 @@ mod tests {
     }
 
     #[test]
+    fn control_characters_of_a_field_are_escaped_in_the_message() {
+        // Found by `cargo fuzz run omm_csv`: the field was quoted as it was,
+        // so a catalogue could write a terminal escape into the log line.
+        let bad = ISS.replace(",25544,", ",576\u{f}\u{1b}[2J1849,");
+        let (entries, errors) = parse(&format!("{HEADER}\n{bad}\n"));
+        assert!(entries.is_empty());
+        assert_eq!(errors[0].line, 2);
+        assert_eq!(
+            errors[0].message,
+            r#"column 12 (NORAD_CAT_ID): "576\u{f}\u{1b}[2J1849" is not a whole number in range"#
+        );
+    }
+
+    #[test]
     fn a_header_without_the_needed_columns_is_one_error() {
         let (entries, errors) =
             parse("OBJECT_NAME,NORAD_CAT_ID,EPOCH\nISS,25544,2025-11-29T20:01:44\n");

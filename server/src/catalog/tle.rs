@@ -52,7 +52,8 @@ pub fn parse(text: &str) -> (Vec<ParsedEntry>, Vec<EntryError>) {
             i = first + 1;
             continue;
         };
-        match sgp4::Elements::from_tle(name, l1.as_bytes(), l2.as_bytes()) {
+        let (l1_bytes, l2_bytes) = (checkable(l1), checkable(l2));
+        match sgp4::Elements::from_tle(name, &l1_bytes, &l2_bytes) {
             Ok(elements) => entries.push(ParsedEntry {
                 line: line_no,
                 elements,
@@ -62,6 +63,39 @@ pub fn parse(text: &str) -> (Vec<ParsedEntry>, Vec<EntryError>) {
         i = first + 2;
     }
     (entries, errors)
+}
+
+/// The 69th column of a TLE line is its checksum digit, and `sgp4` reads it as
+/// `byte - b'0'`, which overflows for a byte below `'0'`: a panic wherever
+/// overflow checks are on (debug builds, tests; found by `cargo fuzz run tle`),
+/// a wrapped number that never matches in a release build. A line whose
+/// checksum column is not a digit is handed over with a digit that does not
+/// match in its place, so every build reports what a release build did: the
+/// first problem of the entry, a bad checksum if nothing comes before it.
+fn checkable(line: &str) -> std::borrow::Cow<'_, [u8]> {
+    let bytes = line.as_bytes();
+    match bytes.get(68) {
+        Some(column) if bytes.len() == 69 && !column.is_ascii_digit() => {
+            let mut fixed = bytes.to_vec();
+            fixed[68] = b'0' + (checksum(&bytes[..68]) + 1) % 10;
+            std::borrow::Cow::Owned(fixed)
+        }
+        _ => std::borrow::Cow::Borrowed(bytes),
+    }
+}
+
+/// The TLE checksum of the first 68 columns, as `sgp4` computes it: the sum
+/// of the digits, minus signs counting one, modulo 10.
+fn checksum(columns: &[u8]) -> u8 {
+    let sum: u32 = columns
+        .iter()
+        .map(|&b| match b {
+            b'0'..=b'9' => u32::from(b - b'0'),
+            b'-' => 1,
+            _ => 0,
+        })
+        .sum();
+    u8::try_from(sum % 10).unwrap_or(0)
 }
 
 fn is_line(line: &str, number: char) -> bool {
@@ -189,6 +223,46 @@ mod tests {
         let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![1, 2, 6]);
         assert!(errors[0].message.contains("expected TLE line 1"));
+    }
+
+    #[test]
+    fn control_characters_of_a_name_line_are_escaped_in_the_message() {
+        // Found by `cargo fuzz run tle`: the name line was quoted as it was,
+        // so a catalogue could write a carriage return or a terminal escape
+        // into the log line that reports it.
+        let (entries, errors) = parse("MOLNIYA\u{1}\u{0}\u{1b}[2J\rX\n2AQ7276\n");
+        assert!(entries.is_empty());
+        assert_eq!(errors.len(), 2);
+        assert_eq!(
+            errors[0].message,
+            r#"expected TLE line 1 (starting "1 ") after name line "MOLNIYA\u{1}\u{0}\u{1b}[2J\rX""#
+        );
+    }
+
+    #[test]
+    fn a_checksum_column_that_is_not_a_digit_is_a_bad_checksum() {
+        // Found by `cargo fuzz run tle`: a byte below '0' there made `sgp4`
+        // overflow, a panic in builds with overflow checks.
+        for column in ["\u{1}", ".", "!", "x"] {
+            let line2 = format!("{}{column}", &ISS_2[..68]);
+            let (entries, errors) = parse(&format!("ISS\n{ISS_1}\n{line2}\n"));
+            assert!(entries.is_empty(), "{column:?}");
+            assert_eq!(errors.len(), 1, "{column:?}");
+            assert_eq!(errors[0].line, 3, "{column:?}");
+            assert_eq!(
+                errors[0].message, "columns 69-69: Bad line checksum",
+                "{column:?}"
+            );
+        }
+        // Another problem that comes first is still the one reported.
+        let line1 = format!("{}!", &ISS_1[..68]).replace("25544U ", "25544U_");
+        let (_, errors) = parse(&format!("{line1}\n{ISS_2}\n"));
+        assert_eq!(
+            errors[0].message,
+            "columns 9-9: Found a non-space character between fields"
+        );
+        assert_eq!(checksum(&ISS_1.as_bytes()[..68]), 3);
+        assert_eq!(checksum(&ISS_2.as_bytes()[..68]), 0);
     }
 
     #[test]
