@@ -18,9 +18,10 @@ fuzz_target!(|data: &[u8]| {
     let (entries, _) = parse_checked(Format::Tle, &text);
     let lines: Vec<&str> = text.lines().collect();
     for entry in &entries {
-        let line = lines[entry.line - 1].trim();
+        // The reader's comment is a '#' in the first column.
+        let line = lines[entry.line - 1];
         assert!(
-            !line.is_empty() && !line.starts_with('#'),
+            !line.trim().is_empty() && !line.starts_with('#'),
             "entry on line {} starts on a blank or comment line {line:?}",
             entry.line
         );

@@ -35,6 +35,26 @@ impl EntryError {
     }
 }
 
+/// The first number of `elements` that is infinite or NaN, by its OMM name,
+/// with its value. Such an element set describes no orbit; the TLE and JSON
+/// readers get numbers from `str::parse`, which reads `NaN` and `inf`, so they
+/// check (the CSV reader checks each field as it reads it).
+pub(crate) fn non_finite(elements: &sgp4::Elements) -> Option<(&'static str, f64)> {
+    [
+        ("MEAN_MOTION_DOT", elements.mean_motion_dot),
+        ("MEAN_MOTION_DDOT", elements.mean_motion_ddot),
+        ("BSTAR", elements.drag_term),
+        ("INCLINATION", elements.inclination),
+        ("RA_OF_ASC_NODE", elements.right_ascension),
+        ("ECCENTRICITY", elements.eccentricity),
+        ("ARG_OF_PERICENTER", elements.argument_of_perigee),
+        ("MEAN_ANOMALY", elements.mean_anomaly),
+        ("MEAN_MOTION", elements.mean_motion),
+    ]
+    .into_iter()
+    .find(|(_, value)| !value.is_finite())
+}
+
 /// `message` as it may go into a log line, whatever input it quotes: control
 /// characters escaped (`\u{1b}`, `\r`), so that a line of the input cannot
 /// end the log line or drive a terminal, and at most

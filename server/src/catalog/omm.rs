@@ -7,7 +7,7 @@
 
 use serde_json::value::RawValue;
 
-use super::entry::{EntryError, ParsedEntry};
+use super::entry::{EntryError, ParsedEntry, non_finite};
 
 /// Parses an OMM JSON document. A document that is not JSON at all is one error
 /// at the place serde_json stopped.
@@ -29,7 +29,13 @@ pub fn parse(text: &str) -> (Vec<ParsedEntry>, Vec<EntryError>) {
     for raw in records {
         let line = line_of(text, raw.get());
         match serde_json::from_str::<sgp4::Elements>(raw.get()) {
-            Ok(elements) => entries.push(ParsedEntry { line, elements }),
+            Ok(elements) => match non_finite(&elements) {
+                None => entries.push(ParsedEntry { line, elements }),
+                Some((field, value)) => errors.push(EntryError::new(
+                    line,
+                    format!("OMM record: {field} is {value}, not a finite number"),
+                )),
+            },
             Err(err) => errors.push(EntryError::new(
                 line + err.line().saturating_sub(1),
                 format!("OMM record: {}", strip_position(&err)),
@@ -133,6 +139,32 @@ mod tests {
             message.ends_with("\", expected struct Elements"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn nan_and_infinite_elements_are_refused_as_the_csv_reader_does() {
+        // Caught by the fuzz targets' finiteness check (`fuzz/src/lib.rs`) on
+        // a hand-made record: sgp4 reads a number given as a string with
+        // `str::parse`, so "NaN" and "inf" were elements.
+        for (field, value, shown) in [
+            ("INCLINATION", "\"NaN\"", "NaN"),
+            ("MEAN_MOTION", "\"inf\"", "inf"),
+            ("BSTAR", "\"-infinity\"", "-inf"),
+        ] {
+            let record = ISS.replace(
+                &format!("\"{field}\": "),
+                &format!("\"{field}\": {value}, \"X\": "),
+            );
+            let (entries, errors) = parse(&format!("[\n{ISS},\n{record}\n]"));
+            assert_eq!(entries.len(), 1, "{field}");
+            assert_eq!(
+                errors,
+                [EntryError::new(
+                    11,
+                    format!("OMM record: {field} is {shown}, not a finite number")
+                )]
+            );
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! ("on TLE line 2 between characters 8 and 16") into messages that name the
 //! line of the file.
 
-use super::entry::{EntryError, ParsedEntry};
+use super::entry::{EntryError, ParsedEntry, non_finite};
 
 /// Parses every entry in `text`. Bad entries are returned as errors with the
 /// file line they start on; scanning resumes at the next plausible entry.
@@ -54,10 +54,13 @@ pub fn parse(text: &str) -> (Vec<ParsedEntry>, Vec<EntryError>) {
         };
         let (l1_bytes, l2_bytes) = (checkable(l1), checkable(l2));
         match sgp4::Elements::from_tle(name, &l1_bytes, &l2_bytes) {
-            Ok(elements) => entries.push(ParsedEntry {
-                line: line_no,
-                elements,
-            }),
+            Ok(elements) => match non_finite(&elements) {
+                None => entries.push(ParsedEntry {
+                    line: line_no,
+                    elements,
+                }),
+                Some((field, value)) => errors.push(not_finite(field, value, l1_no, l2_no)),
+            },
             Err(err) => errors.push(describe(&err, l1_no, l2_no, l1, l2)),
         }
         i = first + 2;
@@ -133,6 +136,26 @@ fn describe(err: &sgp4::TleError, l1_no: usize, l2_no: usize, l1: &str, l2: &str
         ));
     }
     EntryError::new(line_no, message)
+}
+
+/// An element that `sgp4` read as NaN or infinite (its float fields take
+/// `NaN` and `inf`), named by its line and 1-based columns.
+fn not_finite(field: &str, value: f64, l1_no: usize, l2_no: usize) -> EntryError {
+    let (line_no, columns) = match field {
+        "MEAN_MOTION_DOT" => (l1_no, "34-43"),
+        "MEAN_MOTION_DDOT" => (l1_no, "45-52"),
+        "BSTAR" => (l1_no, "54-61"),
+        "INCLINATION" => (l2_no, "9-16"),
+        "RA_OF_ASC_NODE" => (l2_no, "18-25"),
+        "ECCENTRICITY" => (l2_no, "27-33"),
+        "ARG_OF_PERICENTER" => (l2_no, "35-42"),
+        "MEAN_ANOMALY" => (l2_no, "44-51"),
+        _ => (l2_no, "53-63"),
+    };
+    EntryError::new(
+        line_no,
+        format!("columns {columns}: {field} is {value}, not a finite number"),
+    )
 }
 
 /// Extracts "between characters A and B" (0-based, end exclusive) as 1-based
@@ -263,6 +286,34 @@ mod tests {
         );
         assert_eq!(checksum(&ISS_1.as_bytes()[..68]), 3);
         assert_eq!(checksum(&ISS_2.as_bytes()[..68]), 0);
+    }
+
+    #[test]
+    fn nan_and_infinite_elements_are_refused() {
+        // Caught by the fuzz targets' finiteness check (`fuzz/src/lib.rs`) on
+        // a hand-made line: sgp4 reads float columns with `str::parse`,
+        // which takes "NaN" and "inf".
+        let nan = ISS_2.replace(" 51.6312 ", "     NaN ");
+        let nan = format!("{}{}", &nan[..68], checksum(&nan.as_bytes()[..68]));
+        let (entries, errors) = parse(&format!("ISS\n{ISS_1}\n{nan}\n"));
+        assert!(entries.is_empty());
+        assert_eq!(
+            errors,
+            [EntryError::new(
+                3,
+                "columns 9-16: INCLINATION is NaN, not a finite number"
+            )]
+        );
+        let inf = ISS_1.replace(" .00008010 ", "       inf ");
+        let inf = format!("{}{}", &inf[..68], checksum(&inf.as_bytes()[..68]));
+        let (_, errors) = parse(&format!("{inf}\n{ISS_2}\n"));
+        assert_eq!(
+            errors,
+            [EntryError::new(
+                1,
+                "columns 34-43: MEAN_MOTION_DOT is inf, not a finite number"
+            )]
+        );
     }
 
     #[test]
