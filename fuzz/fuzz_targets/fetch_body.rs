@@ -24,7 +24,7 @@ use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 use libfuzzer_sys::fuzz_target;
-use satloc_fuzz::{last_line, parse_checked};
+use satloc_fuzz::{check_elements, last_line, parse_checked};
 use satloc_server::answer::AnswerPath;
 use satloc_server::catalog::{Catalog, Format, NamingOptions, Source, SourceContents};
 use satloc_server::clock::Clock;
@@ -103,6 +103,9 @@ fn check_validation(body: &[u8], result: &Result<SourceContents, BodyError>) {
     match result {
         Ok(contents) => {
             assert!(errors.is_empty() && !entries.is_empty());
+            for entry in &entries {
+                check_elements(format, entry);
+            }
             assert_eq!(
                 format!("{:?}", contents.entries),
                 format!("{entries:?}"),

@@ -2,15 +2,15 @@
 //! any text it must not panic, must give the same result twice, must name
 //! only lines of the text, in order, with one printable bounded line per
 //! problem (`satloc_fuzz::parse_checked`), and every entry it reads must start
-//! on a line that holds element text (a name or a line 1) and have finite
-//! elements.
+//! on a line that holds element text (a name or a line 1) and have elements
+//! SGP4 can start from (`satloc_fuzz::check_elements`).
 //!
 //! RUSTC_BOOTSTRAP=1 cargo fuzz run tle -- -max_total_time=300
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use satloc_fuzz::{check_finite, parse_checked, text_of};
+use satloc_fuzz::{check_elements, parse_checked, text_of};
 use satloc_server::catalog::Format;
 
 fuzz_target!(|data: &[u8]| {
@@ -30,6 +30,6 @@ fuzz_target!(|data: &[u8]| {
             "entry on line {} starts on a line 2",
             entry.line
         );
-        check_finite(Format::Tle, entry);
+        check_elements(Format::Tle, entry);
     }
 });

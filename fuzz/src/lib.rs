@@ -7,7 +7,8 @@
 //! the text, every message one printable line of bounded length (it goes into
 //! the log as it is), and the same text must always give the same result.
 
-use satloc_server::catalog::{EntryError, Format, ParsedEntry};
+use chrono::Datelike;
+use satloc_server::catalog::{EPOCH_YEARS, EntryError, Format, ParsedEntry};
 
 /// The last line a parser may name in `text`: one past its last line feed,
 /// where an error at the very end ("EOF while parsing") is reported.
@@ -73,9 +74,12 @@ fn check_message(format: Format, error: &EntryError) {
     );
 }
 
-/// Every number of an entry's elements is finite: an infinite or NaN element
-/// describes no orbit (the CSV reader says so; the others must agree).
-pub fn check_finite(format: Format, entry: &ParsedEntry) {
+/// An entry's elements describe an orbit SGP4 can start from at a bearable
+/// cost: every number finite (an infinite or NaN element describes no orbit;
+/// the CSV reader says so, the others must agree) and the epoch in
+/// [`EPOCH_YEARS`] (preparing a resonant orbit costs a step per half day
+/// between its epoch and now).
+pub fn check_elements(format: Format, entry: &ParsedEntry) {
     let e = &entry.elements;
     let numbers = [
         ("MEAN_MOTION_DOT", e.mean_motion_dot),
@@ -95,6 +99,12 @@ pub fn check_finite(format: Format, entry: &ParsedEntry) {
             entry.line
         );
     }
+    assert!(
+        EPOCH_YEARS.contains(&e.datetime.year()),
+        "{format:?}: the entry on line {} has EPOCH {}",
+        entry.line,
+        e.datetime
+    );
 }
 
 /// The text a target parses: the input itself when it is UTF-8, otherwise

@@ -35,6 +35,26 @@ impl EntryError {
     }
 }
 
+/// The years an epoch may fall in: from the first satellite to the end of
+/// the century (TLE text can only say 1957 to 2056). SDP4 integrates a
+/// resonant (12- or 24-hour) orbit in half-day steps from its epoch, so an
+/// OMM epoch thousands of years away costs seconds of CPU per object when
+/// the catalogue is prepared, under the lock every reload takes.
+pub const EPOCH_YEARS: std::ops::RangeInclusive<i32> = 1957..=2099;
+
+/// Why `epoch` is not one an element set can have, if it is not (the
+/// caller names the field).
+pub(crate) fn implausible_epoch(epoch: &chrono::NaiveDateTime) -> Option<String> {
+    use chrono::Datelike;
+    (!EPOCH_YEARS.contains(&epoch.year())).then(|| {
+        format!(
+            "{epoch} is outside the years {} to {} (the first satellite to the end of the century)",
+            EPOCH_YEARS.start(),
+            EPOCH_YEARS.end()
+        )
+    })
+}
+
 /// The first number of `elements` that is infinite or NaN, by its OMM name,
 /// with its value. Such an element set describes no orbit; the TLE and JSON
 /// readers get numbers from `str::parse`, which reads `NaN` and `inf`, so they

@@ -7,7 +7,7 @@
 
 use serde_json::value::RawValue;
 
-use super::entry::{EntryError, ParsedEntry, non_finite};
+use super::entry::{EntryError, ParsedEntry, implausible_epoch, non_finite};
 
 /// Parses an OMM JSON document. A document that is not JSON at all is one error
 /// at the place serde_json stopped.
@@ -29,12 +29,11 @@ pub fn parse(text: &str) -> (Vec<ParsedEntry>, Vec<EntryError>) {
     for raw in records {
         let line = line_of(text, raw.get());
         match serde_json::from_str::<sgp4::Elements>(raw.get()) {
-            Ok(elements) => match non_finite(&elements) {
+            Ok(elements) => match implausible(&elements) {
                 None => entries.push(ParsedEntry { line, elements }),
-                Some((field, value)) => errors.push(EntryError::new(
-                    line,
-                    format!("OMM record: {field} is {value}, not a finite number"),
-                )),
+                Some(problem) => {
+                    errors.push(EntryError::new(line, format!("OMM record: {problem}")));
+                }
             },
             Err(err) => errors.push(EntryError::new(
                 line + err.line().saturating_sub(1),
@@ -43,6 +42,15 @@ pub fn parse(text: &str) -> (Vec<ParsedEntry>, Vec<EntryError>) {
         }
     }
     (entries, errors)
+}
+
+/// What makes decoded elements unusable, if anything: a number that is not
+/// finite, or an epoch no element set has.
+fn implausible(elements: &sgp4::Elements) -> Option<String> {
+    if let Some((field, value)) = non_finite(elements) {
+        return Some(format!("{field} is {value}, not a finite number"));
+    }
+    implausible_epoch(&elements.datetime).map(|problem| format!("EPOCH {problem}"))
 }
 
 fn json_error(err: &serde_json::Error) -> EntryError {
@@ -164,6 +172,33 @@ mod tests {
                     format!("OMM record: {field} is {shown}, not a finite number")
                 )]
             );
+        }
+    }
+
+    #[test]
+    fn epochs_no_element_set_has_are_refused() {
+        for (epoch, shown) in [
+            ("+20000-06-25T00:33:43", "+20000-06-25 00:33:43"),
+            ("0001-01-01T00:00:00", "0001-01-01 00:00:00"),
+            ("1956-12-31T23:59:59.999", "1956-12-31 23:59:59.999"),
+            ("2100-01-01T00:00:00", "2100-01-01 00:00:00"),
+        ] {
+            let record = ISS.replace("2025-11-29T20:01:44.058144", epoch);
+            let (entries, errors) = parse(&record);
+            assert!(entries.is_empty(), "{epoch}");
+            assert_eq!(
+                errors,
+                [EntryError::new(
+                    1,
+                    format!(
+                        "OMM record: EPOCH {shown} is outside the years 1957 to 2099 (the first satellite to the end of the century)"
+                    )
+                )]
+            );
+        }
+        for epoch in ["1957-01-01T00:00:00", "2099-12-31T23:59:59.999999"] {
+            let (entries, errors) = parse(&ISS.replace("2025-11-29T20:01:44.058144", epoch));
+            assert_eq!((entries.len(), errors.len()), (1, 0), "{epoch}");
         }
     }
 
