@@ -18,8 +18,9 @@ fuzz_target!(|data: &[u8]| {
     let (entries, _) = parse_checked(Format::Tle, &text);
     let lines: Vec<&str> = text.lines().collect();
     for entry in &entries {
-        // The reader's comment is a '#' in the first column.
-        let line = lines[entry.line - 1];
+        // As the reader sees it: trailing white space gone, a comment being
+        // a '#' in the first column ("2 " alone is a name, "2").
+        let line = lines[entry.line - 1].trim_end();
         assert!(
             !line.trim().is_empty() && !line.starts_with('#'),
             "entry on line {} starts on a blank or comment line {line:?}",
