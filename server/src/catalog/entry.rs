@@ -1,5 +1,7 @@
 //! What every element-set parser produces: the entries it read and the ones it
-//! could not, each with the line it starts on.
+//! could not, each with the line it starts on; and what they all check, since
+//! their input may come from the network: elements that describe no orbit, and
+//! messages that must stay one log line whatever input they quote.
 
 /// One element set read from a source, with the line it starts on.
 #[derive(Debug, Clone)]
