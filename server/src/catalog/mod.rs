@@ -20,7 +20,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use rayon::prelude::*;
 
 use crate::ephemeris::{EphemerisError, Propagator};
-pub use entry::{EntryError, ParsedEntry};
+pub use entry::{EPOCH_YEARS, EntryError, ParsedEntry};
 pub use names::{DEFAULT_ALIASES, LabelError, label_from_name, validate_label};
 pub use source::{EMBEDDED_CATALOG, Format, Source, SourceContents};
 

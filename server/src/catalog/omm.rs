@@ -7,7 +7,7 @@
 
 use serde_json::value::RawValue;
 
-use super::entry::{EntryError, ParsedEntry};
+use super::entry::{EntryError, ParsedEntry, implausible_epoch, non_finite};
 
 /// Parses an OMM JSON document. A document that is not JSON at all is one error
 /// at the place serde_json stopped.
@@ -29,7 +29,12 @@ pub fn parse(text: &str) -> (Vec<ParsedEntry>, Vec<EntryError>) {
     for raw in records {
         let line = line_of(text, raw.get());
         match serde_json::from_str::<sgp4::Elements>(raw.get()) {
-            Ok(elements) => entries.push(ParsedEntry { line, elements }),
+            Ok(elements) => match implausible(&elements) {
+                None => entries.push(ParsedEntry { line, elements }),
+                Some(problem) => {
+                    errors.push(EntryError::new(line, format!("OMM record: {problem}")));
+                }
+            },
             Err(err) => errors.push(EntryError::new(
                 line + err.line().saturating_sub(1),
                 format!("OMM record: {}", strip_position(&err)),
@@ -37,6 +42,15 @@ pub fn parse(text: &str) -> (Vec<ParsedEntry>, Vec<EntryError>) {
         }
     }
     (entries, errors)
+}
+
+/// What makes decoded elements unusable, if anything: a number that is not
+/// finite, or an epoch no element set has.
+fn implausible(elements: &sgp4::Elements) -> Option<String> {
+    if let Some((field, value)) = non_finite(elements) {
+        return Some(format!("{field} is {value}, not a finite number"));
+    }
+    implausible_epoch(&elements.datetime).map(|problem| format!("EPOCH {problem}"))
 }
 
 fn json_error(err: &serde_json::Error) -> EntryError {
@@ -112,6 +126,80 @@ mod tests {
             "{}",
             errors[0].message
         );
+    }
+
+    #[test]
+    fn a_long_string_in_place_of_a_record_is_not_quoted_whole() {
+        // Found by `cargo fuzz run omm_json`: serde_json quotes the whole
+        // string, so a fetched body could make one log line as long as
+        // --fetch-max-bytes.
+        let long = "\u{9a}".repeat(100_000);
+        let (entries, errors) = parse(&format!("[\"0{long}\"]"));
+        assert!(entries.is_empty());
+        assert_eq!(errors.len(), 1);
+        let message = &errors[0].message;
+        assert_eq!(message.chars().count(), EntryError::MAX_MESSAGE_CHARS);
+        assert!(
+            message.starts_with("OMM record: invalid type: string \"0"),
+            "{message}"
+        );
+        assert!(
+            message.ends_with("\", expected struct Elements"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn nan_and_infinite_elements_are_refused_as_the_csv_reader_does() {
+        // Caught by the fuzz targets' finiteness check (`fuzz/src/lib.rs`) on
+        // a hand-made record: sgp4 reads a number given as a string with
+        // `str::parse`, so "NaN" and "inf" were elements.
+        for (field, value, shown) in [
+            ("INCLINATION", "\"NaN\"", "NaN"),
+            ("MEAN_MOTION", "\"inf\"", "inf"),
+            ("BSTAR", "\"-infinity\"", "-inf"),
+        ] {
+            let record = ISS.replace(
+                &format!("\"{field}\": "),
+                &format!("\"{field}\": {value}, \"X\": "),
+            );
+            let (entries, errors) = parse(&format!("[\n{ISS},\n{record}\n]"));
+            assert_eq!(entries.len(), 1, "{field}");
+            assert_eq!(
+                errors,
+                [EntryError::new(
+                    11,
+                    format!("OMM record: {field} is {shown}, not a finite number")
+                )]
+            );
+        }
+    }
+
+    #[test]
+    fn epochs_no_element_set_has_are_refused() {
+        for (epoch, shown) in [
+            ("+20000-06-25T00:33:43", "+20000-06-25 00:33:43"),
+            ("0001-01-01T00:00:00", "0001-01-01 00:00:00"),
+            ("1956-12-31T23:59:59.999", "1956-12-31 23:59:59.999"),
+            ("2100-01-01T00:00:00", "2100-01-01 00:00:00"),
+        ] {
+            let record = ISS.replace("2025-11-29T20:01:44.058144", epoch);
+            let (entries, errors) = parse(&record);
+            assert!(entries.is_empty(), "{epoch}");
+            assert_eq!(
+                errors,
+                [EntryError::new(
+                    1,
+                    format!(
+                        "OMM record: EPOCH {shown} is outside the years 1957 to 2099 (the first satellite to the end of the century)"
+                    )
+                )]
+            );
+        }
+        for epoch in ["1957-01-01T00:00:00", "2099-12-31T23:59:59.999999"] {
+            let (entries, errors) = parse(&ISS.replace("2025-11-29T20:01:44.058144", epoch));
+            assert_eq!((entries.len(), errors.len()), (1, 0), "{epoch}");
+        }
     }
 
     #[test]

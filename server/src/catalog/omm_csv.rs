@@ -11,7 +11,7 @@
 use chrono::NaiveDateTime;
 use sgp4::{Classification, Elements};
 
-use super::entry::{EntryError, ParsedEntry};
+use super::entry::{EntryError, ParsedEntry, implausible_epoch};
 
 /// The OMM fields an element set needs; the same ones the JSON reader
 /// (`sgp4::Elements`' serde) requires.
@@ -224,13 +224,17 @@ impl Columns {
 
     fn epoch(&self, record: &csv::StringRecord) -> Result<NaiveDateTime, String> {
         let value = self.field(record, "EPOCH")?;
-        NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S%.f").map_err(|err| {
+        let column = self.index("EPOCH").map_or(0, |i| i + 1);
+        let epoch = NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S%.f").map_err(|err| {
             format!(
-                "column {} (EPOCH): \"{}\" is not a UTC instant like 2025-11-29T20:01:44.058144 ({err})",
-                self.index("EPOCH").map_or(0, |i| i + 1),
+                "column {column} (EPOCH): \"{}\" is not a UTC instant like 2025-11-29T20:01:44.058144 ({err})",
                 shorten(value)
             )
-        })
+        })?;
+        match implausible_epoch(&epoch) {
+            None => Ok(epoch),
+            Some(problem) => Err(format!("column {column} (EPOCH): {problem}")),
+        }
     }
 }
 
@@ -347,6 +351,45 @@ mod tests {
         assert_eq!(
             messages[3],
             (5, "column 5 (ECCENTRICITY): \"NaN\" is not a finite number")
+        );
+    }
+
+    #[test]
+    fn control_characters_of_a_field_are_escaped_in_the_message() {
+        // Found by `cargo fuzz run omm_csv`: the field was quoted as it was,
+        // so a catalogue could write a terminal escape into the log line.
+        let bad = ISS.replace(",25544,", ",576\u{f}\u{1b}[2J1849,");
+        let (entries, errors) = parse(&format!("{HEADER}\n{bad}\n"));
+        assert!(entries.is_empty());
+        assert_eq!(errors[0].line, 2);
+        assert_eq!(
+            errors[0].message,
+            r#"column 12 (NORAD_CAT_ID): "576\u{f}\u{1b}[2J1849" is not a whole number in range"#
+        );
+    }
+
+    #[test]
+    fn epochs_no_element_set_has_are_refused() {
+        let far = ISS.replace("2025-11-29T20:01:44.058144", "+20000-06-25T00:33:43");
+        let old = ISS.replace("2025-11-29T20:01:44.058144", "1956-12-31T23:59:59");
+        let (entries, errors) = parse(&format!("{HEADER}\n{far}\n{old}\n{ISS}\n"));
+        assert_eq!(entries.len(), 1);
+        let messages: Vec<(usize, &str)> = errors
+            .iter()
+            .map(|e| (e.line, e.message.as_str()))
+            .collect();
+        assert_eq!(
+            messages,
+            [
+                (
+                    2,
+                    "column 3 (EPOCH): +20000-06-25 00:33:43 is outside the years 1957 to 2099 (the first satellite to the end of the century)"
+                ),
+                (
+                    3,
+                    "column 3 (EPOCH): 1956-12-31 23:59:59 is outside the years 1957 to 2099 (the first satellite to the end of the century)"
+                )
+            ]
         );
     }
 

@@ -54,6 +54,17 @@ impl Format {
             _ => Format::Tle,
         }
     }
+
+    /// Parses `text` as this format, whatever it looks like: the entries that
+    /// parsed and, for the others, the line each starts on and what is wrong.
+    /// Public so that each parser can be fuzzed on its own (`fuzz/`).
+    pub fn parse(self, text: &str) -> (Vec<ParsedEntry>, Vec<EntryError>) {
+        match self {
+            Format::Tle => tle::parse(text),
+            Format::OmmJson => omm::parse(text),
+            Format::OmmCsv => omm_csv::parse(text),
+        }
+    }
 }
 
 /// Everything read from one source.
@@ -89,11 +100,7 @@ impl Source {
 impl SourceContents {
     /// Parses `text` from `source` in whichever format it is written in.
     pub fn parse(source: Source, text: &str) -> SourceContents {
-        let (entries, errors) = match Format::detect(text) {
-            Format::Tle => tle::parse(text),
-            Format::OmmJson => omm::parse(text),
-            Format::OmmCsv => omm_csv::parse(text),
-        };
+        let (entries, errors) = Format::detect(text).parse(text);
         SourceContents {
             source,
             entries,

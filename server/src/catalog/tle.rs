@@ -5,7 +5,7 @@
 //! ("on TLE line 2 between characters 8 and 16") into messages that name the
 //! line of the file.
 
-use super::entry::{EntryError, ParsedEntry};
+use super::entry::{EntryError, ParsedEntry, non_finite};
 
 /// Parses every entry in `text`. Bad entries are returned as errors with the
 /// file line they start on; scanning resumes at the next plausible entry.
@@ -52,16 +52,53 @@ pub fn parse(text: &str) -> (Vec<ParsedEntry>, Vec<EntryError>) {
             i = first + 1;
             continue;
         };
-        match sgp4::Elements::from_tle(name, l1.as_bytes(), l2.as_bytes()) {
-            Ok(elements) => entries.push(ParsedEntry {
-                line: line_no,
-                elements,
-            }),
+        let (l1_bytes, l2_bytes) = (checkable(l1), checkable(l2));
+        match sgp4::Elements::from_tle(name, &l1_bytes, &l2_bytes) {
+            Ok(elements) => match non_finite(&elements) {
+                None => entries.push(ParsedEntry {
+                    line: line_no,
+                    elements,
+                }),
+                Some((field, value)) => errors.push(not_finite(field, value, l1_no, l2_no)),
+            },
             Err(err) => errors.push(describe(&err, l1_no, l2_no, l1, l2)),
         }
         i = first + 2;
     }
     (entries, errors)
+}
+
+/// The 69th column of a TLE line is its checksum digit, and `sgp4` reads it as
+/// `byte - b'0'`, which overflows for a byte below `'0'`: a panic wherever
+/// overflow checks are on (debug builds, tests; found by `cargo fuzz run tle`),
+/// a wrapped number that never matches in a release build. A line whose
+/// checksum column is not a digit is handed over with a digit that does not
+/// match in its place, so every build reports what a release build did: the
+/// first problem of the entry, a bad checksum if nothing comes before it.
+fn checkable(line: &str) -> std::borrow::Cow<'_, [u8]> {
+    let bytes = line.as_bytes();
+    match bytes.get(68) {
+        Some(column) if bytes.len() == 69 && !column.is_ascii_digit() => {
+            let mut fixed = bytes.to_vec();
+            fixed[68] = b'0' + (checksum(&bytes[..68]) + 1) % 10;
+            std::borrow::Cow::Owned(fixed)
+        }
+        _ => std::borrow::Cow::Borrowed(bytes),
+    }
+}
+
+/// The TLE checksum of the first 68 columns, as `sgp4` computes it: the sum
+/// of the digits, minus signs counting one, modulo 10.
+fn checksum(columns: &[u8]) -> u8 {
+    let sum: u32 = columns
+        .iter()
+        .map(|&b| match b {
+            b'0'..=b'9' => u32::from(b - b'0'),
+            b'-' => 1,
+            _ => 0,
+        })
+        .sum();
+    u8::try_from(sum % 10).unwrap_or(0)
 }
 
 fn is_line(line: &str, number: char) -> bool {
@@ -99,6 +136,26 @@ fn describe(err: &sgp4::TleError, l1_no: usize, l2_no: usize, l1: &str, l2: &str
         ));
     }
     EntryError::new(line_no, message)
+}
+
+/// An element that `sgp4` read as NaN or infinite (its float fields take
+/// `NaN` and `inf`), named by its line and 1-based columns.
+fn not_finite(field: &str, value: f64, l1_no: usize, l2_no: usize) -> EntryError {
+    let (line_no, columns) = match field {
+        "MEAN_MOTION_DOT" => (l1_no, "34-43"),
+        "MEAN_MOTION_DDOT" => (l1_no, "45-52"),
+        "BSTAR" => (l1_no, "54-61"),
+        "INCLINATION" => (l2_no, "9-16"),
+        "RA_OF_ASC_NODE" => (l2_no, "18-25"),
+        "ECCENTRICITY" => (l2_no, "27-33"),
+        "ARG_OF_PERICENTER" => (l2_no, "35-42"),
+        "MEAN_ANOMALY" => (l2_no, "44-51"),
+        _ => (l2_no, "53-63"),
+    };
+    EntryError::new(
+        line_no,
+        format!("columns {columns}: {field} is {value}, not a finite number"),
+    )
 }
 
 /// Extracts "between characters A and B" (0-based, end exclusive) as 1-based
@@ -189,6 +246,74 @@ mod tests {
         let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![1, 2, 6]);
         assert!(errors[0].message.contains("expected TLE line 1"));
+    }
+
+    #[test]
+    fn control_characters_of_a_name_line_are_escaped_in_the_message() {
+        // Found by `cargo fuzz run tle`: the name line was quoted as it was,
+        // so a catalogue could write a carriage return or a terminal escape
+        // into the log line that reports it.
+        let (entries, errors) = parse("MOLNIYA\u{1}\u{0}\u{1b}[2J\rX\n2AQ7276\n");
+        assert!(entries.is_empty());
+        assert_eq!(errors.len(), 2);
+        assert_eq!(
+            errors[0].message,
+            r#"expected TLE line 1 (starting "1 ") after name line "MOLNIYA\u{1}\u{0}\u{1b}[2J\rX""#
+        );
+    }
+
+    #[test]
+    fn a_checksum_column_that_is_not_a_digit_is_a_bad_checksum() {
+        // Found by `cargo fuzz run tle`: a byte below '0' there made `sgp4`
+        // overflow, a panic in builds with overflow checks.
+        for column in ["\u{1}", ".", "!", "x"] {
+            let line2 = format!("{}{column}", &ISS_2[..68]);
+            let (entries, errors) = parse(&format!("ISS\n{ISS_1}\n{line2}\n"));
+            assert!(entries.is_empty(), "{column:?}");
+            assert_eq!(errors.len(), 1, "{column:?}");
+            assert_eq!(errors[0].line, 3, "{column:?}");
+            assert_eq!(
+                errors[0].message, "columns 69-69: Bad line checksum",
+                "{column:?}"
+            );
+        }
+        // Another problem that comes first is still the one reported.
+        let line1 = format!("{}!", &ISS_1[..68]).replace("25544U ", "25544U_");
+        let (_, errors) = parse(&format!("{line1}\n{ISS_2}\n"));
+        assert_eq!(
+            errors[0].message,
+            "columns 9-9: Found a non-space character between fields"
+        );
+        assert_eq!(checksum(&ISS_1.as_bytes()[..68]), 3);
+        assert_eq!(checksum(&ISS_2.as_bytes()[..68]), 0);
+    }
+
+    #[test]
+    fn nan_and_infinite_elements_are_refused() {
+        // Caught by the fuzz targets' finiteness check (`fuzz/src/lib.rs`) on
+        // a hand-made line: sgp4 reads float columns with `str::parse`,
+        // which takes "NaN" and "inf".
+        let nan = ISS_2.replace(" 51.6312 ", "     NaN ");
+        let nan = format!("{}{}", &nan[..68], checksum(&nan.as_bytes()[..68]));
+        let (entries, errors) = parse(&format!("ISS\n{ISS_1}\n{nan}\n"));
+        assert!(entries.is_empty());
+        assert_eq!(
+            errors,
+            [EntryError::new(
+                3,
+                "columns 9-16: INCLINATION is NaN, not a finite number"
+            )]
+        );
+        let inf = ISS_1.replace(" .00008010 ", "       inf ");
+        let inf = format!("{}{}", &inf[..68], checksum(&inf.as_bytes()[..68]));
+        let (_, errors) = parse(&format!("{inf}\n{ISS_2}\n"));
+        assert_eq!(
+            errors,
+            [EntryError::new(
+                1,
+                "columns 34-43: MEAN_MOTION_DOT is inf, not a finite number"
+            )]
+        );
     }
 
     #[test]
