@@ -56,8 +56,14 @@ fuzz_target!(|input: &[u8]| {
     let now = chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap();
     let mut out = Vec::new();
     let mut reference = Vec::new();
-    if let Some(cookie) = fast::try_answer(data, &client, &fixture.zone, &fixture.catalog, now, &mut out)
-    {
+    if let Some(cookie) = fast::try_answer(
+        data,
+        &client,
+        &fixture.zone,
+        &fixture.catalog,
+        now,
+        &mut out,
+    ) {
         let slow = hickory::answer(
             data,
             Protocol::Udp,

@@ -25,7 +25,7 @@ use std::sync::{Arc, OnceLock};
 use chrono::{DateTime, Utc};
 use libfuzzer_sys::fuzz_target;
 use satloc_fuzz::{check_elements, last_line, parse_checked};
-use satloc_server::answer::AnswerPath;
+use satloc_server::answer::{AnswerPath, Client};
 use satloc_server::catalog::{Catalog, Format, NamingOptions, Source, SourceContents};
 use satloc_server::clock::Clock;
 use satloc_server::engine::{Outcome, Protocol};
@@ -35,7 +35,7 @@ use satloc_server::fetch::validate::{BodyError, object_count, parse_body};
 use satloc_server::loc::LOC;
 use satloc_server::service::Service;
 use satloc_server::synthetic::PlantedCost;
-use satloc_server::testing::TestQuery;
+use satloc_server::testing::{TEST_SECRET, TestQuery};
 use satloc_server::zone::Zone;
 
 /// The instant the service answers for (the tests' frozen `--now`).
@@ -188,11 +188,30 @@ fn check_served(service: &Service, ids: &[u64], total: usize) {
         let query = TestQuery::new(&format!("{}.sat.example.", object.norad_id), LOC)
             .edns(1232)
             .to_bytes();
-        let outcome =
-            AnswerPath::Fast.answer(&query, Protocol::Udp, zone, &catalog, now(), &mut fast);
-        assert_eq!(outcome, Outcome::Respond);
+        let client = Client {
+            addr: std::net::IpAddr::from([192, 0, 2, 1]),
+            secret: &TEST_SECRET,
+        };
+        let answered = AnswerPath::Fast.answer(
+            &query,
+            Protocol::Udp,
+            &client,
+            zone,
+            &catalog,
+            now(),
+            &mut fast,
+        );
+        assert_eq!(answered.outcome, Outcome::Respond);
         assert!(fast.len() <= 1232);
-        AnswerPath::Hickory.answer(&query, Protocol::Udp, zone, &catalog, now(), &mut reference);
+        AnswerPath::Hickory.answer(
+            &query,
+            Protocol::Udp,
+            &client,
+            zone,
+            &catalog,
+            now(),
+            &mut reference,
+        );
         assert_eq!(
             fast, reference,
             "NORAD {}: the fast and hickory paths disagree",
