@@ -249,6 +249,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_request_for_too_many_points_is_refused_before_any_is_computed() {
+        use crate::catalog::{NamingOptions, Source};
+        let catalog = Catalog::load(&[Source::Embedded], &NamingOptions::default())
+            .unwrap()
+            .catalog;
+        let objects: Vec<&SatObject> = catalog.objects().iter().collect();
+        let start = chrono::DateTime::parse_from_rfc3339("2026-11-28T12:00:00Z")
+            .unwrap()
+            .to_utc();
+        let day = |step_s| TrackSpan {
+            start,
+            minutes: Some(1440),
+            step_s,
+        };
+        // 8641 points an object at a 10 s step: 7 objects fit, 60 do not.
+        assert!(check_budget(&objects, &day(10)).is_ok());
+        let many: Vec<&SatObject> = objects.iter().copied().cycle().take(60).collect();
+        let err = check_budget(&many, &day(10)).unwrap_err();
+        assert_eq!(err.status, StatusCode::BAD_REQUEST);
+        assert!(
+            err.message
+                .contains("60 objects at step=10 would hold 518460 points, more than 500000"),
+            "{}",
+            err.message
+        );
+        assert!(check_budget(&many, &day(60)).is_ok());
+    }
+
+    #[test]
     fn host_headers_lose_their_port() {
         assert_eq!(host_of("example.org:8080"), "example.org");
         assert_eq!(host_of("example.org"), "example.org");

@@ -199,7 +199,9 @@ impl Identity {
             id: object.norad_id,
             name: object.name.clone(),
             names: labels.of_object(object.norad_id).to_vec(),
-            epoch: rfc3339(object.epoch),
+            // To the microsecond: the nanoseconds past that are the float
+            // rounding of a TLE's day fraction, not information.
+            epoch: object.epoch.to_rfc3339_opts(SecondsFormat::Micros, true),
             element_age_s,
         }
     }
