@@ -14,7 +14,10 @@
 //! for what counting costs (`docs/metrics.md`), and with rate limiting on,
 //! passing and limiting, for what that costs (README, "Running on the
 //! internet"). The cookie ones ask as BIND does: with a client cookie, and
-//! with the server cookie it was given.
+//! with the server cookie it was given. The map's ground tracks are benched
+//! on a large catalogue built by [`tracks`].
+
+pub mod tracks;
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};

@@ -179,6 +179,11 @@ pub struct Args {
     #[arg(long, value_name = "ADDR|PORT")]
     pub metrics_listen: Option<String>,
 
+    /// Serve the live map (a page, and its JSON API under /api/) over HTTP on
+    /// this address; a bare port means 127.0.0.1:PORT.
+    #[arg(long, value_name = "ADDR|PORT")]
+    pub http_listen: Option<String>,
+
     /// Log as human-readable text, or as one JSON object per line for log shippers.
     #[arg(long, value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -245,6 +250,8 @@ pub struct Config {
     pub fetch: FetchOptions,
     /// Where the HTTP endpoint (/metrics, /health, /ready) listens, if anywhere.
     pub metrics_listen: Option<SocketAddr>,
+    /// Where the live map and its API listen, if anywhere.
+    pub http_listen: Option<SocketAddr>,
     /// Response rate limiting, if asked for.
     pub rate_limit: Option<RrlOptions>,
     /// The server cookie secret, if given (else each start draws one).
@@ -279,6 +286,11 @@ impl Config {
             .as_deref()
             .map(|text| parse_listen(text).with_context(|| format!("--metrics-listen {text}")))
             .transpose()?;
+        let http_listen = args
+            .http_listen
+            .as_deref()
+            .map(|text| parse_listen(text).with_context(|| format!("--http-listen {text}")))
+            .transpose()?;
         let rate_limit = rate_limit(&args)?;
         let cookie_secret = args
             .cookie_secret
@@ -303,6 +315,7 @@ impl Config {
             answer_path: args.answer_path,
             fetch,
             metrics_listen,
+            http_listen,
             rate_limit,
             cookie_secret,
         })
@@ -601,6 +614,8 @@ mod tests {
             Some("0.0.0.0:9153".parse().unwrap())
         );
         assert_eq!(listen("[::1]:9153"), Some("[::1]:9153".parse().unwrap()));
+        let map = config(&["--http-listen", "8080"]).unwrap().http_listen;
+        assert_eq!(map, Some("127.0.0.1:8080".parse().unwrap()));
     }
 
     #[test]
@@ -642,6 +657,10 @@ mod tests {
             ),
             (&["--metrics-listen", ":9153"], "--metrics-listen :9153"),
             (&["--metrics-listen", "70000"], "--metrics-listen 70000"),
+            (
+                &["--http-listen", "localhost:80"],
+                "--http-listen localhost:80",
+            ),
             (&["--rrl-rate", "0"], "--rrl-rate 0"),
             (&["--rrl-slip", "2"], "need --rrl-rate"),
             (&["--rrl-exempt", "192.0.2.0/24"], "need --rrl-rate"),

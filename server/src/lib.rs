@@ -5,6 +5,8 @@
 //!
 //! * [`server`] starts everything from a checked [`config::Config`];
 //! * [`http`] is the operator's HTTP endpoint: `/metrics`, `/health`, `/ready`;
+//! * [`map`] is the live map page and its JSON API (`--http-listen`), drawn
+//!   from the [`service`]'s catalogue and clock;
 //! * [`engine`] holds the transports, which move bytes and know no DNS; the
 //!   seam they serve, [`engine::Handler`], lives with them;
 //! * [`service`] implements that seam: the answer core bound to a [`clock`] and a
@@ -31,6 +33,7 @@ pub mod ephemeris;
 pub mod fetch;
 pub mod http;
 pub mod loc;
+pub mod map;
 pub mod metrics;
 pub mod position;
 pub mod rrl;

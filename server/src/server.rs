@@ -10,6 +10,7 @@
 //! * With `--metrics-listen`, the HTTP endpoint starts first, before the
 //!   catalogue is loaded, so `/ready` answers 503 until the catalogue is in
 //!   service and the DNS sockets are bound.
+//! * With `--http-listen`, the live map starts once they are ([`crate::map`]).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -27,6 +28,7 @@ use crate::engine::{self, Listeners, UdpEngine};
 use crate::fetch::stats::RefreshStats;
 use crate::fetch::{Files, Sources};
 use crate::http::{self, Status};
+use crate::map::{self, MapState};
 use crate::metrics::{QueryMetrics, Ticks};
 use crate::position::{Located, locate};
 use crate::rrl::RateLimiter;
@@ -69,6 +71,7 @@ pub fn run(config: Config) -> Result<()> {
     status.set_service(Arc::clone(&service));
     let listeners = bind_dns(&config)?;
     status.set_sockets_bound();
+    start_map(&runtime, &config, &service, &listeners, &shutdown)?;
     let profile = start_cpu_profile(&config.cpu_profiles)?;
     let running = Running {
         service,
@@ -124,6 +127,35 @@ fn start_http(
     runtime.spawn(async move {
         if let Err(err) = serving.await {
             tracing::error!("the HTTP endpoint stopped: {err}");
+        }
+    });
+    Ok(())
+}
+
+/// `--http-listen`: binds and starts the live map on `runtime`, answering
+/// from `service`, with `dig` commands for the DNS addresses bound.
+fn start_map(
+    runtime: &tokio::runtime::Runtime,
+    config: &Config,
+    service: &Arc<Service>,
+    dns: &Listeners,
+    shutdown: &CancellationToken,
+) -> Result<()> {
+    let Some(addr) = config.http_listen else {
+        return Ok(());
+    };
+    let listener = runtime
+        .block_on(http::bind(addr))
+        .with_context(|| format!("--http-listen {addr}: cannot bind"))?;
+    tracing::info!("map on http://{}/", listener.local_addr()?);
+    let state = Arc::new(MapState {
+        service: Arc::clone(service),
+        dns: dns.local_addrs.clone(),
+    });
+    let serving = map::serve(listener, state, shutdown.clone());
+    runtime.spawn(async move {
+        if let Err(err) = serving.await {
+            tracing::error!("the map stopped: {err}");
         }
     });
     Ok(())

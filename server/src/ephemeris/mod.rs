@@ -36,6 +36,9 @@ const SECONDS_PER_DAY: f64 = 86_400.0;
 pub struct Propagator {
     constants: Constants,
     epoch: DateTime<Utc>,
+    /// One revolution at the Brouwer mean motion, minutes: how far ahead the
+    /// map draws an object's ground track.
+    period_min: f64,
     /// For orbits in resonance, the integrator's states near the instant last
     /// prepared for ([`Propagator::prepare`]): what keeps their cost flat.
     resonance: Checkpoints,
@@ -85,6 +88,7 @@ impl Propagator {
             elements.mean_motion * (std::f64::consts::PI / 720.0),
         )
         .map_err(|e| EphemerisError::BadElements(e.to_string()))?;
+        let period_min = std::f64::consts::TAU / orbit.mean_motion;
         let constants = Constants::new(
             sgp4::WGS72,
             sgp4::iau_epoch_to_sidereal_time,
@@ -96,6 +100,7 @@ impl Propagator {
         Ok(Self {
             constants,
             epoch: elements.datetime.and_utc(),
+            period_min,
             resonance: Checkpoints::default(),
         })
     }
@@ -122,6 +127,11 @@ impl Propagator {
     /// The element set's epoch.
     pub fn epoch(&self) -> DateTime<Utc> {
         self.epoch
+    }
+
+    /// The time of one revolution, minutes (from the mean motion).
+    pub fn period_min(&self) -> f64 {
+        self.period_min
     }
 
     /// TEME position (km) and velocity (km/s) `minutes` after epoch.
