@@ -8,12 +8,12 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{Config, JsonTarget, LoadModel, StopCondition, TransportKind, resolve_server};
-use crate::error::{DurationError, LoadgenError};
+use crate::error::{DurationError, LoadgenError, StartAtError};
 use crate::query::{EdnsOptions, QueryOptions, QuerySet, QuestionSpec, read_queries_file};
 use crate::response::CheckMode;
 
@@ -61,6 +61,11 @@ pub struct MergeArgs {
     /// Also write the merged summary as JSON to PATH ("-" for stdout).
     #[arg(long, value_name = "PATH")]
     pub json: Option<String>,
+    /// Merge logs written with --start-at even when their intervals do not
+    /// line up (they are refused by default: their combined rate and
+    /// seconds would mix different times).
+    #[arg(long)]
+    pub allow_unaligned: bool,
 }
 
 /// Arguments of a run.
@@ -178,6 +183,17 @@ pub struct RunArgs {
     /// saves a wake-up per round when answers come back fast).
     #[arg(long, value_parser = parse_duration, default_value = "50us", value_name = "DURATION")]
     pub spin: Duration,
+
+    /// Start at this UTC time (e.g. 2026-12-01T10:00:00Z) rather than at
+    /// once, so that every load host of a run starts together and their
+    /// --hdr-log intervals line up for `merge`.
+    #[arg(long, value_parser = parse_start_at, value_name = "TIME")]
+    pub start_at: Option<SystemTime>,
+
+    /// This host's name in the --hdr-log log and in `merge`'s report
+    /// [default: the host name].
+    #[arg(long, value_name = "NAME")]
+    pub host_tag: Option<String>,
 }
 
 /// Parses "10s", "500ms", "1m", or a bare number of seconds. clap takes the
@@ -192,6 +208,27 @@ fn parse_duration(text: &str) -> Result<Duration, DurationError> {
         text: text.to_owned(),
         reason,
     })
+}
+
+/// Parses an RFC 3339 UTC time ("2026-12-01T10:00:00Z", fractions of a
+/// second allowed).
+fn parse_start_at(text: &str) -> Result<SystemTime, StartAtError> {
+    humantime::parse_rfc3339(text).map_err(|reason| StartAtError {
+        text: text.to_owned(),
+        reason,
+    })
+}
+
+/// The name of the machine, for `--host-tag`'s default.
+fn host_name() -> Result<String, LoadgenError> {
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|name| name.into_string().ok())
+        .ok_or_else(|| {
+            LoadgenError::InvalidConfig(
+                "cannot read this machine's host name: give --host-tag NAME".to_owned(),
+            )
+        })
 }
 
 /// Where `--json VALUE` points.
@@ -238,6 +275,10 @@ impl RunArgs {
             (None, LoadModel::Open { .. }) => DEFAULT_SOCKETS,
         };
         let server = resolve_server(&self.server, self.port)?;
+        let host = match self.host_tag {
+            Some(tag) => tag,
+            None => host_name()?,
+        };
         let config = Config {
             server_name: self.server,
             server,
@@ -264,6 +305,8 @@ impl RunArgs {
             hdr_log: self.hdr_log,
             seed: self.seed.unwrap_or_else(seed_from_clock),
             spin: self.spin,
+            start_at: self.start_at,
+            host,
         };
         config.validate()?;
         Ok(config)

@@ -9,7 +9,7 @@
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use crate::error::LoadgenError;
 use crate::query::QuerySet;
@@ -105,6 +105,11 @@ pub struct Config {
     pub seed: u64,
     /// How long a worker polls for answers before it sleeps.
     pub spin: Duration,
+    /// The wall-clock time every host of a multi-host run starts at
+    /// (`--start-at`), if one was agreed.
+    pub start_at: Option<SystemTime>,
+    /// The name of this host in the interval log (`--host-tag`).
+    pub host: String,
 }
 
 /// The longest timeout the latency histogram can hold.
@@ -172,6 +177,9 @@ impl Config {
             }
             _ => {}
         }
+        if let Err(problem) = check_host_tag(&self.host) {
+            return invalid(format!("--host-tag {:?}: {problem}", self.host));
+        }
         if self.timeout.is_zero() || self.timeout > MAX_TIMEOUT {
             return invalid(format!(
                 "--timeout {} is out of range (more than 0, at most 60s)",
@@ -179,5 +187,26 @@ impl Config {
             ));
         }
         Ok(())
+    }
+}
+
+/// Longest host tag accepted: a DNS label's length, which every host name
+/// and Kubernetes pod name fits.
+const MAX_HOST_TAG: usize = 63;
+
+/// Checks that `tag` can stand in the log's `#[satloc-loadgen host: TAG]`
+/// comment and in a report column: says what is wrong if not.
+pub fn check_host_tag(tag: &str) -> Result<(), String> {
+    if tag.is_empty() || tag.len() > MAX_HOST_TAG {
+        return Err(format!("must be 1 to {MAX_HOST_TAG} characters"));
+    }
+    match tag
+        .chars()
+        .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')))
+    {
+        Some(c) => Err(format!(
+            "{c:?} is not allowed (letters, digits and - _ . : only)"
+        )),
+        None => Ok(()),
     }
 }
