@@ -16,21 +16,22 @@
 //! earlier versions) are merged as before, and the report says whether they
 //! happened to line up.
 
-use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 use crate::error::{AlignmentProblem, LoadgenError};
 
 /// How far apart two hosts may start, or an interval may sit off the grid,
-/// and still count as lined up: a tenth of the 1 s interval. Also how late a
-/// run may begin after its `--start-at`.
+/// and still count as lined up, unless `merge --tolerance` says otherwise: a
+/// tenth of the 1 s interval. Also how late a run may begin after its
+/// `--start-at`.
 pub const ALIGNMENT_TOLERANCE: Duration = Duration::from_millis(100);
 
 /// What the check needs to know about one log.
 #[derive(Debug, Clone)]
 pub struct LogTiming {
-    /// The log file, for messages.
-    pub path: PathBuf,
+    /// The log as messages name it: its file and host, e.g.
+    /// "load-1.hlog (host load-1)".
+    pub name: String,
     /// The start time the log declares (written with `--start-at`).
     pub start_at: Option<SystemTime>,
     /// Every interval as (absolute start, length), seconds since the epoch
@@ -53,6 +54,8 @@ pub struct Alignment {
     /// Whether any log was written with `--start-at`, and so promised to
     /// line up with the others.
     pub promised: bool,
+    /// The difference in start and distance from the grid allowed.
+    pub tolerance: Duration,
     /// The first thing found that does not line up; `None` when the logs do.
     pub problem: Option<AlignmentProblem>,
 }
@@ -72,8 +75,9 @@ impl Alignment {
     }
 }
 
-/// Checks how `logs` (each with at least one interval) line up.
-pub fn check(logs: &[LogTiming]) -> Alignment {
+/// Checks how `logs` (each with at least one interval) line up, allowing
+/// `tolerance` of difference in start and of distance from the grid.
+pub fn check(logs: &[LogTiming], tolerance: Duration) -> Alignment {
     let firsts: Vec<f64> = logs
         .iter()
         .map(|log| log.intervals.first().map_or(f64::INFINITY, |&(start, _)| start))
@@ -96,8 +100,8 @@ pub fn check(logs: &[LogTiming]) -> Alignment {
         .filter_map(|(index, log)| log.start_at.map(|at| (index, at)))
         .collect();
     let problem = different_start_at(logs, &declared)
-        .or_else(|| starts_apart(logs, &firsts, earliest))
-        .or_else(|| off_grid(logs, earliest, start_s, interval_s));
+        .or_else(|| starts_apart(logs, &firsts, earliest, tolerance))
+        .or_else(|| off_grid(logs, (earliest, start_s), interval_s, tolerance));
     let all_same_start = declared.len() == logs.len() && problem.is_none();
     Alignment {
         interval_s,
@@ -108,6 +112,7 @@ pub fn check(logs: &[LogTiming]) -> Alignment {
             .map(|&(_, at)| at)
             .filter(|_| all_same_start),
         promised: !declared.is_empty(),
+        tolerance,
         problem,
     }
 }
@@ -122,40 +127,45 @@ fn different_start_at(
         .iter()
         .find(|&&(_, at)| at != first_at)
         .map(|&(other, other_at)| AlignmentProblem::DifferentStartAt {
-            first: logs[first].path.clone(),
+            first: logs[first].name.clone(),
             first_at: humantime::format_rfc3339(first_at).to_string(),
-            other: logs[other].path.clone(),
+            other: logs[other].name.clone(),
             other_at: humantime::format_rfc3339(other_at).to_string(),
         })
 }
 
 /// The first log whose first interval starts too long after the earliest.
-fn starts_apart(logs: &[LogTiming], firsts: &[f64], earliest: usize) -> Option<AlignmentProblem> {
-    let tolerance_s = ALIGNMENT_TOLERANCE.as_secs_f64();
+fn starts_apart(
+    logs: &[LogTiming],
+    firsts: &[f64],
+    earliest: usize,
+    tolerance: Duration,
+) -> Option<AlignmentProblem> {
+    let tolerance_s = tolerance.as_secs_f64();
     let start = firsts[earliest];
     firsts
         .iter()
         .position(|&first| first - start > tolerance_s)
         .map(|later| AlignmentProblem::StartsApart {
-            earliest: logs[earliest].path.clone(),
-            later: logs[later].path.clone(),
+            earliest: logs[earliest].name.clone(),
+            later: logs[later].name.clone(),
             apart_s: firsts[later] - start,
-            tolerance_ms: ALIGNMENT_TOLERANCE.as_millis(),
+            tolerance_ms: tolerance.as_millis(),
         })
 }
 
 /// The first interval that does not start on the grid of `period_s` from
-/// `start_s`.
+/// the start of log `earliest`, `start_s`.
 fn off_grid(
     logs: &[LogTiming],
-    earliest: usize,
-    start_s: f64,
+    (earliest, start_s): (usize, f64),
     period_s: f64,
+    tolerance: Duration,
 ) -> Option<AlignmentProblem> {
     if period_s <= 0.0 {
         return None;
     }
-    let tolerance_s = ALIGNMENT_TOLERANCE.as_secs_f64();
+    let tolerance_s = tolerance.as_secs_f64();
     logs.iter().find_map(|log| {
         log.intervals
             .iter()
@@ -164,12 +174,12 @@ fn off_grid(
                 let steps = ((start - start_s) / period_s).round();
                 let off_s = start - (start_s + steps * period_s);
                 (off_s.abs() > tolerance_s).then(|| AlignmentProblem::OffGrid {
-                    log: log.path.clone(),
+                    log: log.name.clone(),
                     number: index + 1,
                     off_s,
                     period_s,
-                    earliest: logs[earliest].path.clone(),
-                    tolerance_ms: ALIGNMENT_TOLERANCE.as_millis(),
+                    earliest: logs[earliest].name.clone(),
+                    tolerance_ms: tolerance.as_millis(),
                 })
             })
     })
@@ -181,9 +191,13 @@ mod tests {
 
     const T0: f64 = 1_800_000_000.0;
 
+    fn check_default(logs: &[LogTiming]) -> Alignment {
+        check(logs, ALIGNMENT_TOLERANCE)
+    }
+
     fn log(name: &str, start_at: Option<f64>, starts: &[f64]) -> LogTiming {
         LogTiming {
-            path: PathBuf::from(name),
+            name: name.to_owned(),
             start_at: start_at.map(|s| SystemTime::UNIX_EPOCH + Duration::from_secs_f64(s)),
             intervals: starts.iter().map(|&start| (T0 + start, 1.0)).collect(),
         }
@@ -191,7 +205,7 @@ mod tests {
 
     #[test]
     fn hosts_started_together_line_up_within_the_tolerance() {
-        let alignment = check(&[
+        let alignment = check_default(&[
             log("a", Some(T0), &[0.0, 1.0, 2.0]),
             log("b", Some(T0), &[0.004, 1.004, 2.004]),
             log("c", Some(T0), &[0.0, 1.0]),
@@ -206,7 +220,7 @@ mod tests {
 
     #[test]
     fn two_start_times_are_two_runs() {
-        let alignment = check(&[
+        let alignment = check_default(&[
             log("a", Some(T0), &[0.0, 1.0]),
             log("b", Some(T0 + 60.0), &[60.0, 61.0]),
         ]);
@@ -215,33 +229,33 @@ mod tests {
             err,
             "the logs do not line up: b was started at 2027-01-15T08:01:00Z and a at \
              2027-01-15T08:00:00Z (--start-at): they are not from one run \
-             (merge them anyway with --allow-unaligned)"
+             (widen --tolerance, or merge them anyway with --allow-unaligned)"
         );
         assert_eq!(alignment.start_at, None);
     }
 
     #[test]
     fn a_late_host_and_an_interval_off_the_grid_are_named() {
-        let late = check(&[
+        let late = check_default(&[
             log("a", None, &[0.0, 1.0]),
             log("b", None, &[0.25, 1.25]),
         ]);
         assert!(matches!(
             late.problem,
-            Some(AlignmentProblem::StartsApart { ref later, .. }) if later == &PathBuf::from("b")
+            Some(AlignmentProblem::StartsApart { ref later, .. }) if later == "b"
         ));
         // Without --start-at nothing was promised: reported, not refused.
         assert!(!late.promised);
         assert!(late.enforce().is_ok());
 
-        let drifted = check(&[
+        let drifted = check_default(&[
             log("a", Some(T0), &[0.0, 1.0, 2.0]),
             log("b", Some(T0), &[0.0, 1.0, 2.3]),
         ]);
         let message = drifted.problem.clone().unwrap().to_string();
         assert_eq!(
             message,
-            "b: interval 3 starts 0.300 s off the 1.000 s grid that starts with a (more than 100 ms)"
+            "b: interval 3 starts 0.300 s off the 1.000 s grid that starts with a (more than the 100 ms tolerance)"
         );
         assert!(drifted.enforce().is_err());
     }

@@ -61,6 +61,11 @@ pub struct MergeArgs {
     /// Also write the merged summary as JSON to PATH ("-" for stdout).
     #[arg(long, value_name = "PATH")]
     pub json: Option<String>,
+    /// How far apart the hosts' first intervals may start, and how far any
+    /// interval may sit off the common grid of seconds, for the logs to count
+    /// as lined up (about what the hosts' clocks disagree by, plus start-up).
+    #[arg(long, value_parser = parse_duration, default_value = "100ms", value_name = "DURATION")]
+    pub tolerance: Duration,
     /// Merge logs written with --start-at even when their intervals do not
     /// line up (they are refused by default: their combined rate and
     /// seconds would mix different times).
@@ -184,9 +189,10 @@ pub struct RunArgs {
     #[arg(long, value_parser = parse_duration, default_value = "50us", value_name = "DURATION")]
     pub spin: Duration,
 
-    /// Start at this UTC time (e.g. 2026-12-01T10:00:00Z) rather than at
-    /// once, so that every load host of a run starts together and their
-    /// --hdr-log intervals line up for `merge`.
+    /// Start at this instant rather than at once: an RFC 3339 UTC time
+    /// (2026-12-01T10:00:00Z) or seconds since the epoch (`date +%s`), at
+    /// most a day ahead. Every load host given the same TIME starts its
+    /// timetable together, so their --hdr-log intervals line up for `merge`.
     #[arg(long, value_parser = parse_start_at, value_name = "TIME")]
     pub start_at: Option<SystemTime>,
 
@@ -210,13 +216,24 @@ fn parse_duration(text: &str) -> Result<Duration, DurationError> {
     })
 }
 
-/// Parses an RFC 3339 UTC time ("2026-12-01T10:00:00Z", fractions of a
-/// second allowed).
+/// Parses `--start-at`: an RFC 3339 UTC time ("2026-12-01T10:00:00Z",
+/// fractions of a second allowed) or seconds since the Unix epoch
+/// ("1796148221", what `date +%s` prints). Whether the time is usable (not
+/// past, not far ahead) is [`Config::validate`]'s to say.
 fn parse_start_at(text: &str) -> Result<SystemTime, StartAtError> {
-    humantime::parse_rfc3339(text).map_err(|reason| StartAtError {
+    let error = |reason: String| StartAtError {
         text: text.to_owned(),
         reason,
-    })
+    };
+    if text.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return text
+            .parse::<f64>()
+            .ok()
+            .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+            .and_then(|since| SystemTime::UNIX_EPOCH.checked_add(since))
+            .ok_or_else(|| error("not a usable number of seconds since the epoch".to_owned()));
+    }
+    humantime::parse_rfc3339(text).map_err(|reason| error(reason.to_string()))
 }
 
 /// The name of the machine, for `--host-tag`'s default.
@@ -452,5 +469,34 @@ mod tests {
         assert_eq!(parse_duration("1.5").unwrap(), Duration::from_millis(1500));
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
         assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn start_at_takes_rfc3339_or_epoch_seconds_and_refuses_past_and_far_times() {
+        let epoch = |s: u64| SystemTime::UNIX_EPOCH + Duration::from_secs(s);
+        assert_eq!(
+            parse_start_at("2026-12-01T10:00:00Z").unwrap(),
+            epoch(1_796_119_200)
+        );
+        assert_eq!(parse_start_at("1796119200").unwrap(), epoch(1_796_119_200));
+        assert_eq!(
+            parse_start_at("1796119200.5").unwrap(),
+            epoch(1_796_119_200) + Duration::from_millis(500)
+        );
+        let err = parse_start_at("tomorrow").unwrap_err().to_string();
+        assert!(err.starts_with("\"tomorrow\" is not a UTC time"), "{err}");
+
+        let err = parse(&["--qname", "a.example", "--start-at", "1000000000"]).unwrap_err();
+        assert!(
+            err.contains("--start-at 2001-09-09T01:46:40.000Z is ") && err.contains("s in the past"),
+            "{err}"
+        );
+        let later = SystemTime::now() + Duration::from_secs(3 * 24 * 3600);
+        let later = humantime::format_rfc3339_seconds(later).to_string();
+        let err = parse(&["--qname", "a.example", "--start-at", &later]).unwrap_err();
+        assert!(err.contains("ahead, more than the 1day allowed"), "{err}");
+        let soon = humantime::format_rfc3339(SystemTime::now() + Duration::from_secs(60));
+        let config = parse(&["--qname", "a.example", "--start-at", &soon.to_string()]).unwrap();
+        assert!(config.start_at.is_some());
     }
 }

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use crate::alignment::ALIGNMENT_TOLERANCE;
 use crate::error::LoadgenError;
 use crate::query::QuerySet;
 use crate::response::CheckMode;
@@ -180,6 +181,9 @@ impl Config {
         if let Err(problem) = check_host_tag(&self.host) {
             return invalid(format!("--host-tag {:?}: {problem}", self.host));
         }
+        if let Some(Err(problem)) = self.start_at.map(|at| check_start_at(at, SystemTime::now())) {
+            return invalid(problem);
+        }
         if self.timeout.is_zero() || self.timeout > MAX_TIMEOUT {
             return invalid(format!(
                 "--timeout {} is out of range (more than 0, at most 60s)",
@@ -208,5 +212,30 @@ pub fn check_host_tag(tag: &str) -> Result<(), String> {
             "{c:?} is not allowed (letters, digits and - _ . : only)"
         )),
         None => Ok(()),
+    }
+}
+
+/// The furthest ahead `--start-at` may be: a time further out is far more
+/// likely a typo (milliseconds for seconds, a wrong day) than a plan.
+pub const MAX_START_AHEAD: Duration = Duration::from_secs(24 * 3600);
+
+/// Checks that `start_at` is neither past (beyond the alignment tolerance,
+/// as seen at `now`) nor more than [`MAX_START_AHEAD`] ahead: says which and
+/// by how much if it is.
+pub fn check_start_at(start_at: SystemTime, now: SystemTime) -> Result<(), String> {
+    let shown = humantime::format_rfc3339_millis(start_at);
+    match start_at.duration_since(now) {
+        Ok(ahead) if ahead > MAX_START_AHEAD => Err(format!(
+            "--start-at {shown} is {} ahead, more than the {} allowed: give a nearer time",
+            humantime::format_duration(Duration::from_secs(ahead.as_secs())),
+            humantime::format_duration(MAX_START_AHEAD)
+        )),
+        Ok(_) => Ok(()),
+        Err(past) if past.duration() > ALIGNMENT_TOLERANCE => Err(format!(
+            "--start-at {shown} is {:.3} s in the past (now is {}): give a later time",
+            past.duration().as_secs_f64(),
+            humantime::format_rfc3339_millis(now)
+        )),
+        Err(_) => Ok(()),
     }
 }

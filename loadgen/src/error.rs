@@ -164,7 +164,7 @@ pub enum LoadgenError {
 
     /// Logs written with `--start-at` whose intervals do not line up, given
     /// to `merge` without `--allow-unaligned`.
-    #[error("the logs do not line up: {0} (merge them anyway with --allow-unaligned)")]
+    #[error("the logs do not line up: {0} (widen --tolerance, or merge them anyway with --allow-unaligned)")]
     Unaligned(AlignmentProblem),
 }
 
@@ -388,40 +388,40 @@ pub enum TotalsError {
 /// Why a `--start-at` value is not a start time. clap puts the flag in front
 /// of the message.
 #[derive(Debug, thiserror::Error)]
-#[error("{text:?} is not a UTC time like 2026-12-01T10:00:00Z: {reason}")]
+#[error(
+    "{text:?} is not a UTC time like 2026-12-01T10:00:00Z nor seconds since the epoch: {reason}"
+)]
 pub struct StartAtError {
     /// The value as typed.
     pub text: String,
-    /// humantime's objection.
-    pub reason: humantime::TimestampError,
+    /// The parser's objection.
+    pub reason: String,
 }
 
 /// Why interval logs given to `merge` do not describe one run whose hosts'
-/// seconds line up.
+/// seconds line up. Logs are named by file and host.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AlignmentProblem {
     /// Two logs written with different `--start-at` times: two runs.
-    #[error("{} was started at {other_at} and {} at {first_at} (--start-at): they are not from one run",
-        other.display(), first.display())]
+    #[error("{other} was started at {other_at} and {first} at {first_at} (--start-at): they are not from one run")]
     DifferentStartAt {
         /// The first log with a start time.
-        first: PathBuf,
+        first: String,
         /// Its start time.
         first_at: String,
         /// A log with another start time.
-        other: PathBuf,
+        other: String,
         /// That start time.
         other_at: String,
     },
 
     /// Two logs whose first intervals start more than the tolerance apart.
-    #[error("{} starts {apart_s:.3} s after {} (more than {tolerance_ms} ms): the hosts did not start together",
-        later.display(), earliest.display())]
+    #[error("{later} starts {apart_s:.3} s after {earliest} (more than the {tolerance_ms} ms tolerance): the hosts did not start together")]
     StartsApart {
         /// The log that starts first.
-        earliest: PathBuf,
+        earliest: String,
         /// A log that starts later.
-        later: PathBuf,
+        later: String,
         /// How much later, in seconds.
         apart_s: f64,
         /// The difference allowed, in ms.
@@ -429,11 +429,10 @@ pub enum AlignmentProblem {
     },
 
     /// An interval that does not start on the common grid of seconds.
-    #[error("{}: interval {number} starts {off_s:.3} s off the {period_s:.3} s grid that starts with {} (more than {tolerance_ms} ms)",
-        log.display(), earliest.display())]
+    #[error("{log}: interval {number} starts {off_s:.3} s off the {period_s:.3} s grid that starts with {earliest} (more than the {tolerance_ms} ms tolerance)")]
     OffGrid {
         /// The log.
-        log: PathBuf,
+        log: String,
         /// 1-based interval number.
         number: usize,
         /// How far off the nearest grid point, in seconds.
@@ -441,7 +440,7 @@ pub enum AlignmentProblem {
         /// The grid's period, in seconds.
         period_s: f64,
         /// The log whose first interval the grid starts from.
-        earliest: PathBuf,
+        earliest: String,
         /// The distance allowed, in ms.
         tolerance_ms: u128,
     },

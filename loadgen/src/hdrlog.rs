@@ -36,7 +36,7 @@ use hdrhistogram::serialization::interval_log::{
 };
 use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
 
-use crate::alignment::{self, Alignment, LogTiming};
+use crate::alignment::{self, ALIGNMENT_TOLERANCE, Alignment, LogTiming};
 use crate::error::{LoadgenError, LogProblem, TotalsError};
 use crate::stats::{Counters, RCODE_SPACE, new_histogram};
 
@@ -430,6 +430,18 @@ pub struct HostLog {
 }
 
 impl HostLog {
+    /// What the alignment check needs, with the log named by file and host.
+    fn timing(&self) -> LogTiming {
+        LogTiming {
+            name: match &self.contents.host {
+                Some(host) => format!("{} (host {host})", self.path.display()),
+                None => self.path.display().to_string(),
+            },
+            start_at: self.contents.start_at,
+            intervals: self.contents.interval_bounds.clone(),
+        }
+    }
+
     /// Seconds this host measured: from its totals line, or else from its
     /// first interval's start to its last one's end.
     pub fn elapsed_s(&self) -> f64 {
@@ -467,8 +479,14 @@ pub struct Merged {
 /// which is the combined rate when the logs come from hosts loading one
 /// server at the same time. Whether they did is in [`Merged::alignment`];
 /// refusing logs that promised to line up and do not is the caller's
-/// choice ([`Alignment::enforce`]).
+/// choice ([`Alignment::enforce`]). The alignment is checked with the
+/// default tolerance; [`merge_logs_within`] takes another.
 pub fn merge_logs(paths: &[PathBuf]) -> Result<Merged, LoadgenError> {
+    merge_logs_within(paths, ALIGNMENT_TOLERANCE)
+}
+
+/// [`merge_logs`], checking alignment within `tolerance`.
+pub fn merge_logs_within(paths: &[PathBuf], tolerance: Duration) -> Result<Merged, LoadgenError> {
     let logs = paths
         .iter()
         .map(|path| read_log(path))
@@ -485,19 +503,8 @@ pub fn merge_logs(paths: &[PathBuf]) -> Result<Merged, LoadgenError> {
     }
     let totals = summed_totals(&logs);
     let span_s = common_span_s(&logs, totals.is_some());
-    let alignment = alignment::check(
-        &logs
-            .iter()
-            .zip(paths)
-            .map(|(log, path)| LogTiming {
-                path: path.clone(),
-                start_at: log.start_at,
-                intervals: log.interval_bounds.clone(),
-            })
-            .collect::<Vec<_>>(),
-    );
     let intervals = logs.iter().map(|log| log.intervals).sum();
-    let hosts = logs
+    let hosts: Vec<HostLog> = logs
         .into_iter()
         .zip(paths)
         .map(|(contents, path)| HostLog {
@@ -509,14 +516,15 @@ pub fn merge_logs(paths: &[PathBuf]) -> Result<Merged, LoadgenError> {
             contents,
         })
         .collect();
+    let timings: Vec<LogTiming> = hosts.iter().map(HostLog::timing).collect();
     Ok(Merged {
         logs: paths.to_vec(),
         histogram,
         intervals,
         span_s,
         totals,
+        alignment: alignment::check(&timings, tolerance),
         hosts,
-        alignment,
     })
 }
 
