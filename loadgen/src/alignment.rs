@@ -80,15 +80,20 @@ impl Alignment {
 pub fn check(logs: &[LogTiming], tolerance: Duration) -> Alignment {
     let firsts: Vec<f64> = logs
         .iter()
-        .map(|log| log.intervals.first().map_or(f64::INFINITY, |&(start, _)| start))
+        .map(|log| {
+            log.intervals
+                .first()
+                .map_or(f64::INFINITY, |&(start, _)| start)
+        })
         .collect();
-    let (earliest, start_s) = firsts
-        .iter()
-        .copied()
-        .enumerate()
-        .fold((0, f64::INFINITY), |best, (index, start)| {
-            if start < best.1 { (index, start) } else { best }
-        });
+    let (earliest, start_s) =
+        firsts
+            .iter()
+            .copied()
+            .enumerate()
+            .fold((0, f64::INFINITY), |best, (index, start)| {
+                if start < best.1 { (index, start) } else { best }
+            });
     let latest = firsts.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let interval_s = logs
         .iter()
@@ -236,10 +241,7 @@ mod tests {
 
     #[test]
     fn a_late_host_and_an_interval_off_the_grid_are_named() {
-        let late = check_default(&[
-            log("a", None, &[0.0, 1.0]),
-            log("b", None, &[0.25, 1.25]),
-        ]);
+        let late = check_default(&[log("a", None, &[0.0, 1.0]), log("b", None, &[0.25, 1.25])]);
         assert!(matches!(
             late.problem,
             Some(AlignmentProblem::StartsApart { ref later, .. }) if later == "b"

@@ -488,7 +488,8 @@ mod tests {
 
         let err = parse(&["--qname", "a.example", "--start-at", "1000000000"]).unwrap_err();
         assert!(
-            err.contains("--start-at 2001-09-09T01:46:40.000Z is ") && err.contains("s in the past"),
+            err.contains("--start-at 2001-09-09T01:46:40.000Z is ")
+                && err.contains("s in the past"),
             "{err}"
         );
         let later = SystemTime::now() + Duration::from_secs(3 * 24 * 3600);

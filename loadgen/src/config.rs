@@ -181,7 +181,10 @@ impl Config {
         if let Err(problem) = check_host_tag(&self.host) {
             return invalid(format!("--host-tag {:?}: {problem}", self.host));
         }
-        if let Some(Err(problem)) = self.start_at.map(|at| check_start_at(at, SystemTime::now())) {
+        if let Some(Err(problem)) = self
+            .start_at
+            .map(|at| check_start_at(at, SystemTime::now()))
+        {
             return invalid(problem);
         }
         if self.timeout.is_zero() || self.timeout > MAX_TIMEOUT {

@@ -145,7 +145,9 @@ pub enum LoadgenError {
 
     /// The `--start-at` time had passed (beyond the tolerance) before the
     /// run could begin: this host would not line up with the others.
-    #[error("--start-at {start_at}: that time passed {late_s:.3} s ago (a run must begin within {tolerance_ms} ms of it so every host's seconds line up): give a later time")]
+    #[error(
+        "--start-at {start_at}: that time passed {late_s:.3} s ago (a run must begin within {tolerance_ms} ms of it so every host's seconds line up): give a later time"
+    )]
     StartAtPassed {
         /// The start time as written in logs (RFC 3339, UTC).
         start_at: String,
@@ -164,7 +166,9 @@ pub enum LoadgenError {
 
     /// Logs written with `--start-at` whose intervals do not line up, given
     /// to `merge` without `--allow-unaligned`.
-    #[error("the logs do not line up: {0} (widen --tolerance, or merge them anyway with --allow-unaligned)")]
+    #[error(
+        "the logs do not line up: {0} (widen --tolerance, or merge them anyway with --allow-unaligned)"
+    )]
     Unaligned(AlignmentProblem),
 }
 
@@ -403,7 +407,9 @@ pub struct StartAtError {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AlignmentProblem {
     /// Two logs written with different `--start-at` times: two runs.
-    #[error("{other} was started at {other_at} and {first} at {first_at} (--start-at): they are not from one run")]
+    #[error(
+        "{other} was started at {other_at} and {first} at {first_at} (--start-at): they are not from one run"
+    )]
     DifferentStartAt {
         /// The first log with a start time.
         first: String,
@@ -416,7 +422,9 @@ pub enum AlignmentProblem {
     },
 
     /// Two logs whose first intervals start more than the tolerance apart.
-    #[error("{later} starts {apart_s:.3} s after {earliest} (more than the {tolerance_ms} ms tolerance): the hosts did not start together")]
+    #[error(
+        "{later} starts {apart_s:.3} s after {earliest} (more than the {tolerance_ms} ms tolerance): the hosts did not start together"
+    )]
     StartsApart {
         /// The log that starts first.
         earliest: String,
@@ -429,7 +437,9 @@ pub enum AlignmentProblem {
     },
 
     /// An interval that does not start on the common grid of seconds.
-    #[error("{log}: interval {number} starts {off_s:.3} s off the {period_s:.3} s grid that starts with {earliest} (more than the {tolerance_ms} ms tolerance)")]
+    #[error(
+        "{log}: interval {number} starts {off_s:.3} s off the {period_s:.3} s grid that starts with {earliest} (more than the {tolerance_ms} ms tolerance)"
+    )]
     OffGrid {
         /// The log.
         log: String,

@@ -509,10 +509,7 @@ pub fn merge_logs_within(paths: &[PathBuf], tolerance: Duration) -> Result<Merge
         .zip(paths)
         .map(|(contents, path)| HostLog {
             path: path.clone(),
-            host: contents
-                .host
-                .clone()
-                .unwrap_or_else(|| file_name(path)),
+            host: contents.host.clone().unwrap_or_else(|| file_name(path)),
             contents,
         })
         .collect();
@@ -545,23 +542,25 @@ fn summed_totals(logs: &[LogContents]) -> Option<Counters> {
 /// Seconds from the earliest start to the latest end: measured times from
 /// the totals lines when `from_totals`, otherwise the intervals' bounds.
 fn common_span_s(logs: &[LogContents], from_totals: bool) -> f64 {
-    let (earliest, latest) = logs
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), log| {
-            if from_totals {
-                let elapsed = log.totals.as_ref().map_or(0.0, |(_, elapsed)| *elapsed);
-                (lo.min(log.base_s), hi.max(log.base_s + elapsed))
-            } else {
-                (lo.min(log.first_start_s), hi.max(log.last_end_s))
-            }
-        });
+    let (earliest, latest) =
+        logs.iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), log| {
+                if from_totals {
+                    let elapsed = log.totals.as_ref().map_or(0.0, |(_, elapsed)| *elapsed);
+                    (lo.min(log.base_s), hi.max(log.base_s + elapsed))
+                } else {
+                    (lo.min(log.first_start_s), hi.max(log.last_end_s))
+                }
+            });
     (latest - earliest).max(0.0)
 }
 
 /// A log's file name, to stand for its host when it names none.
 fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into_owned())
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    )
 }
 
 #[cfg(test)]
