@@ -260,19 +260,7 @@ pub fn json_target(value: &str) -> JsonTarget {
 impl RunArgs {
     /// Checks the arguments and resolves everything a run needs.
     pub fn into_config(self) -> Result<Config, LoadgenError> {
-        let questions = self.questions()?;
-        let edns =
-            (self.edns || self.edns_payload.is_some() || self.dnssec_ok).then(|| EdnsOptions {
-                payload: self.edns_payload.unwrap_or(DEFAULT_EDNS_PAYLOAD),
-                dnssec_ok: self.dnssec_ok,
-            });
-        let options = QueryOptions {
-            recursion_desired: !self.no_rd,
-            edns,
-            random_case: self.random_case,
-        };
-        let queries = QuerySet::build(&questions, options)?;
-
+        let queries = self.query_set()?;
         let load = match self.rate {
             Some(rate_qps) => LoadModel::Open { rate_qps },
             None => LoadModel::Closed {
@@ -327,6 +315,22 @@ impl RunArgs {
         };
         config.validate()?;
         Ok(config)
+    }
+
+    /// The queries to send, encoded with the EDNS, RD and case options.
+    fn query_set(&self) -> Result<QuerySet, LoadgenError> {
+        let questions = self.questions()?;
+        let edns =
+            (self.edns || self.edns_payload.is_some() || self.dnssec_ok).then(|| EdnsOptions {
+                payload: self.edns_payload.unwrap_or(DEFAULT_EDNS_PAYLOAD),
+                dnssec_ok: self.dnssec_ok,
+            });
+        let options = QueryOptions {
+            recursion_desired: !self.no_rd,
+            edns,
+            random_case: self.random_case,
+        };
+        QuerySet::build(&questions, options)
     }
 
     /// The questions from `--queries` or `--qname`/`--qtype`.
