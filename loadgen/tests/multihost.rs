@@ -248,3 +248,28 @@ fn logs_that_do_not_line_up_are_refused_naming_the_log_and_the_gap() {
     assert!(text.contains("alignment   NOT aligned: "), "{text}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_log_printed_after_its_report_as_comments_merges_as_the_log_alone() {
+    // What a pod of deploy/kubernetes/load prints: its text report as `# `
+    // lines, then its interval log.
+    let dir = temp_dir("job-output");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/v0.1.0-a.hlog");
+    let log = std::fs::read_to_string(&fixture).unwrap();
+    let report = "satloc-loadgen 0.1.0: satloc (10.0.0.10:53), UDP, open loop, 20,000 qps\n  \
+                  queries     sent 132,334   completed 132,334 (100.00%)   lost 0   errors 0\n";
+    let printed = dir.join("load-0.hlog");
+    let commented: String = report.lines().map(|line| format!("# {line}\n")).collect();
+    std::fs::write(&printed, commented + &log).unwrap();
+
+    let json = |path: &Path| -> Value {
+        let output = merge(&[path.to_owned()], &["--json", "-"]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    let (alone, after_report) = (json(&fixture), json(&printed));
+    assert_eq!(after_report["completed"], 132_334);
+    assert_eq!(after_report["latency_us"], alone["latency_us"]);
+    assert_eq!(after_report["sent"], alone["sent"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
