@@ -20,10 +20,13 @@ FROM rust:${RUST_VERSION}-slim-bookworm AS builder
 WORKDIR /src
 COPY . .
 # --locked: the image builds exactly the dependencies CI tested. The binaries
-# are copied out of target/ in the same step so the layer holds only them.
+# are copied out of target/ in the same step so the layer holds only them,
+# and stripped: the release profile keeps debug info for the profilers, which
+# an image has no use for (it is most of their size).
 RUN cargo build --release --locked -p satloc-server -p satloc-loadgen \
     && mkdir /out \
     && cp target/release/satloc-server target/release/satloc-loadgen /out/ \
+    && strip /out/satloc-server /out/satloc-loadgen \
     && rm -rf target
 
 # The runtime: glibc and a shell (the load Job's wrapper uses sh), no
