@@ -273,3 +273,27 @@ fn a_log_printed_after_its_report_as_comments_merges_as_the_log_alone() {
     assert_eq!(after_report["sent"], alone["sent"]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn logs_of_earlier_versions_merge_as_before_named_by_their_files() {
+    // Written by 0.1.0, without host or start time, one run after the other.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let logs = [
+        fixtures.join("v0.1.0-a.hlog"),
+        fixtures.join("v0.1.0-b.hlog"),
+    ];
+    let output = merge(&logs, &["--json", "-"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["completed"], 132_334 + 80_666);
+    assert_eq!(json["hosts"][0]["host"], "v0.1.0-a.hlog");
+    assert_eq!(json["hosts"][1]["host"], "v0.1.0-b.hlog");
+    // Nothing was promised, so nothing is refused; the report still says
+    // they did not run together.
+    assert_eq!(json["alignment"]["aligned"], false);
+    let problem = json["alignment"]["problem"].as_str().unwrap();
+    assert!(
+        problem.contains("v0.1.0-b.hlog starts 2.506 s after "),
+        "{problem}"
+    );
+}
