@@ -26,7 +26,7 @@ const HOSTS: usize = 3;
 
 /// How far ahead of now the hosts are told to start: enough for every
 /// process to start and open its sockets on a loaded CI machine.
-const LEAD: Duration = Duration::from_millis(1500);
+const LEAD: Duration = Duration::from_millis(2500);
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("satloc-multihost-{name}-{}", std::process::id()));
