@@ -33,6 +33,8 @@ echo "==> module imports form a DAG in every crate"
 cargo-cycles
 echo "==> cargo test"
 cargo test --workspace
+echo "==> Kubernetes manifests (deploy/kubernetes) validate offline"
+scripts/validate-k8s.sh
 echo "==> the instrumentation with its features on (coz progress points, pprof sampling)"
 cargo clippy -p satloc-server --all-targets --features coz,pprof -- -D warnings
 cargo test -p satloc-profiling --features coz,pprof

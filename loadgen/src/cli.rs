@@ -8,12 +8,12 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{Config, JsonTarget, LoadModel, StopCondition, TransportKind, resolve_server};
-use crate::error::{DurationError, LoadgenError};
+use crate::error::{DurationError, LoadgenError, StartAtError};
 use crate::query::{EdnsOptions, QueryOptions, QuerySet, QuestionSpec, read_queries_file};
 use crate::response::CheckMode;
 
@@ -61,6 +61,16 @@ pub struct MergeArgs {
     /// Also write the merged summary as JSON to PATH ("-" for stdout).
     #[arg(long, value_name = "PATH")]
     pub json: Option<String>,
+    /// How far apart the hosts' first intervals may start, and how far any
+    /// interval may sit off the common grid of seconds, for the logs to count
+    /// as lined up (about what the hosts' clocks disagree by, plus start-up).
+    #[arg(long, value_parser = parse_duration, default_value = "100ms", value_name = "DURATION")]
+    pub tolerance: Duration,
+    /// Merge logs written with --start-at even when their intervals do not
+    /// line up (they are refused by default: their combined rate and
+    /// seconds would mix different times).
+    #[arg(long)]
+    pub allow_unaligned: bool,
 }
 
 /// Arguments of a run.
@@ -178,6 +188,18 @@ pub struct RunArgs {
     /// saves a wake-up per round when answers come back fast).
     #[arg(long, value_parser = parse_duration, default_value = "50us", value_name = "DURATION")]
     pub spin: Duration,
+
+    /// Start at this instant rather than at once: an RFC 3339 UTC time
+    /// (2026-12-01T10:00:00Z) or seconds since the epoch (`date +%s`), at
+    /// most a day ahead. Every load host given the same TIME starts its
+    /// timetable together, so their --hdr-log intervals line up for `merge`.
+    #[arg(long, value_parser = parse_start_at, value_name = "TIME")]
+    pub start_at: Option<SystemTime>,
+
+    /// This host's name in the --hdr-log log and in `merge`'s report
+    /// [default: the host name].
+    #[arg(long, value_name = "NAME")]
+    pub host_tag: Option<String>,
 }
 
 /// Parses "10s", "500ms", "1m", or a bare number of seconds. clap takes the
@@ -194,6 +216,38 @@ fn parse_duration(text: &str) -> Result<Duration, DurationError> {
     })
 }
 
+/// Parses `--start-at`: an RFC 3339 UTC time ("2026-12-01T10:00:00Z",
+/// fractions of a second allowed) or seconds since the Unix epoch
+/// ("1796148221", what `date +%s` prints). Whether the time is usable (not
+/// past, not far ahead) is [`Config::validate`]'s to say.
+fn parse_start_at(text: &str) -> Result<SystemTime, StartAtError> {
+    let error = |reason: String| StartAtError {
+        text: text.to_owned(),
+        reason,
+    };
+    if text.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return text
+            .parse::<f64>()
+            .ok()
+            .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+            .and_then(|since| SystemTime::UNIX_EPOCH.checked_add(since))
+            .ok_or_else(|| error("not a usable number of seconds since the epoch".to_owned()));
+    }
+    humantime::parse_rfc3339(text).map_err(|reason| error(reason.to_string()))
+}
+
+/// The name of the machine, for `--host-tag`'s default.
+fn host_name() -> Result<String, LoadgenError> {
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|name| name.into_string().ok())
+        .ok_or_else(|| {
+            LoadgenError::InvalidConfig(
+                "cannot read this machine's host name: give --host-tag NAME".to_owned(),
+            )
+        })
+}
+
 /// Where `--json VALUE` points.
 pub fn json_target(value: &str) -> JsonTarget {
     if value == "-" {
@@ -206,19 +260,7 @@ pub fn json_target(value: &str) -> JsonTarget {
 impl RunArgs {
     /// Checks the arguments and resolves everything a run needs.
     pub fn into_config(self) -> Result<Config, LoadgenError> {
-        let questions = self.questions()?;
-        let edns =
-            (self.edns || self.edns_payload.is_some() || self.dnssec_ok).then(|| EdnsOptions {
-                payload: self.edns_payload.unwrap_or(DEFAULT_EDNS_PAYLOAD),
-                dnssec_ok: self.dnssec_ok,
-            });
-        let options = QueryOptions {
-            recursion_desired: !self.no_rd,
-            edns,
-            random_case: self.random_case,
-        };
-        let queries = QuerySet::build(&questions, options)?;
-
+        let queries = self.query_set()?;
         let load = match self.rate {
             Some(rate_qps) => LoadModel::Open { rate_qps },
             None => LoadModel::Closed {
@@ -238,6 +280,10 @@ impl RunArgs {
             (None, LoadModel::Open { .. }) => DEFAULT_SOCKETS,
         };
         let server = resolve_server(&self.server, self.port)?;
+        let host = match self.host_tag {
+            Some(tag) => tag,
+            None => host_name()?,
+        };
         let config = Config {
             server_name: self.server,
             server,
@@ -264,9 +310,27 @@ impl RunArgs {
             hdr_log: self.hdr_log,
             seed: self.seed.unwrap_or_else(seed_from_clock),
             spin: self.spin,
+            start_at: self.start_at,
+            host,
         };
         config.validate()?;
         Ok(config)
+    }
+
+    /// The queries to send, encoded with the EDNS, RD and case options.
+    fn query_set(&self) -> Result<QuerySet, LoadgenError> {
+        let questions = self.questions()?;
+        let edns =
+            (self.edns || self.edns_payload.is_some() || self.dnssec_ok).then(|| EdnsOptions {
+                payload: self.edns_payload.unwrap_or(DEFAULT_EDNS_PAYLOAD),
+                dnssec_ok: self.dnssec_ok,
+            });
+        let options = QueryOptions {
+            recursion_desired: !self.no_rd,
+            edns,
+            random_case: self.random_case,
+        };
+        QuerySet::build(&questions, options)
     }
 
     /// The questions from `--queries` or `--qname`/`--qtype`.
@@ -409,5 +473,35 @@ mod tests {
         assert_eq!(parse_duration("1.5").unwrap(), Duration::from_millis(1500));
         assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
         assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn start_at_takes_rfc3339_or_epoch_seconds_and_refuses_past_and_far_times() {
+        let epoch = |s: u64| SystemTime::UNIX_EPOCH + Duration::from_secs(s);
+        assert_eq!(
+            parse_start_at("2026-12-01T10:00:00Z").unwrap(),
+            epoch(1_796_119_200)
+        );
+        assert_eq!(parse_start_at("1796119200").unwrap(), epoch(1_796_119_200));
+        assert_eq!(
+            parse_start_at("1796119200.5").unwrap(),
+            epoch(1_796_119_200) + Duration::from_millis(500)
+        );
+        let err = parse_start_at("tomorrow").unwrap_err().to_string();
+        assert!(err.starts_with("\"tomorrow\" is not a UTC time"), "{err}");
+
+        let err = parse(&["--qname", "a.example", "--start-at", "1000000000"]).unwrap_err();
+        assert!(
+            err.contains("--start-at 2001-09-09T01:46:40.000Z is ")
+                && err.contains("s in the past"),
+            "{err}"
+        );
+        let later = SystemTime::now() + Duration::from_secs(3 * 24 * 3600);
+        let later = humantime::format_rfc3339_seconds(later).to_string();
+        let err = parse(&["--qname", "a.example", "--start-at", &later]).unwrap_err();
+        assert!(err.contains("ahead, more than the 1day allowed"), "{err}");
+        let soon = humantime::format_rfc3339(SystemTime::now() + Duration::from_secs(60));
+        let config = parse(&["--qname", "a.example", "--start-at", &soon.to_string()]).unwrap();
+        assert!(config.start_at.is_some());
     }
 }

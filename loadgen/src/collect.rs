@@ -20,7 +20,7 @@ use std::time::{Duration, SystemTime};
 use hdrhistogram::Histogram;
 
 use crate::error::LoadgenError;
-use crate::hdrlog::HdrLogWriter;
+use crate::hdrlog::{HdrLogWriter, LogHeader};
 use crate::progress::Progress;
 use crate::stats::{Counters, new_histogram};
 use crate::worker::{Interval, IntervalSample};
@@ -56,9 +56,9 @@ impl LogFile {
     pub(crate) fn start(
         (path, file): (PathBuf, BufWriter<File>),
         base_time: SystemTime,
-        description: &str,
+        header: &LogHeader<'_>,
     ) -> Result<Self, LoadgenError> {
-        match HdrLogWriter::start(file, base_time, description) {
+        match HdrLogWriter::start(file, base_time, header) {
             Ok(writer) => Ok(Self { path, writer }),
             Err(source) => Err(LoadgenError::Output { path, source }),
         }

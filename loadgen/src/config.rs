@@ -9,8 +9,9 @@
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
+use crate::alignment::ALIGNMENT_TOLERANCE;
 use crate::error::LoadgenError;
 use crate::query::QuerySet;
 use crate::response::CheckMode;
@@ -105,6 +106,11 @@ pub struct Config {
     pub seed: u64,
     /// How long a worker polls for answers before it sleeps.
     pub spin: Duration,
+    /// The wall-clock time every host of a multi-host run starts at
+    /// (`--start-at`), if one was agreed.
+    pub start_at: Option<SystemTime>,
+    /// The name of this host in the interval log (`--host-tag`).
+    pub host: String,
 }
 
 /// The longest timeout the latency histogram can hold.
@@ -172,6 +178,15 @@ impl Config {
             }
             _ => {}
         }
+        if let Err(problem) = check_host_tag(&self.host) {
+            return invalid(format!("--host-tag {:?}: {problem}", self.host));
+        }
+        if let Some(Err(problem)) = self
+            .start_at
+            .map(|at| check_start_at(at, SystemTime::now()))
+        {
+            return invalid(problem);
+        }
         if self.timeout.is_zero() || self.timeout > MAX_TIMEOUT {
             return invalid(format!(
                 "--timeout {} is out of range (more than 0, at most 60s)",
@@ -179,5 +194,51 @@ impl Config {
             ));
         }
         Ok(())
+    }
+}
+
+/// Longest host tag accepted: a DNS label's length, which every host name
+/// and Kubernetes pod name fits.
+const MAX_HOST_TAG: usize = 63;
+
+/// Checks that `tag` can stand in the log's `#[satloc-loadgen host: TAG]`
+/// comment and in a report column: says what is wrong if not.
+pub fn check_host_tag(tag: &str) -> Result<(), String> {
+    if tag.is_empty() || tag.len() > MAX_HOST_TAG {
+        return Err(format!("must be 1 to {MAX_HOST_TAG} characters"));
+    }
+    match tag
+        .chars()
+        .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')))
+    {
+        Some(c) => Err(format!(
+            "{c:?} is not allowed (letters, digits and - _ . : only)"
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The furthest ahead `--start-at` may be: a time further out is far more
+/// likely a typo (milliseconds for seconds, a wrong day) than a plan.
+pub const MAX_START_AHEAD: Duration = Duration::from_secs(24 * 3600);
+
+/// Checks that `start_at` is neither past (beyond the alignment tolerance,
+/// as seen at `now`) nor more than [`MAX_START_AHEAD`] ahead: says which and
+/// by how much if it is.
+pub fn check_start_at(start_at: SystemTime, now: SystemTime) -> Result<(), String> {
+    let shown = humantime::format_rfc3339_millis(start_at);
+    match start_at.duration_since(now) {
+        Ok(ahead) if ahead > MAX_START_AHEAD => Err(format!(
+            "--start-at {shown} is {} ahead, more than the {} allowed: give a nearer time",
+            humantime::format_duration(Duration::from_secs(ahead.as_secs())),
+            humantime::format_duration(MAX_START_AHEAD)
+        )),
+        Ok(_) => Ok(()),
+        Err(past) if past.duration() > ALIGNMENT_TOLERANCE => Err(format!(
+            "--start-at {shown} is {:.3} s in the past (now is {}): give a later time",
+            past.duration().as_secs_f64(),
+            humantime::format_rfc3339_millis(now)
+        )),
+        Err(_) => Ok(()),
     }
 }

@@ -142,6 +142,34 @@ pub enum LoadgenError {
     /// A worker thread panicked: a bug, reported rather than hidden.
     #[error("load generator thread {0} panicked")]
     WorkerPanic(usize),
+
+    /// The `--start-at` time had passed (beyond the tolerance) before the
+    /// run could begin: this host would not line up with the others.
+    #[error(
+        "--start-at {start_at}: that time passed {late_s:.3} s ago (a run must begin within {tolerance_ms} ms of it so every host's seconds line up): give a later time"
+    )]
+    StartAtPassed {
+        /// The start time as written in logs (RFC 3339, UTC).
+        start_at: String,
+        /// How late this host is, in seconds.
+        late_s: f64,
+        /// The lateness allowed, in ms.
+        tolerance_ms: u128,
+    },
+
+    /// Interrupted (Ctrl-C, SIGTERM) while waiting for `--start-at`.
+    #[error("interrupted while waiting for --start-at {start_at}; nothing was sent")]
+    InterruptedBeforeStart {
+        /// The start time waited for.
+        start_at: String,
+    },
+
+    /// Logs written with `--start-at` whose intervals do not line up, given
+    /// to `merge` without `--allow-unaligned`.
+    #[error(
+        "the logs do not line up: {0} (widen --tolerance, or merge them anyway with --allow-unaligned)"
+    )]
+    Unaligned(AlignmentProblem),
 }
 
 impl LoadgenError {
@@ -297,6 +325,15 @@ pub enum LogProblem {
     /// A log without a single interval.
     #[error("no interval histograms in log")]
     Empty,
+
+    /// A `#[satloc-loadgen start-at: ...]` comment whose time does not parse.
+    #[error("start-at comment: {value:?} is not a UTC time like 2026-12-01T10:00:00Z: {reason}")]
+    StartAt {
+        /// The value as written.
+        value: String,
+        /// The parser's objection.
+        reason: String,
+    },
 }
 
 /// Why the `#[satloc-loadgen totals: ...]` comment of an interval log cannot
@@ -349,5 +386,72 @@ pub enum TotalsError {
     RcodeRange {
         /// The code.
         code: usize,
+    },
+}
+
+/// Why a `--start-at` value is not a start time. clap puts the flag in front
+/// of the message.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{text:?} is not a UTC time like 2026-12-01T10:00:00Z nor seconds since the epoch: {reason}"
+)]
+pub struct StartAtError {
+    /// The value as typed.
+    pub text: String,
+    /// The parser's objection.
+    pub reason: String,
+}
+
+/// Why interval logs given to `merge` do not describe one run whose hosts'
+/// seconds line up. Logs are named by file and host.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AlignmentProblem {
+    /// Two logs written with different `--start-at` times: two runs.
+    #[error(
+        "{other} was started at {other_at} and {first} at {first_at} (--start-at): they are not from one run"
+    )]
+    DifferentStartAt {
+        /// The first log with a start time.
+        first: String,
+        /// Its start time.
+        first_at: String,
+        /// A log with another start time.
+        other: String,
+        /// That start time.
+        other_at: String,
+    },
+
+    /// Two logs whose first intervals start more than the tolerance apart.
+    #[error(
+        "{later} starts {apart_s:.3} s after {earliest} (more than the {tolerance_ms} ms tolerance): the hosts did not start together"
+    )]
+    StartsApart {
+        /// The log that starts first.
+        earliest: String,
+        /// A log that starts later.
+        later: String,
+        /// How much later, in seconds.
+        apart_s: f64,
+        /// The difference allowed, in ms.
+        tolerance_ms: u128,
+    },
+
+    /// An interval that does not start on the common grid of seconds.
+    #[error(
+        "{log}: interval {number} starts {off_s:.3} s off the {period_s:.3} s grid that starts with {earliest} (more than the {tolerance_ms} ms tolerance)"
+    )]
+    OffGrid {
+        /// The log.
+        log: String,
+        /// 1-based interval number.
+        number: usize,
+        /// How far off the nearest grid point, in seconds.
+        off_s: f64,
+        /// The grid's period, in seconds.
+        period_s: f64,
+        /// The log whose first interval the grid starts from.
+        earliest: String,
+        /// The distance allowed, in ms.
+        tolerance_ms: u128,
     },
 }

@@ -15,6 +15,13 @@
 //! the same percentiles as one histogram that saw every query. A log also
 //! ends with a `#[satloc-loadgen totals: ...]` comment (ignored by other
 //! tools) carrying the counters a histogram cannot: sent, lost, RCODEs.
+//! Two more comments in the header name the host (`#[satloc-loadgen host:
+//! NAME]`) and, for a run started with `--start-at`, the agreed start
+//! (`#[satloc-loadgen start-at: TIME]`), which `merge` checks (the
+//! `alignment` module). They are comments rather than HdrHistogram's
+//! per-line `Tag=`, because Java's `HistogramLogProcessor` reads only
+//! untagged lines unless given `-tag`, and logs of earlier versions have
+//! neither: every reader of one log sees what it saw before.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -29,11 +36,18 @@ use hdrhistogram::serialization::interval_log::{
 };
 use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
 
+use crate::alignment::{self, ALIGNMENT_TOLERANCE, Alignment, LogTiming};
 use crate::error::{LoadgenError, LogProblem, TotalsError};
 use crate::stats::{Counters, RCODE_SPACE, new_histogram};
 
 /// Prefix of the totals comment.
 const TOTALS_PREFIX: &str = "#[satloc-loadgen totals:";
+
+/// Prefix of the comment naming the host that measured.
+const HOST_PREFIX: &str = "#[satloc-loadgen host:";
+
+/// Prefix of the comment holding the run's `--start-at`.
+const START_AT_PREFIX: &str = "#[satloc-loadgen start-at:";
 
 /// Divisor for the Interval_Max column: µs to ms.
 const MAX_VALUE_DIVISOR: f64 = 1000.0;
@@ -42,6 +56,17 @@ const MAX_VALUE_DIVISOR: f64 = 1000.0;
 fn epoch_seconds(time: SystemTime) -> f64 {
     time.duration_since(UNIX_EPOCH)
         .map_or(0.0, |elapsed| elapsed.as_secs_f64())
+}
+
+/// What the header of a log says besides its times.
+#[derive(Debug, Clone, Copy)]
+pub struct LogHeader<'a> {
+    /// What was measured, in one line.
+    pub description: &'a str,
+    /// The host that measured (`--host-tag`), if named.
+    pub host: Option<&'a str>,
+    /// The start every host of the run agreed on (`--start-at`), if any.
+    pub start_at: Option<SystemTime>,
 }
 
 /// An interval log being written.
@@ -61,11 +86,21 @@ impl<W: Write> std::fmt::Debug for HdrLogWriter<W> {
 }
 
 impl<W: Write> HdrLogWriter<W> {
-    /// Starts a log whose timestamps count from `base_time`; `description`
-    /// says what was measured.
-    pub fn start(mut out: W, base_time: SystemTime, description: &str) -> io::Result<Self> {
+    /// Starts a log whose timestamps count from `base_time`, with `header`
+    /// saying what was measured, where, and from when.
+    pub fn start(mut out: W, base_time: SystemTime, header: &LogHeader<'_>) -> io::Result<Self> {
         let base = epoch_seconds(base_time);
-        writeln!(out, "#[{description}; values in microseconds]")?;
+        writeln!(out, "#[{}; values in microseconds]", header.description)?;
+        if let Some(host) = header.host {
+            writeln!(out, "{HOST_PREFIX} {host}]")?;
+        }
+        if let Some(start_at) = header.start_at {
+            writeln!(
+                out,
+                "{START_AT_PREFIX} {}]",
+                humantime::format_rfc3339(start_at)
+            )?;
+        }
         writeln!(out, "#[Histogram log format version 1.3]")?;
         writeln!(out, "#[StartTime: {base:.3} (seconds since epoch)]")?;
         writeln!(out, "#[BaseTime: {base:.3} (seconds since epoch)]")?;
@@ -144,6 +179,13 @@ pub struct LogContents {
     pub base_s: f64,
     /// The totals comment, if the log has one: counters and measured seconds.
     pub totals: Option<(Counters, f64)>,
+    /// The host that measured, if the log names one.
+    pub host: Option<String>,
+    /// The run's `--start-at`, if it had one.
+    pub start_at: Option<SystemTime>,
+    /// Every interval as (absolute start, length), seconds since the epoch
+    /// and seconds.
+    pub interval_bounds: Vec<(f64, f64)>,
 }
 
 /// Reads an interval log written by this tool or any HdrHistogram writer.
@@ -171,7 +213,30 @@ pub fn read_log(path: &Path) -> Result<LogContents, LoadgenError> {
             path: path.to_owned(),
             problem,
         })?;
-    Ok(reader.finish(totals))
+    let host = comment_value(&text, HOST_PREFIX)
+        .filter(|host| !host.is_empty())
+        .map(str::to_owned);
+    let start_at = comment_value(&text, START_AT_PREFIX)
+        .map(|value| {
+            humantime::parse_rfc3339(value).map_err(|err| {
+                problem(LogProblem::StartAt {
+                    value: value.to_owned(),
+                    reason: err.to_string(),
+                })
+            })
+        })
+        .transpose()?;
+    let mut contents = reader.finish(totals);
+    contents.host = host;
+    contents.start_at = start_at;
+    Ok(contents)
+}
+
+/// The value of the first `PREFIX value]` comment line of `text`.
+fn comment_value<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    text.lines()
+        .find_map(|line| line.strip_prefix(prefix))
+        .map(|rest| rest.trim().trim_end_matches(']').trim())
 }
 
 /// Says which line of `bytes` the interval-log parser could not read.
@@ -201,6 +266,8 @@ struct LogReader {
     first_start_s: f64,
     /// Absolute end of the latest interval so far.
     last_end_s: f64,
+    /// Every interval so far as (absolute start, length).
+    bounds: Vec<(f64, f64)>,
 }
 
 impl LogReader {
@@ -217,6 +284,7 @@ impl LogReader {
             base_time: None,
             first_start_s: f64::INFINITY,
             last_end_s: f64::NEG_INFINITY,
+            bounds: Vec::new(),
         }
     }
 
@@ -258,14 +326,15 @@ impl LogReader {
             Some(start) if offset < start - 365.0 * 86_400.0 => start,
             _ => 0.0,
         });
+        let length = interval.duration().as_secs_f64();
         self.first_start_s = self.first_start_s.min(base + offset);
-        self.last_end_s = self
-            .last_end_s
-            .max(base + offset + interval.duration().as_secs_f64());
+        self.last_end_s = self.last_end_s.max(base + offset + length);
+        self.bounds.push((base + offset, length));
         Ok(())
     }
 
-    /// What the log held, with its totals comment.
+    /// What the log held, with its totals comment (host and start time are
+    /// the caller's to fill in).
     fn finish(self, totals: Option<(Counters, f64)>) -> LogContents {
         LogContents {
             histogram: self.histogram,
@@ -277,6 +346,9 @@ impl LogReader {
                 .or(self.start_time)
                 .unwrap_or(self.first_start_s),
             totals,
+            host: None,
+            start_at: None,
+            interval_bounds: self.bounds,
         }
     }
 }
@@ -345,6 +417,41 @@ fn add_rcodes(counters: &mut Counters, list: &str) -> Result<(), TotalsError> {
     Ok(())
 }
 
+/// One log of a merge: the host it came from and what it measured.
+#[derive(Debug)]
+pub struct HostLog {
+    /// The log file as given.
+    pub path: PathBuf,
+    /// The host's tag from the log, or else the file's name (logs of
+    /// earlier versions name no host).
+    pub host: String,
+    /// What the log held.
+    pub contents: LogContents,
+}
+
+impl HostLog {
+    /// What the alignment check needs, with the log named by file and host.
+    fn timing(&self) -> LogTiming {
+        LogTiming {
+            name: match &self.contents.host {
+                Some(host) => format!("{} (host {host})", self.path.display()),
+                None => self.path.display().to_string(),
+            },
+            start_at: self.contents.start_at,
+            intervals: self.contents.interval_bounds.clone(),
+        }
+    }
+
+    /// Seconds this host measured: from its totals line, or else from its
+    /// first interval's start to its last one's end.
+    pub fn elapsed_s(&self) -> f64 {
+        match &self.contents.totals {
+            Some((_, elapsed)) => *elapsed,
+            None => (self.contents.last_end_s - self.contents.first_start_s).max(0.0),
+        }
+    }
+}
+
 /// Several logs added together.
 #[derive(Debug)]
 pub struct Merged {
@@ -358,6 +465,10 @@ pub struct Merged {
     pub span_s: f64,
     /// Summed counters, when every log carries a totals line.
     pub totals: Option<Counters>,
+    /// Each log on its own, in the order given.
+    pub hosts: Vec<HostLog>,
+    /// How the logs line up in time.
+    pub alignment: Alignment,
 }
 
 /// Merges interval logs.
@@ -366,8 +477,16 @@ pub struct Merged {
 /// from the earliest measurement start to the latest measurement end (from
 /// the totals lines when every log has one, otherwise from the intervals),
 /// which is the combined rate when the logs come from hosts loading one
-/// server at the same time.
+/// server at the same time. Whether they did is in [`Merged::alignment`];
+/// refusing logs that promised to line up and do not is the caller's
+/// choice ([`Alignment::enforce`]). The alignment is checked with the
+/// default tolerance; [`merge_logs_within`] takes another.
 pub fn merge_logs(paths: &[PathBuf]) -> Result<Merged, LoadgenError> {
+    merge_logs_within(paths, ALIGNMENT_TOLERANCE)
+}
+
+/// [`merge_logs`], checking alignment within `tolerance`.
+pub fn merge_logs_within(paths: &[PathBuf], tolerance: Duration) -> Result<Merged, LoadgenError> {
     let logs = paths
         .iter()
         .map(|path| read_log(path))
@@ -382,8 +501,33 @@ pub fn merge_logs(paths: &[PathBuf]) -> Result<Merged, LoadgenError> {
                 problem: LogProblem::CannotAdd(format!("cannot add histogram: {err:?}")),
             })?;
     }
-    let totals = logs
-        .iter()
+    let totals = summed_totals(&logs);
+    let span_s = common_span_s(&logs, totals.is_some());
+    let intervals = logs.iter().map(|log| log.intervals).sum();
+    let hosts: Vec<HostLog> = logs
+        .into_iter()
+        .zip(paths)
+        .map(|(contents, path)| HostLog {
+            path: path.clone(),
+            host: contents.host.clone().unwrap_or_else(|| file_name(path)),
+            contents,
+        })
+        .collect();
+    let timings: Vec<LogTiming> = hosts.iter().map(HostLog::timing).collect();
+    Ok(Merged {
+        logs: paths.to_vec(),
+        histogram,
+        intervals,
+        span_s,
+        totals,
+        alignment: alignment::check(&timings, tolerance),
+        hosts,
+    })
+}
+
+/// The counters of every log added up, if every log has a totals line.
+fn summed_totals(logs: &[LogContents]) -> Option<Counters> {
+    logs.iter()
         .map(|log| log.totals.as_ref().map(|(counters, _)| counters))
         .collect::<Option<Vec<_>>>()
         .map(|all| {
@@ -392,26 +536,31 @@ pub fn merge_logs(paths: &[PathBuf]) -> Result<Merged, LoadgenError> {
                 sum += counters;
             }
             sum
-        });
-    let (earliest, latest) = if totals.is_some() {
+        })
+}
+
+/// Seconds from the earliest start to the latest end: measured times from
+/// the totals lines when `from_totals`, otherwise the intervals' bounds.
+fn common_span_s(logs: &[LogContents], from_totals: bool) -> f64 {
+    let (earliest, latest) =
         logs.iter()
             .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), log| {
-                let elapsed = log.totals.as_ref().map_or(0.0, |(_, elapsed)| *elapsed);
-                (lo.min(log.base_s), hi.max(log.base_s + elapsed))
-            })
-    } else {
-        logs.iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), log| {
-                (lo.min(log.first_start_s), hi.max(log.last_end_s))
-            })
-    };
-    Ok(Merged {
-        logs: paths.to_vec(),
-        histogram,
-        intervals: logs.iter().map(|log| log.intervals).sum(),
-        span_s: (latest - earliest).max(0.0),
-        totals,
-    })
+                if from_totals {
+                    let elapsed = log.totals.as_ref().map_or(0.0, |(_, elapsed)| *elapsed);
+                    (lo.min(log.base_s), hi.max(log.base_s + elapsed))
+                } else {
+                    (lo.min(log.first_start_s), hi.max(log.last_end_s))
+                }
+            });
+    (latest - earliest).max(0.0)
+}
+
+/// A log's file name, to stand for its host when it names none.
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    )
 }
 
 #[cfg(test)]
@@ -428,7 +577,12 @@ mod tests {
             record_latency_ns(&mut first, micros * 1000);
         }
         record_latency_ns(&mut second, 250_000_000);
-        let mut writer = HdrLogWriter::start(Vec::new(), base, "test").unwrap();
+        let header = LogHeader {
+            description: "test",
+            host: Some("host-a"),
+            start_at: Some(base),
+        };
+        let mut writer = HdrLogWriter::start(Vec::new(), base, &header).unwrap();
         writer
             .write_interval(&first, Duration::ZERO, Duration::from_secs(1))
             .unwrap();
@@ -461,6 +615,9 @@ mod tests {
         let (counters, elapsed) = log.totals.unwrap();
         assert_eq!(counters, totals);
         assert!((elapsed - 1.5).abs() < 1e-9);
+        assert_eq!(log.host.as_deref(), Some("host-a"));
+        assert_eq!(log.start_at, Some(base));
+        assert_eq!(log.interval_bounds.len(), 2);
 
         let merged = merge_logs(&[path.clone(), path.clone()]).unwrap();
         assert_eq!(merged.histogram.len(), 8);
@@ -498,7 +655,12 @@ mod tests {
         let err = read_log(&path).unwrap_err().to_string();
         assert!(err.ends_with("no interval histograms in log"), "{err}");
         // A log that is fine but for its totals line.
-        let mut writer = HdrLogWriter::start(Vec::new(), UNIX_EPOCH, "test").unwrap();
+        let header = LogHeader {
+            description: "test",
+            host: None,
+            start_at: None,
+        };
+        let mut writer = HdrLogWriter::start(Vec::new(), UNIX_EPOCH, &header).unwrap();
         writer
             .write_interval(&new_histogram(), Duration::ZERO, Duration::from_secs(1))
             .unwrap();

@@ -21,7 +21,8 @@
 //!   over threads;
 //! - [`worker`]: one thread's measurement loop;
 //! - [`stats`], [`hdrlog`], [`report`], [`progress`]: counting, logging,
-//!   summarising and showing;
+//!   summarising and showing; [`alignment`]: whether the logs of several
+//!   hosts line up in time;
 //! - [`run`]: a whole run, start to report, with the coordinating
 //!   thread's collecting of the workers' seconds in `collect`.
 //!
@@ -41,6 +42,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod alignment;
 pub mod cli;
 mod collect;
 pub mod config;

@@ -11,7 +11,7 @@ use clap::Parser;
 use nix::sys::signal::{SigSet, Signal};
 use satloc_loadgen::cli::{Cli, Command, MergeArgs, json_target};
 use satloc_loadgen::config::JsonTarget;
-use satloc_loadgen::hdrlog::merge_logs;
+use satloc_loadgen::hdrlog::merge_logs_within;
 use satloc_loadgen::report::Report;
 use satloc_loadgen::run::run;
 
@@ -45,7 +45,10 @@ fn run_load(cli: Cli) -> anyhow::Result<()> {
 
 /// Merges interval logs and prints the merged summary.
 fn merge(args: MergeArgs) -> anyhow::Result<()> {
-    let merged = merge_logs(&args.logs)?;
+    let merged = merge_logs_within(&args.logs, args.tolerance)?;
+    if !args.allow_unaligned {
+        merged.alignment.enforce()?;
+    }
     let report = Report::from_merge(&merged);
     emit(&report, args.json.as_deref().map(json_target).as_ref())
 }

@@ -13,7 +13,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::hdrlog::Merged;
+use crate::alignment::Alignment;
+use crate::hdrlog::{HostLog, Merged};
 use crate::stats::{Counters, LatencySummary, rcode_name};
 
 /// Closed or open loop as reported.
@@ -90,6 +91,10 @@ pub struct Report {
     pub open_loop: Option<OpenLoopReport>,
     /// Merge only: the logs merged.
     pub merged_logs: Option<Vec<String>>,
+    /// Merge only: each log (host) on its own, in the order given.
+    pub hosts: Option<Vec<HostReport>>,
+    /// Merge only: how the logs line up in time.
+    pub alignment: Option<AlignmentReport>,
     /// Why the run ended early, if it did.
     pub error: Option<String>,
 }
@@ -125,6 +130,8 @@ impl Report {
             latency_us,
             open_loop: None,
             merged_logs: None,
+            hosts: None,
+            alignment: None,
             error: None,
         }
     }
@@ -150,6 +157,8 @@ impl Report {
                 .map(|path| path.display().to_string())
                 .collect(),
         );
+        report.hosts = Some(merged.hosts.iter().map(HostReport::from_log).collect());
+        report.alignment = Some(AlignmentReport::from_alignment(&merged.alignment));
         match &merged.totals {
             Some(totals) => report.with_counters(totals),
             None => report,
@@ -206,6 +215,12 @@ impl Report {
             let _ = writeln!(out, "  responses   {}", problems.join("   "));
         }
         let _ = writeln!(out, "  latency us  {}", latency_figures(&self.latency_us));
+        if let Some(alignment) = &self.alignment {
+            let _ = writeln!(out, "  alignment   {}", alignment.to_text());
+        }
+        if let Some(hosts) = &self.hosts {
+            out.push_str(&hosts_table(hosts, &self.latency_us, self.qps));
+        }
         out
     }
 
@@ -295,6 +310,136 @@ impl Report {
         .filter_map(|(name, count)| count.map(|count| format!("{name} {}", group(count))))
         .collect()
     }
+}
+
+/// One log of a merge (one load host) on its own.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct HostReport {
+    /// The host's tag (`--host-tag`), or the log's file name for logs that
+    /// name no host.
+    pub host: String,
+    /// The log file.
+    pub log: String,
+    /// Seconds this host measured.
+    pub elapsed_s: f64,
+    /// This host's completed answers per second.
+    pub qps: f64,
+    /// Queries this host sent, when its log has a totals line.
+    pub sent: Option<u64>,
+    /// Answers this host recorded.
+    pub completed: u64,
+    /// Queries this host lost, when its log has a totals line.
+    pub lost: Option<u64>,
+    /// This host's latency in µs.
+    pub latency_us: LatencySummary,
+}
+
+impl HostReport {
+    /// The figures of one merged log.
+    fn from_log(log: &HostLog) -> Self {
+        let elapsed_s = log.elapsed_s();
+        let completed = log.contents.histogram.len();
+        let totals = log.contents.totals.as_ref().map(|(counters, _)| counters);
+        Self {
+            host: log.host.clone(),
+            log: log.path.display().to_string(),
+            elapsed_s,
+            qps: if elapsed_s > 0.0 {
+                completed as f64 / elapsed_s
+            } else {
+                0.0
+            },
+            sent: totals.map(|counters| counters.sent),
+            completed,
+            lost: totals.map(|counters| counters.lost),
+            latency_us: LatencySummary::from_histogram(&log.contents.histogram),
+        }
+    }
+}
+
+/// How the logs of a merge line up in absolute time.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AlignmentReport {
+    /// Whether every log's intervals line up within the tolerance.
+    pub aligned: bool,
+    /// The `--start-at` every log declares, RFC 3339, if they all declare
+    /// the same one.
+    pub start_at: Option<String>,
+    /// How far apart the logs' first intervals start, in ms.
+    pub start_spread_ms: f64,
+    /// The interval length, in seconds.
+    pub interval_s: f64,
+    /// The difference allowed, in ms (`merge --tolerance`).
+    pub tolerance_ms: f64,
+    /// What does not line up, if anything.
+    pub problem: Option<String>,
+}
+
+impl AlignmentReport {
+    /// The report of an alignment check.
+    fn from_alignment(alignment: &Alignment) -> Self {
+        Self {
+            aligned: alignment.is_aligned(),
+            start_at: alignment
+                .start_at
+                .map(|at| humantime::format_rfc3339_millis(at).to_string()),
+            start_spread_ms: alignment.start_spread_s * 1000.0,
+            interval_s: alignment.interval_s,
+            tolerance_ms: alignment.tolerance.as_secs_f64() * 1000.0,
+            problem: alignment.problem.as_ref().map(ToString::to_string),
+        }
+    }
+
+    /// One line: aligned or not, and on what.
+    fn to_text(&self) -> String {
+        let start = self
+            .start_at
+            .as_ref()
+            .map(|at| format!("--start-at {at}, "))
+            .unwrap_or_default();
+        match &self.problem {
+            None => format!(
+                "aligned: {start}first intervals within {:.1} ms, {:.3} s intervals (tolerance {:.0} ms)",
+                self.start_spread_ms, self.interval_s, self.tolerance_ms
+            ),
+            Some(problem) => format!("NOT aligned: {problem}"),
+        }
+    }
+}
+
+/// The per-host table of a merge, ending with the combined row (the merged
+/// histogram's figures, not an average of the hosts').
+fn hosts_table(hosts: &[HostReport], combined: &LatencySummary, combined_qps: f64) -> String {
+    let width = hosts
+        .iter()
+        .map(|host| host.host.len())
+        .chain(["combined".len()])
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "  per host    {:<width$}  {:>12}  {:>12}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}   (latency us)",
+        "host", "completed", "qps", "p50", "p90", "p99", "p99.9", "max"
+    );
+    let rows = hosts
+        .iter()
+        .map(|host| (host.host.as_str(), &host.latency_us, host.qps))
+        .chain([("combined", combined, combined_qps)]);
+    for (name, latency, qps) in rows {
+        let _ = writeln!(
+            out,
+            "              {name:<width$}  {:>12}  {:>12}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}",
+            group(latency.count),
+            group_f(qps),
+            group(latency.p50),
+            group(latency.p90),
+            group(latency.p99),
+            group(latency.p999),
+            group(latency.max)
+        );
+    }
+    out
 }
 
 /// Each RCODE with its count, or "none".

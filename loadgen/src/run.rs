@@ -1,6 +1,7 @@
-//! A whole run, phase by phase: open every thread's sockets, start one
-//! worker thread each, collect their seconds as they come (the `collect`
-//! module), join them, and sum what they measured into the final report.
+//! A whole run, phase by phase: wait for `--start-at` if given, open every
+//! thread's sockets, start one worker thread each, collect their seconds as
+//! they come (the `collect` module), join them, and sum what they measured
+//! into the final report.
 
 use std::net::{IpAddr, SocketAddr, TcpStream, UdpSocket};
 use std::sync::Arc;
@@ -11,9 +12,11 @@ use std::time::{Duration, SystemTime};
 
 use hdrhistogram::Histogram;
 
+use crate::alignment::ALIGNMENT_TOLERANCE;
 use crate::collect::{Collected, Collector, LogFile};
 use crate::config::{Config, LoadModel, StopCondition, TransportKind};
 use crate::error::LoadgenError;
+use crate::hdrlog::LogHeader;
 use crate::progress::Progress;
 use crate::query::QuerySet;
 use crate::report::{LoadReport, OpenLoopReport, Report};
@@ -27,6 +30,14 @@ use crate::worker::{IntervalSample, Worker, WorkerLoad, WorkerOutcome, WorkerPla
 /// Largest UDP response accepted: the protocol's limit, so that no answer a
 /// server may legally send is cut short.
 const MAX_UDP_RESPONSE: usize = 65_535;
+
+/// How long before `--start-at` the sockets are opened: long enough for
+/// connecting not to delay the start, short enough for a server's TCP idle
+/// timeout (satloc-server's default is 10 s) not to close them first.
+const START_PREROLL: Duration = Duration::from_secs(1);
+
+/// Longest sleep while waiting for `--start-at`, so an interrupt is seen.
+const WAIT_STEP: Duration = Duration::from_millis(100);
 
 /// What a run measured.
 #[derive(Debug)]
@@ -57,13 +68,24 @@ enum Channels {
 /// output file) are returned as `Err`; errors during the run end it early
 /// and come back in [`RunResult::error`] beside what was measured.
 pub fn run(config: &Config, abort: Arc<AtomicBool>) -> Result<RunResult, LoadgenError> {
+    if let Some(start_at) = config.start_at {
+        check_on_time(start_at)?;
+        let preroll = start_at.checked_sub(START_PREROLL).unwrap_or(start_at);
+        wait_until(preroll, start_at, &abort)?;
+    }
     let channels = open_channels(config)?;
     let log_file = config.hdr_log.as_deref().map(LogFile::create).transpose()?;
-    let clock = Clock::start();
+    let (clock, start_wall) = start_clock(config.start_at, &abort)?;
     let measure_start_ns = duration_ns(config.warmup);
-    let measure_start_wall = SystemTime::now() + config.warmup;
+    let measure_start_wall = start_wall + config.warmup;
+    let description = describe(config);
+    let header = LogHeader {
+        description: &description,
+        host: Some(&config.host),
+        start_at: config.start_at,
+    };
     let log = log_file
-        .map(|file| LogFile::start(file, measure_start_wall, &describe(config)))
+        .map(|file| LogFile::start(file, measure_start_wall, &header))
         .transpose()?;
 
     let (samples_tx, samples_rx) = mpsc::channel::<IntervalSample>();
@@ -90,6 +112,56 @@ struct RunStart<'a> {
     measure_start_ns: u64,
     /// Set to stop every worker early.
     abort: &'a Arc<AtomicBool>,
+}
+
+/// The run's clock and the wall-clock time of its zero: now, or, with
+/// `--start-at`, that time once it has come (so every host's intervals
+/// count from the same instant).
+fn start_clock(
+    start_at: Option<SystemTime>,
+    abort: &AtomicBool,
+) -> Result<(Clock, SystemTime), LoadgenError> {
+    match start_at {
+        None => Ok((Clock::start(), SystemTime::now())),
+        Some(start_at) => {
+            wait_until(start_at, start_at, abort)?;
+            check_on_time(start_at)?;
+            Ok((Clock::started_at(start_at), start_at))
+        }
+    }
+}
+
+/// Refuses to start more than the alignment tolerance after `start_at`: a
+/// late host's seconds would not line up with the others'.
+fn check_on_time(start_at: SystemTime) -> Result<(), LoadgenError> {
+    match SystemTime::now().duration_since(start_at) {
+        Ok(late) if late > ALIGNMENT_TOLERANCE => Err(LoadgenError::StartAtPassed {
+            start_at: humantime::format_rfc3339(start_at).to_string(),
+            late_s: late.as_secs_f64(),
+            tolerance_ms: ALIGNMENT_TOLERANCE.as_millis(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Sleeps until the wall clock reads `deadline`, watching `abort`
+/// (`start_at` is for the message).
+fn wait_until(
+    deadline: SystemTime,
+    start_at: SystemTime,
+    abort: &AtomicBool,
+) -> Result<(), LoadgenError> {
+    loop {
+        if abort.load(Ordering::Relaxed) {
+            return Err(LoadgenError::InterruptedBeforeStart {
+                start_at: humantime::format_rfc3339(start_at).to_string(),
+            });
+        }
+        match deadline.duration_since(SystemTime::now()) {
+            Ok(left) if !left.is_zero() => thread::sleep(left.min(WAIT_STEP)),
+            _ => return Ok(()),
+        }
+    }
 }
 
 /// Opens every thread's sockets or connections, so that a refused port or a

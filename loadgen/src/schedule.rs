@@ -13,7 +13,7 @@
 //! from the percentiles (the coordinated-omission correction of wrk2).
 //! Threads interleave their timetables so the merged stream is evenly spaced.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 /// Nanoseconds since the run started, the same origin on every thread.
 #[derive(Debug, Clone, Copy)]
@@ -27,6 +27,19 @@ impl Clock {
     pub fn start() -> Self {
         Self {
             origin: Instant::now(),
+        }
+    }
+
+    /// A clock whose zero is the wall-clock time `start`, now or just past:
+    /// hosts that agreed on `start` share their zero as closely as their
+    /// wall clocks agree.
+    pub fn started_at(start: SystemTime) -> Self {
+        let late = SystemTime::now()
+            .duration_since(start)
+            .unwrap_or(Duration::ZERO);
+        let now = Instant::now();
+        Self {
+            origin: now.checked_sub(late).unwrap_or(now),
         }
     }
 
