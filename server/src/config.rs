@@ -179,6 +179,12 @@ pub struct Args {
     #[arg(long, value_name = "ADDR|PORT")]
     pub metrics_listen: Option<String>,
 
+    /// Serve PowerDNS's remote backend over HTTP on this address, for
+    /// `remote-connection-string=http:url=http://ADDR/dns`; a bare port means
+    /// 127.0.0.1:PORT.
+    #[arg(long, value_name = "ADDR|PORT")]
+    pub pdns_listen: Option<String>,
+
     /// Log as human-readable text, or as one JSON object per line for log shippers.
     #[arg(long, value_enum, default_value = "text")]
     pub log_format: LogFormat,
@@ -245,6 +251,8 @@ pub struct Config {
     pub fetch: FetchOptions,
     /// Where the HTTP endpoint (/metrics, /health, /ready) listens, if anywhere.
     pub metrics_listen: Option<SocketAddr>,
+    /// Where the PowerDNS remote backend listens, if anywhere.
+    pub pdns_listen: Option<SocketAddr>,
     /// Response rate limiting, if asked for.
     pub rate_limit: Option<RrlOptions>,
     /// The server cookie secret, if given (else each start draws one).
@@ -279,6 +287,11 @@ impl Config {
             .as_deref()
             .map(|text| parse_listen(text).with_context(|| format!("--metrics-listen {text}")))
             .transpose()?;
+        let pdns_listen = args
+            .pdns_listen
+            .as_deref()
+            .map(|text| parse_listen(text).with_context(|| format!("--pdns-listen {text}")))
+            .transpose()?;
         let rate_limit = rate_limit(&args)?;
         let cookie_secret = args
             .cookie_secret
@@ -303,6 +316,7 @@ impl Config {
             answer_path: args.answer_path,
             fetch,
             metrics_listen,
+            pdns_listen,
             rate_limit,
             cookie_secret,
         })
@@ -604,6 +618,14 @@ mod tests {
     }
 
     #[test]
+    fn pdns_listen_takes_a_bare_port_as_loopback() {
+        let listen = |text: &str| config(&["--pdns-listen", text]).unwrap().pdns_listen;
+        assert_eq!(config(&[]).unwrap().pdns_listen, None);
+        assert_eq!(listen("8053"), Some("127.0.0.1:8053".parse().unwrap()));
+        assert_eq!(listen("[::]:8053"), Some("[::]:8053".parse().unwrap()));
+    }
+
+    #[test]
     fn bad_flags_name_themselves() {
         let cases: &[(&[&str], &str)] = &[
             (&["--now", "tomorrow"], "--now tomorrow"),
@@ -642,6 +664,7 @@ mod tests {
             ),
             (&["--metrics-listen", ":9153"], "--metrics-listen :9153"),
             (&["--metrics-listen", "70000"], "--metrics-listen 70000"),
+            (&["--pdns-listen", "localhost"], "--pdns-listen localhost"),
             (&["--rrl-rate", "0"], "--rrl-rate 0"),
             (&["--rrl-slip", "2"], "need --rrl-rate"),
             (&["--rrl-exempt", "192.0.2.0/24"], "need --rrl-rate"),

@@ -5,6 +5,7 @@
 //!
 //! * [`server`] starts everything from a checked [`config::Config`];
 //! * [`http`] is the operator's HTTP endpoint: `/metrics`, `/health`, `/ready`;
+//! * [`pdns`] serves PowerDNS's remote backend over HTTP from the service;
 //! * [`engine`] holds the transports, which move bytes and know no DNS; the
 //!   seam they serve, [`engine::Handler`], lives with them;
 //! * [`service`] implements that seam: the answer core bound to a [`clock`] and a
@@ -32,6 +33,7 @@ pub mod fetch;
 pub mod http;
 pub mod loc;
 pub mod metrics;
+pub mod pdns;
 pub mod position;
 pub mod rrl;
 pub mod server;

@@ -10,6 +10,8 @@
 //! * With `--metrics-listen`, the HTTP endpoint starts first, before the
 //!   catalogue is loaded, so `/ready` answers 503 until the catalogue is in
 //!   service and the DNS sockets are bound.
+//! * With `--pdns-listen`, the PowerDNS remote backend starts once the
+//!   catalogue is in service.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -28,6 +30,7 @@ use crate::fetch::stats::RefreshStats;
 use crate::fetch::{Files, Sources};
 use crate::http::{self, Status};
 use crate::metrics::{QueryMetrics, Ticks};
+use crate::pdns;
 use crate::position::{Located, locate};
 use crate::rrl::RateLimiter;
 use crate::service::Service;
@@ -69,6 +72,7 @@ pub fn run(config: Config) -> Result<()> {
     status.set_service(Arc::clone(&service));
     let listeners = bind_dns(&config)?;
     status.set_sockets_bound();
+    start_pdns_backend(&runtime, &config, &service, &shutdown)?;
     let profile = start_cpu_profile(&config.cpu_profiles)?;
     let running = Running {
         service,
@@ -124,6 +128,37 @@ fn start_http(
     runtime.spawn(async move {
         if let Err(err) = serving.await {
             tracing::error!("the HTTP endpoint stopped: {err}");
+        }
+    });
+    Ok(())
+}
+
+/// `--pdns-listen`: binds and starts the PowerDNS remote backend on
+/// `runtime`, once the service can answer (pdns's first call,
+/// `getAllDomains`, fills its zone cache; a failure there would leave every
+/// query REFUSED until its next refresh).
+fn start_pdns_backend(
+    runtime: &tokio::runtime::Runtime,
+    config: &Config,
+    service: &Arc<Service>,
+    shutdown: &CancellationToken,
+) -> Result<()> {
+    let Some(addr) = config.pdns_listen else {
+        return Ok(());
+    };
+    let listener = runtime
+        .block_on(pdns::bind(addr))
+        .with_context(|| format!("--pdns-listen {addr}: cannot bind"))?;
+    let local = listener.local_addr()?;
+    tracing::info!(
+        "PowerDNS remote backend on http://{local}{}, zone {}",
+        pdns::BASE_PATH,
+        config.zone.apex
+    );
+    let serving = pdns::serve(listener, Arc::clone(service), shutdown.clone());
+    runtime.spawn(async move {
+        if let Err(err) = serving.await {
+            tracing::error!("the PowerDNS remote backend stopped: {err}");
         }
     });
     Ok(())
