@@ -150,7 +150,10 @@ pub fn lookup(
         exists: true,
         ..Lookup::default()
     };
-    let depth = usize::from(qname.num_labels()) - usize::from(zone.apex.num_labels());
+    // Counted label by label: `num_labels` leaves out a leading `*`, which
+    // would make `*.<zone>` the apex (pdns looks that name up to rule out a
+    // wildcard before it answers NXDOMAIN).
+    let depth = qname.iter().count() - zone.apex.iter().count();
     if depth == 0 {
         apex_records(zone, catalog, now, qtype, &mut found);
         return found;

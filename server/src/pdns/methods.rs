@@ -114,6 +114,16 @@ fn lookup(service: &Service, call: &Call) -> Result<Value, CallError> {
     }
     let catalog = service.catalog();
     let found = records::lookup(zone, &catalog, service.clock().now(), &qname, qtype);
+    if found.exists && found.answers.is_empty() && qtype == RecordType::ANY {
+        return Ok(json!([{
+            "qname": qname.to_ascii(),
+            "qtype": "ENT",
+            "content": "",
+            "ttl": zone.ttl,
+            "domain_id": DOMAIN_ID,
+            "auth": true,
+        }]));
+    }
     Ok(records_or_false(&found.answers))
 }
 
