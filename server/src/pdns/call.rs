@@ -208,7 +208,8 @@ impl Call {
         let method = Method::parse(&decode(segments.next().ok_or(CallError::NoMethod)?)?)?;
         let args: Vec<String> = segments.map(decode).collect::<Result<_, _>>()?;
         let names = method.path_parameters();
-        if args.len() > names.len() {
+        // A declined method is answered "nothing" whatever it was given.
+        if args.len() > names.len() && !matches!(method, Method::Declined(_)) {
             return Err(CallError::TooManyArguments {
                 method: method.to_string(),
                 expected: names.len(),
@@ -218,7 +219,7 @@ impl Call {
         }
         // Arguments the call lacks are left out, from the front: `list`
         // comes with or without its domain_id.
-        let skipped = names.len() - args.len();
+        let skipped = names.len().saturating_sub(args.len());
         let skipped = if method == Method::List { skipped } else { 0 };
         let mut params: Map<String, Value> = names[skipped..]
             .iter()

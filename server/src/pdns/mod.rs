@@ -37,12 +37,23 @@ use call::{Call, CallError, Method};
 pub const BASE_PATH: &str = "/dns";
 
 /// The routes: the base path itself (`post_json` posts there) and every
-/// method below it.
+/// method below it. Anything else gets a JSON 404 too, not axum's empty one:
+/// a URL mistyped in pdns.conf then says what was expected in pdns's log.
 pub fn router(service: Arc<Service>) -> Router {
     Router::new()
         .route(BASE_PATH, any(handle))
+        .route(&format!("{BASE_PATH}/"), any(handle))
         .route(&format!("{BASE_PATH}/{{*call}}"), any(handle))
+        .fallback(elsewhere)
         .with_state(service)
+}
+
+async fn elsewhere(uri: Uri) -> Response {
+    let reason = format!(
+        "no backend at {}: expected {BASE_PATH}/<method>",
+        uri.path()
+    );
+    reply(StatusCode::NOT_FOUND, error_body(&reason))
 }
 
 /// Binds the backend's address (`--pdns-listen`).
@@ -140,4 +151,191 @@ fn reply(status: StatusCode, body: Value) -> Response {
         body.to_string(),
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::answer::AnswerPath;
+    use crate::catalog::{Catalog, NamingOptions, Source};
+    use crate::clock::Clock;
+    use crate::synthetic::PlantedCost;
+    use crate::zone::Zone;
+
+    fn service() -> Arc<Service> {
+        let catalog = Catalog::load(&[Source::Embedded], &NamingOptions::default())
+            .unwrap()
+            .catalog;
+        Arc::new(Service::new(
+            Zone::new("sat.example").unwrap(),
+            Clock::frozen_at("2026-11-28T12:00:00Z").unwrap(),
+            catalog,
+            AnswerPath::Fast,
+            PlantedCost::calibrate(0),
+        ))
+    }
+
+    /// Sends one request through the router; the status, the content type
+    /// and the body parsed as JSON (a body that is not JSON fails the test:
+    /// pdns throws on it, and an empty one is a SERVFAIL).
+    async fn send(method: &str, uri: &str, body: &str) -> (StatusCode, Value) {
+        let request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .body(Body::from(body.to_owned()))
+            .unwrap();
+        let response = router(service()).oneshot(request).await.unwrap();
+        let status = response.status();
+        let content_type = response.headers()[header::CONTENT_TYPE].clone();
+        assert_eq!(content_type, "application/json", "{method} {uri}");
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let value: Value = serde_json::from_slice(&bytes).unwrap_or_else(|err| {
+            panic!(
+                "{method} {uri}: not JSON ({err}): {:?}",
+                String::from_utf8_lossy(&bytes)
+            )
+        });
+        assert!(value.get("result").is_some(), "{method} {uri}: {value}");
+        (status, value)
+    }
+
+    #[tokio::test]
+    async fn get_and_post_json_reach_the_same_method() {
+        let (status, got) = send("GET", "/dns/lookup/iss%2esat%2eexample%2e/LOC", "").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(got["result"][0]["qtype"], "LOC", "{got}");
+        let body = r#"{"method":"lookup","parameters":{"qname":"iss.sat.example.","qtype":"LOC","zone-id":1}}"#;
+        let (status, posted) = send("POST", "/dns", body).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(posted, got);
+        let form =
+            "parameters=%7B%22qname%22%3A%22iss.sat.example.%22%2C%22qtype%22%3A%22LOC%22%7D";
+        let (status, post_form) = send("POST", "/dns/lookup", form).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(post_form, got);
+    }
+
+    #[tokio::test]
+    async fn method_names_are_matched_in_any_case() {
+        for uri in [
+            "/dns/getAllDomains?includeDisabled=true",
+            "/dns/getalldomains",
+            "/dns/GETALLDOMAINS",
+        ] {
+            let (status, reply) = send("GET", uri, "").await;
+            assert_eq!(status, StatusCode::OK, "{uri}");
+            assert_eq!(reply["result"][0]["zone"], "sat.example.", "{uri}");
+        }
+    }
+
+    #[tokio::test]
+    async fn nothing_is_a_200_with_false() {
+        let (status, reply) = send("GET", "/dns/lookup/nothing%2esat%2eexample%2e/ANY", "").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(reply, json!({ "result": false }));
+    }
+
+    /// Whatever arrives, the reply is a JSON body with `result: false` and
+    /// the reason in `log`, under a 4xx: never an empty 200, never a panic.
+    #[tokio::test]
+    async fn bad_requests_get_a_json_reason() {
+        let cases = [
+            ("GET", "/dns", "", StatusCode::NOT_FOUND, "no method"),
+            ("GET", "/dns/", "", StatusCode::NOT_FOUND, "no method"),
+            (
+                "GET",
+                "/other/lookup",
+                "",
+                StatusCode::NOT_FOUND,
+                "no backend at /other/lookup: expected /dns/<method>",
+            ),
+            (
+                "GET",
+                "/dns/frobnicate/x",
+                "",
+                StatusCode::NOT_FOUND,
+                "unknown method \"frobnicate\"",
+            ),
+            (
+                "GET",
+                "/dns/lookup/%ff%fe/ANY",
+                "",
+                StatusCode::BAD_REQUEST,
+                "argument \"%ff%fe\" is not percent-encoded UTF-8",
+            ),
+            (
+                "GET",
+                "/dns/lookup/iss%2esat%2eexample%2e/NOT%20A%20TYPE",
+                "",
+                StatusCode::BAD_REQUEST,
+                "lookup: \"NOT A TYPE\" is not a record type",
+            ),
+            (
+                "GET",
+                "/dns/lookup/iss%2esat%2eexample%2e/ANY/more",
+                "",
+                StatusCode::BAD_REQUEST,
+                "lookup takes at most 2 path arguments",
+            ),
+            (
+                "POST",
+                "/dns",
+                "{\"method\":",
+                StatusCode::BAD_REQUEST,
+                "body is not a remote-backend call: not a JSON object",
+            ),
+            ("POST", "/dns", "[1,2]", StatusCode::NOT_FOUND, "no method"),
+            (
+                "POST",
+                "/dns",
+                r#"{"method":"lookup","parameters":{"qname":"iss.sat.example."}}"#,
+                StatusCode::BAD_REQUEST,
+                "lookup: parameter \"qtype\" is missing",
+            ),
+            (
+                "POST",
+                "/dns",
+                r#"{"method":"lookup","parameters":{"qname":{},"qtype":"ANY"}}"#,
+                StatusCode::BAD_REQUEST,
+                "must be a string or a number",
+            ),
+            (
+                "PUT",
+                "/dns/lookup/iss%2esat%2eexample%2e/ANY",
+                "",
+                StatusCode::METHOD_NOT_ALLOWED,
+                "HTTP method PUT is not used by the remote backend",
+            ),
+        ];
+        for (method, uri, body, status, reason) in cases {
+            let (got, reply) = send(method, uri, body).await;
+            assert_eq!(got, status, "{method} {uri} {body}: {reply}");
+            assert_eq!(reply["result"], false, "{method} {uri} {body}");
+            let log = reply["log"][0].as_str().unwrap_or_default();
+            assert!(
+                log.starts_with("satloc: ") && log.contains(reason),
+                "{method} {uri} {body}: {log}"
+            );
+        }
+    }
+
+    /// Declined methods (writes, keys, transfers) are "nothing", which pdns
+    /// takes as "not supported here".
+    #[tokio::test]
+    async fn declined_methods_answer_false() {
+        for uri in [
+            "/dns/getDomainKeys/sat%2eexample%2e",
+            "/dns/startTransaction",
+        ] {
+            let (status, reply) = send("GET", uri, "").await;
+            assert_eq!(status, StatusCode::OK, "{uri}");
+            assert_eq!(reply, json!({ "result": false }), "{uri}");
+        }
+    }
 }
