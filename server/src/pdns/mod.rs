@@ -241,79 +241,82 @@ mod tests {
         assert_eq!(reply, json!({ "result": false }));
     }
 
+    /// Requests that are not calls: method, URI, body, the status and a
+    /// piece of the reason expected.
+    const BAD_REQUESTS: &[(&str, &str, &str, StatusCode, &str)] = &[
+        ("GET", "/dns", "", StatusCode::NOT_FOUND, "no method"),
+        ("GET", "/dns/", "", StatusCode::NOT_FOUND, "no method"),
+        (
+            "GET",
+            "/other/lookup",
+            "",
+            StatusCode::NOT_FOUND,
+            "no backend at /other/lookup: expected /dns/<method>",
+        ),
+        (
+            "GET",
+            "/dns/frobnicate/x",
+            "",
+            StatusCode::NOT_FOUND,
+            "unknown method \"frobnicate\"",
+        ),
+        (
+            "GET",
+            "/dns/lookup/%ff%fe/ANY",
+            "",
+            StatusCode::BAD_REQUEST,
+            "argument \"%ff%fe\" is not percent-encoded UTF-8",
+        ),
+        (
+            "GET",
+            "/dns/lookup/iss%2esat%2eexample%2e/NOT%20A%20TYPE",
+            "",
+            StatusCode::BAD_REQUEST,
+            "lookup: \"NOT A TYPE\" is not a record type",
+        ),
+        (
+            "GET",
+            "/dns/lookup/iss%2esat%2eexample%2e/ANY/more",
+            "",
+            StatusCode::BAD_REQUEST,
+            "lookup takes at most 2 path arguments",
+        ),
+        (
+            "POST",
+            "/dns",
+            "{\"method\":",
+            StatusCode::BAD_REQUEST,
+            "body is not a remote-backend call: not a JSON object",
+        ),
+        ("POST", "/dns", "[1,2]", StatusCode::NOT_FOUND, "no method"),
+        (
+            "POST",
+            "/dns",
+            r#"{"method":"lookup","parameters":{"qname":"iss.sat.example."}}"#,
+            StatusCode::BAD_REQUEST,
+            "lookup: parameter \"qtype\" is missing",
+        ),
+        (
+            "POST",
+            "/dns",
+            r#"{"method":"lookup","parameters":{"qname":{},"qtype":"ANY"}}"#,
+            StatusCode::BAD_REQUEST,
+            "must be a string or a number",
+        ),
+        (
+            "PUT",
+            "/dns/lookup/iss%2esat%2eexample%2e/ANY",
+            "",
+            StatusCode::METHOD_NOT_ALLOWED,
+            "HTTP method PUT is not used by the remote backend",
+        ),
+    ];
+
     /// Whatever arrives, the reply is a JSON body with `result: false` and
     /// the reason in `log`, under a 4xx: never an empty 200, never a panic.
     #[tokio::test]
     async fn bad_requests_get_a_json_reason() {
-        let cases = [
-            ("GET", "/dns", "", StatusCode::NOT_FOUND, "no method"),
-            ("GET", "/dns/", "", StatusCode::NOT_FOUND, "no method"),
-            (
-                "GET",
-                "/other/lookup",
-                "",
-                StatusCode::NOT_FOUND,
-                "no backend at /other/lookup: expected /dns/<method>",
-            ),
-            (
-                "GET",
-                "/dns/frobnicate/x",
-                "",
-                StatusCode::NOT_FOUND,
-                "unknown method \"frobnicate\"",
-            ),
-            (
-                "GET",
-                "/dns/lookup/%ff%fe/ANY",
-                "",
-                StatusCode::BAD_REQUEST,
-                "argument \"%ff%fe\" is not percent-encoded UTF-8",
-            ),
-            (
-                "GET",
-                "/dns/lookup/iss%2esat%2eexample%2e/NOT%20A%20TYPE",
-                "",
-                StatusCode::BAD_REQUEST,
-                "lookup: \"NOT A TYPE\" is not a record type",
-            ),
-            (
-                "GET",
-                "/dns/lookup/iss%2esat%2eexample%2e/ANY/more",
-                "",
-                StatusCode::BAD_REQUEST,
-                "lookup takes at most 2 path arguments",
-            ),
-            (
-                "POST",
-                "/dns",
-                "{\"method\":",
-                StatusCode::BAD_REQUEST,
-                "body is not a remote-backend call: not a JSON object",
-            ),
-            ("POST", "/dns", "[1,2]", StatusCode::NOT_FOUND, "no method"),
-            (
-                "POST",
-                "/dns",
-                r#"{"method":"lookup","parameters":{"qname":"iss.sat.example."}}"#,
-                StatusCode::BAD_REQUEST,
-                "lookup: parameter \"qtype\" is missing",
-            ),
-            (
-                "POST",
-                "/dns",
-                r#"{"method":"lookup","parameters":{"qname":{},"qtype":"ANY"}}"#,
-                StatusCode::BAD_REQUEST,
-                "must be a string or a number",
-            ),
-            (
-                "PUT",
-                "/dns/lookup/iss%2esat%2eexample%2e/ANY",
-                "",
-                StatusCode::METHOD_NOT_ALLOWED,
-                "HTTP method PUT is not used by the remote backend",
-            ),
-        ];
-        for (method, uri, body, status, reason) in cases {
+        for &(method, uri, body, status, reason) in BAD_REQUESTS {
             let (got, reply) = send(method, uri, body).await;
             assert_eq!(got, status, "{method} {uri} {body}: {reply}");
             assert_eq!(reply["result"], false, "{method} {uri} {body}");
