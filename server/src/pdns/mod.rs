@@ -328,54 +328,57 @@ mod tests {
         }
     }
 
+    /// Path pieces for [`any_request_gets_a_json_result`].
+    const PIECES: &[&str] = &[
+        "lookup",
+        "LIST",
+        "getAllDomains",
+        "getDomainInfo",
+        "getdomainmetadata",
+        "initialize",
+        "setNotified",
+        "nope",
+        "sat%2eexample%2e",
+        "iss%2esat%2eexample%2e",
+        "%2a%2esat%2eexample%2e",
+        "ANY",
+        "LOC",
+        "txt",
+        "TYPE29",
+        "TYPE65535",
+        "AXFR",
+        "1",
+        "-1",
+        "",
+        "%",
+        "%zz",
+        "%00",
+        "%ff",
+        "..",
+        "a%2e%2eb",
+        "%2e",
+        "x%20y",
+        "?a=b",
+    ];
+    /// POST bodies for [`any_request_gets_a_json_result`].
+    const BODIES: &[&str] = &[
+        "",
+        "{}",
+        "null",
+        r#"{"method":"lookup"}"#,
+        r#"{"method":"list","parameters":{"zonename":7}}"#,
+        r#"{"method":"lookup","parameters":{"qname":"","qtype":""}}"#,
+        r#"{"method":"getDomainInfo","parameters":{"name":"."}}"#,
+        "parameters=%7B",
+        "parameters=%7B%22qname%22%3A1%2C%22qtype%22%3A2%7D",
+    ];
+
     /// Requests stitched together from pieces pdns sends and pieces it never
     /// would (a fixed-seed generator, so a failure repeats): whatever comes,
     /// the router answers with a JSON body that has a `result`, and no
     /// handler panics (a panic would reach `send` as a dropped response).
     #[tokio::test]
     async fn any_request_gets_a_json_result() {
-        const PIECES: &[&str] = &[
-            "lookup",
-            "LIST",
-            "getAllDomains",
-            "getDomainInfo",
-            "getdomainmetadata",
-            "initialize",
-            "setNotified",
-            "nope",
-            "sat%2eexample%2e",
-            "iss%2esat%2eexample%2e",
-            "%2a%2esat%2eexample%2e",
-            "ANY",
-            "LOC",
-            "txt",
-            "TYPE29",
-            "TYPE65535",
-            "AXFR",
-            "1",
-            "-1",
-            "",
-            "%",
-            "%zz",
-            "%00",
-            "%ff",
-            "..",
-            "a%2e%2eb",
-            "%2e",
-            "x%20y",
-            "?a=b",
-        ];
-        const BODIES: &[&str] = &[
-            "",
-            "{}",
-            "null",
-            r#"{"method":"lookup"}"#,
-            r#"{"method":"list","parameters":{"zonename":7}}"#,
-            r#"{"method":"lookup","parameters":{"qname":"","qtype":""}}"#,
-            r#"{"method":"getDomainInfo","parameters":{"name":"."}}"#,
-            "parameters=%7B",
-            "parameters=%7B%22qname%22%3A1%2C%22qtype%22%3A2%7D",
-        ];
         let mut state: u64 = 0x5eed;
         let mut next = |n: usize| {
             state = state
