@@ -12,7 +12,7 @@ use hickory_proto::rr::{DNSClass, RData, Record, RecordType};
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, BinEncodable, BinEncoder};
 
 use super::cookie::{self, CookieStatus, OPTION_COOKIE};
-use super::records::{self, RecordData, ZoneRecord};
+use super::records::{self, RecordData, Section, ZoneRecord};
 use super::wire::{CLASSIC_UDP_PAYLOAD, HEADER_LEN};
 use super::{Answered, Client};
 use crate::catalog::Catalog;
@@ -174,7 +174,7 @@ fn respond_to_query(
 }
 
 /// The authoritative answer for a name inside the zone, from the records
-/// [`records::lookup`] finds: the apex's records, an object's LOC/TXT, a name
+/// [`records::visit`] finds: the apex's records, an object's LOC/TXT, a name
 /// server's addresses, NODATA or NXDOMAIN (both with the SOA in authority).
 fn answer_in_zone(
     query: &Query,
@@ -183,15 +183,16 @@ fn answer_in_zone(
     now: DateTime<Utc>,
     response: &mut Message,
 ) {
-    let found = records::lookup(zone, catalog, now, query.name(), query.query_type());
-    if !found.exists {
+    let (qname, qtype) = (query.name(), query.query_type());
+    let exists = records::visit(zone, catalog, now, qname, qtype, &mut |section, record| {
+        let record = to_record(record);
+        match section {
+            Section::Answer => response.add_answer(record),
+            Section::Glue => response.add_additional(record),
+        };
+    });
+    if !exists {
         response.metadata.response_code = ResponseCode::NXDomain;
-    }
-    for record in found.answers {
-        response.add_answer(to_record(record));
-    }
-    for record in found.glue {
-        response.add_additional(to_record(record));
     }
     if response.answers.is_empty() {
         response.add_authority(to_record(records::soa(zone, catalog)));

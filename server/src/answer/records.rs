@@ -135,6 +135,15 @@ pub struct Lookup {
     pub glue: Vec<ZoneRecord>,
 }
 
+/// Which section of a DNS answer a record found by [`visit`] belongs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    /// The records of the type asked for.
+    Answer,
+    /// Addresses of in-zone name servers named in the answers.
+    Glue,
+}
+
 /// The records at `qname` of type `qtype` (every type for ANY), at `now`.
 /// `qname` must lie inside the zone; transfers (AXFR, IXFR) are the
 /// caller's to refuse.
@@ -145,18 +154,46 @@ pub fn lookup(
     qname: &Name,
     qtype: RecordType,
 ) -> Lookup {
+    let mut answers = Vec::new();
+    let mut glue = Vec::new();
+    let exists = visit(
+        zone,
+        catalog,
+        now,
+        qname,
+        qtype,
+        &mut |section, record| match section {
+            Section::Answer => answers.push(record),
+            Section::Glue => glue.push(record),
+        },
+    );
+    Lookup {
+        exists,
+        answers,
+        glue,
+    }
+}
+
+/// [`lookup`] record by record: hands each record found to `sink`, in
+/// order, and says whether `qname` exists. The DNS answer path puts them
+/// straight into its message, with no list in between (`tests/allocations.rs`
+/// counts the allocations of a TXT answer).
+pub fn visit(
+    zone: &Zone,
+    catalog: &Catalog,
+    now: DateTime<Utc>,
+    qname: &Name,
+    qtype: RecordType,
+    sink: &mut impl FnMut(Section, ZoneRecord),
+) -> bool {
     debug_assert!(zone.apex.zone_of(qname), "{qname} is outside {}", zone.apex);
-    let mut found = Lookup {
-        exists: true,
-        ..Lookup::default()
-    };
     // Counted label by label: `num_labels` leaves out a leading `*`, which
     // would make `*.<zone>` the apex (pdns looks that name up to rule out a
     // wildcard before it answers NXDOMAIN).
     let depth = qname.iter().count() - zone.apex.iter().count();
     if depth == 0 {
-        apex_records(zone, catalog, now, qtype, &mut found);
-        return found;
+        apex_records(zone, catalog, now, qtype, sink);
+        return true;
     }
     let object = match depth {
         1 => qname.iter().next().and_then(|label| catalog.lookup(label)),
@@ -164,18 +201,19 @@ pub fn lookup(
     };
     let addresses = zone.addresses_of(qname);
     if object.is_none() && addresses.is_none() && !zone.is_above_a_host(qname) {
-        found.exists = false;
-        return found;
+        return false;
     }
     if let Some(object) = object {
-        object_records(qname, object, zone, now, qtype, &mut found.answers);
+        object_records(qname, object, zone, now, qtype, &mut |record| {
+            sink(Section::Answer, record);
+        });
     }
     if let Some(addresses) = addresses {
-        found
-            .answers
-            .extend(address_records(qname, addresses, qtype, zone.ttl));
+        for record in address_records(qname, addresses, qtype, zone.ttl) {
+            sink(Section::Answer, record);
+        }
     }
-    found
+    true
 }
 
 /// The apex's SOA, as negative answers carry it in their authority section.
@@ -213,7 +251,9 @@ pub fn zone_contents(zone: &Zone, catalog: &Catalog, now: DateTime<Utc>) -> Vec<
         let Ok(owner) = zone.apex.prepend_label(object.norad_id.to_string()) else {
             continue;
         };
-        object_records(&owner, object, zone, now, RecordType::ANY, &mut at_number);
+        object_records(&owner, object, zone, now, RecordType::ANY, &mut |record| {
+            at_number.push(record);
+        });
         // Only the labels that lead here: an all-digit label would be read
         // as a NORAD number.
         let aliases = labels
@@ -240,28 +280,33 @@ fn apex_records(
     catalog: &Catalog,
     now: DateTime<Utc>,
     qtype: RecordType,
-    found: &mut Lookup,
+    sink: &mut impl FnMut(Section, ZoneRecord),
 ) {
     if matches!(qtype, RecordType::SOA | RecordType::ANY) {
-        found.answers.push(soa(zone, catalog));
+        sink(Section::Answer, soa(zone, catalog));
     }
     if matches!(qtype, RecordType::NS | RecordType::ANY) {
         for ns in &zone.nameservers {
-            found.answers.push(ZoneRecord {
-                owner: zone.apex.clone(),
-                ttl: zone.ttl,
-                data: RecordData::Ns(ns.clone()),
-            });
+            sink(
+                Section::Answer,
+                ZoneRecord {
+                    owner: zone.apex.clone(),
+                    ttl: zone.ttl,
+                    data: RecordData::Ns(ns.clone()),
+                },
+            );
             // Glue: the addresses of in-zone name servers travel with the NS set.
             if let Some(addresses) = zone.addresses_of(ns) {
-                found
-                    .glue
-                    .extend(address_records(ns, addresses, RecordType::ANY, zone.ttl));
+                for record in address_records(ns, addresses, RecordType::ANY, zone.ttl) {
+                    sink(Section::Glue, record);
+                }
             }
         }
     }
     if let Some(object) = catalog.apex() {
-        object_records(&zone.apex, object, zone, now, qtype, &mut found.answers);
+        object_records(&zone.apex, object, zone, now, qtype, &mut |record| {
+            sink(Section::Answer, record);
+        });
     }
 }
 
@@ -294,7 +339,7 @@ fn object_records(
     zone: &Zone,
     now: DateTime<Utc>,
     qtype: RecordType,
-    out: &mut Vec<ZoneRecord>,
+    out: &mut impl FnMut(ZoneRecord),
 ) {
     let wants_loc = matches!(qtype, RecordType::ANY) || qtype == LOC;
     let wants_txt = matches!(qtype, RecordType::TXT | RecordType::ANY);
@@ -303,14 +348,14 @@ fn object_records(
     }
     let position = locate(object, &zone.precision, now);
     if let (true, Ok(Located { loc: Ok(loc), .. })) = (wants_loc, &position) {
-        out.push(ZoneRecord {
+        out(ZoneRecord {
             owner: owner.clone(),
             ttl: zone.ttl,
             data: RecordData::Loc(*loc),
         });
     }
     if wants_txt {
-        out.push(ZoneRecord {
+        out(ZoneRecord {
             owner: owner.clone(),
             ttl: zone.ttl,
             data: RecordData::Txt(summary(object, now, &position)),
