@@ -136,16 +136,19 @@ fn free_port() -> u16 {
     }
 }
 
-/// satloc with the backend on a free port, and that port, read from its log.
-fn start_satloc() -> (Server, SocketAddr) {
-    let server = Server::start(&[
+/// satloc with `args` and the backend on a free port, and that port, read
+/// from its log.
+fn start_satloc(args: &[&str]) -> (Server, SocketAddr) {
+    let mut all = vec![
         "--now",
         NOW,
         "--ns",
         "ns1.sat.example=127.0.0.1",
         "--pdns-listen",
         "127.0.0.1:0",
-    ]);
+    ];
+    all.extend_from_slice(args);
+    let server = Server::start(&all);
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
         let log = server.log_text();
@@ -249,7 +252,7 @@ fn negative(
 
 /// Everything the module doc promises, through pdns with `options`.
 fn pdns_serves_what_satloc_serves(options: &str) {
-    let (satloc, backend) = start_satloc();
+    let (satloc, backend) = start_satloc(&[]);
     let pdns = Pdns::start(backend, options);
     for tcp in [false, true] {
         for object in OBJECTS {
@@ -304,4 +307,50 @@ fn pdns_serves_what_satloc_serves_over_get() {
 #[test]
 fn pdns_serves_what_satloc_serves_over_post_json() {
     pdns_serves_what_satloc_serves(",post_json=1");
+}
+
+/// Objects whose TXT is unusual, through pdns's zone-file parser: a name with
+/// quotes, a backslash and non-ASCII bytes (escaped as `\DDD`), an orbit above
+/// what LOC can encode (TXT only, LOC is NODATA), and elements SGP4 fails on
+/// (TXT with the reason, at the 255-byte limit).
+#[test]
+fn pdns_serves_odd_objects_as_satloc_does() {
+    let dir = TempDir::new("pdns-odd");
+    let odd = dir.write(
+        "odd.tle",
+        "ODD \"NAME\" \\ \u{dc}\n\
+         1 25544U 98067A   25333.83453771  .00008010  00000+0  15237-3 0  9993\n\
+         2 25544  51.6312 206.3646 0003723 184.1118 175.9840 15.49193835540850\n",
+    );
+    let edge_cases = common::fixtures().join("catalogs/edge-cases.tle");
+    let edge_cases = edge_cases.to_string_lossy();
+    let (satloc, backend) = start_satloc(&["--catalog", &odd, "--catalog", &edge_cases]);
+    let pdns = Pdns::start(backend, "");
+    for tcp in [false, true] {
+        for name in ["25544", "90001", "90002"] {
+            let name = format!("{name}.sat.example.");
+            same_answers(satloc.addr, pdns.addr, tcp, &name, RecordType::TXT);
+        }
+        same_answers(satloc.addr, pdns.addr, tcp, "25544.sat.example.", LOC);
+        for name in ["90001", "90002"] {
+            let name = format!("{name}.sat.example.");
+            negative(
+                satloc.addr,
+                pdns.addr,
+                tcp,
+                &name,
+                LOC,
+                ResponseCode::NoError,
+            );
+        }
+    }
+    // The bytes themselves, not only equal to satloc's: the name came through.
+    let txt = ask(pdns.addr, false, "25544.sat.example.", RecordType::TXT);
+    let RData::TXT(data) = &txt.answers[0].data else {
+        panic!("not TXT: {txt}");
+    };
+    assert!(
+        data.txt_data[0].starts_with("ODD \"NAME\" \\ \u{dc} (NORAD 25544)".as_bytes()),
+        "{txt}"
+    );
 }
