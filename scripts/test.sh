@@ -9,12 +9,16 @@ case "${1:-}" in -h|--help) usage; exit 0 ;; esac
 # Debian packages the tests use: dig (black-box tests compare its LOC output),
 # unbound (a real resolver in front of the server, tests/resolver.rs),
 # valgrind (exact instruction counts per answer, checked against the baseline),
-# chromium (renders the map page headless, tests/map.rs).
+# chromium (renders the map page headless, tests/map.rs),
+# PowerDNS Authoritative with its remote backend (satloc behind it, tests/pdns.rs).
 need_packages=()
 command -v dig >/dev/null 2>&1 || need_packages+=(bind9-dnsutils)
 command -v unbound >/dev/null 2>&1 || need_packages+=(unbound)
 command -v valgrind >/dev/null 2>&1 || need_packages+=(valgrind)
 command -v chromium >/dev/null 2>&1 || need_packages+=(chromium)
+[[ -x /usr/sbin/pdns_server ]] || command -v pdns_server >/dev/null 2>&1 || need_packages+=(pdns-server)
+dpkg-query -W -f='${Status}' pdns-backend-remote 2>/dev/null | grep -q 'ok installed' ||
+    need_packages+=(pdns-backend-remote)
 apt_install "${need_packages[@]}"
 # cargo-cycles: finds import cycles between the modules of each crate.
 command -v cargo-cycles >/dev/null 2>&1 || cargo install --locked --quiet cargo-cycles@0.2.0

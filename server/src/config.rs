@@ -183,6 +183,11 @@ pub struct Args {
     /// this address; a bare port means 127.0.0.1:PORT.
     #[arg(long, value_name = "ADDR|PORT")]
     pub http_listen: Option<String>,
+    /// Serve PowerDNS's remote backend over HTTP on this address, for
+    /// `remote-connection-string=http:url=http://ADDR/dns`; a bare port means
+    /// 127.0.0.1:PORT.
+    #[arg(long, value_name = "ADDR|PORT")]
+    pub pdns_listen: Option<String>,
 
     /// Log as human-readable text, or as one JSON object per line for log shippers.
     #[arg(long, value_enum, default_value = "text")]
@@ -252,6 +257,8 @@ pub struct Config {
     pub metrics_listen: Option<SocketAddr>,
     /// Where the live map and its API listen, if anywhere.
     pub http_listen: Option<SocketAddr>,
+    /// Where the PowerDNS remote backend listens, if anywhere.
+    pub pdns_listen: Option<SocketAddr>,
     /// Response rate limiting, if asked for.
     pub rate_limit: Option<RrlOptions>,
     /// The server cookie secret, if given (else each start draws one).
@@ -281,16 +288,9 @@ impl Config {
         let stale_after = parse_duration(&args.stale_after).context("--stale-after")?;
         let stale_after = TimeDelta::from_std(stale_after).context("--stale-after is too long")?;
         let fetch = fetch_options(&args)?;
-        let metrics_listen = args
-            .metrics_listen
-            .as_deref()
-            .map(|text| parse_listen(text).with_context(|| format!("--metrics-listen {text}")))
-            .transpose()?;
-        let http_listen = args
-            .http_listen
-            .as_deref()
-            .map(|text| parse_listen(text).with_context(|| format!("--http-listen {text}")))
-            .transpose()?;
+        let metrics_listen = listen_flag("--metrics-listen", args.metrics_listen.as_deref())?;
+        let http_listen = listen_flag("--http-listen", args.http_listen.as_deref())?;
+        let pdns_listen = listen_flag("--pdns-listen", args.pdns_listen.as_deref())?;
         let rate_limit = rate_limit(&args)?;
         let cookie_secret = args
             .cookie_secret
@@ -316,6 +316,7 @@ impl Config {
             fetch,
             metrics_listen,
             http_listen,
+            pdns_listen,
             rate_limit,
             cookie_secret,
         })
@@ -567,6 +568,12 @@ fn soa_seconds(flag: &str, text: &str) -> Result<i32> {
         .with_context(|| format!("{flag} {text}: must be between 1 second and 68 years"))
 }
 
+/// An optional HTTP listen flag (`--metrics-listen` and its kind), parsed.
+fn listen_flag(flag: &str, text: Option<&str>) -> Result<Option<SocketAddr>> {
+    text.map(|text| parse_listen(text).with_context(|| format!("{flag} {text}")))
+        .transpose()
+}
+
 /// `ADDR:PORT`, `[IPv6]:PORT`, or a bare `PORT` on loopback.
 fn parse_listen(text: &str) -> Result<SocketAddr> {
     if let Ok(port) = text.parse::<u16>() {
@@ -619,6 +626,14 @@ mod tests {
     }
 
     #[test]
+    fn pdns_listen_takes_a_bare_port_as_loopback() {
+        let listen = |text: &str| config(&["--pdns-listen", text]).unwrap().pdns_listen;
+        assert_eq!(config(&[]).unwrap().pdns_listen, None);
+        assert_eq!(listen("8053"), Some("127.0.0.1:8053".parse().unwrap()));
+        assert_eq!(listen("[::]:8053"), Some("[::]:8053".parse().unwrap()));
+    }
+
+    #[test]
     fn bad_flags_name_themselves() {
         let cases: &[(&[&str], &str)] = &[
             (&["--now", "tomorrow"], "--now tomorrow"),
@@ -661,6 +676,7 @@ mod tests {
                 &["--http-listen", "localhost:80"],
                 "--http-listen localhost:80",
             ),
+            (&["--pdns-listen", "localhost"], "--pdns-listen localhost"),
             (&["--rrl-rate", "0"], "--rrl-rate 0"),
             (&["--rrl-slip", "2"], "need --rrl-rate"),
             (&["--rrl-exempt", "192.0.2.0/24"], "need --rrl-rate"),

@@ -7,6 +7,7 @@
 //! * [`http`] is the operator's HTTP endpoint: `/metrics`, `/health`, `/ready`;
 //! * [`map`] is the live map page and its JSON API (`--http-listen`), drawn
 //!   from the [`service`]'s catalogue and clock;
+//! * [`pdns`] serves PowerDNS's remote backend over HTTP from the service;
 //! * [`engine`] holds the transports, which move bytes and know no DNS; the
 //!   seam they serve, [`engine::Handler`], lives with them;
 //! * [`service`] implements that seam: the answer core bound to a [`clock`] and a
@@ -35,6 +36,7 @@ pub mod http;
 pub mod loc;
 pub mod map;
 pub mod metrics;
+pub mod pdns;
 pub mod position;
 pub mod rrl;
 pub mod server;

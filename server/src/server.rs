@@ -11,6 +11,8 @@
 //!   catalogue is loaded, so `/ready` answers 503 until the catalogue is in
 //!   service and the DNS sockets are bound.
 //! * With `--http-listen`, the live map starts once they are ([`crate::map`]).
+//! * With `--pdns-listen`, the PowerDNS remote backend starts once the
+//!   catalogue is in service.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -30,6 +32,7 @@ use crate::fetch::{Files, Sources};
 use crate::http::{self, Status};
 use crate::map::{self, MapState};
 use crate::metrics::{QueryMetrics, Ticks};
+use crate::pdns;
 use crate::position::{Located, locate};
 use crate::rrl::RateLimiter;
 use crate::service::Service;
@@ -72,6 +75,7 @@ pub fn run(config: Config) -> Result<()> {
     let listeners = bind_dns(&config)?;
     status.set_sockets_bound();
     start_map(&runtime, &config, &service, &listeners, &shutdown)?;
+    start_pdns_backend(&runtime, &config, &service, &shutdown)?;
     let profile = start_cpu_profile(&config.cpu_profiles)?;
     let running = Running {
         service,
@@ -156,6 +160,37 @@ fn start_map(
     runtime.spawn(async move {
         if let Err(err) = serving.await {
             tracing::error!("the map stopped: {err}");
+        }
+    });
+    Ok(())
+}
+
+/// `--pdns-listen`: binds and starts the PowerDNS remote backend on
+/// `runtime`, once the service can answer (pdns's first call,
+/// `getAllDomains`, fills its zone cache; a failure there would leave every
+/// query REFUSED until its next refresh).
+fn start_pdns_backend(
+    runtime: &tokio::runtime::Runtime,
+    config: &Config,
+    service: &Arc<Service>,
+    shutdown: &CancellationToken,
+) -> Result<()> {
+    let Some(addr) = config.pdns_listen else {
+        return Ok(());
+    };
+    let listener = runtime
+        .block_on(pdns::bind(addr))
+        .with_context(|| format!("--pdns-listen {addr}: cannot bind"))?;
+    let local = listener.local_addr()?;
+    tracing::info!(
+        "PowerDNS remote backend on http://{local}{}, zone {}",
+        pdns::BASE_PATH,
+        config.zone.apex
+    );
+    let serving = pdns::serve(listener, Arc::clone(service), shutdown.clone());
+    runtime.spawn(async move {
+        if let Err(err) = serving.await {
+            tracing::error!("the PowerDNS remote backend stopped: {err}");
         }
     });
     Ok(())

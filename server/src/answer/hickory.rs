@@ -2,25 +2,22 @@
 //! hickory-proto. It handles every kind of query; the fast path must write
 //! exactly what this path writes for the queries it takes.
 
-use std::net::IpAddr;
-
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use hickory_proto::op::{
     Edns, Header, Message, MessageType, Metadata, OpCode, Query, ResponseCode,
 };
 use hickory_proto::rr::rdata::opt::{EdnsCode, EdnsOption};
 use hickory_proto::rr::rdata::{A, AAAA, NS, NULL, SOA, TXT};
-use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
+use hickory_proto::rr::{DNSClass, RData, Record, RecordType};
 use hickory_proto::serialize::binary::{BinDecodable, BinDecoder, BinEncodable, BinEncoder};
 
 use super::cookie::{self, CookieStatus, OPTION_COOKIE};
+use super::records::{self, RecordData, Section, ZoneRecord};
 use super::wire::{CLASSIC_UDP_PAYLOAD, HEADER_LEN};
 use super::{Answered, Client};
-use crate::catalog::{Catalog, SatObject};
+use crate::catalog::Catalog;
 use crate::engine::{Outcome, Protocol};
-use crate::ephemeris::EphemerisError;
 use crate::loc::LOC;
-use crate::position::{Located, locate};
 use crate::zone::Zone;
 
 /// Answers one query from `client` entirely through hickory-proto. `out` is
@@ -176,8 +173,9 @@ fn respond_to_query(
     answer_in_zone(query, zone, catalog, now, response);
 }
 
-/// The authoritative answer for a name inside the zone: the apex's records,
-/// an object's LOC/TXT, a name server's addresses, NODATA or NXDOMAIN.
+/// The authoritative answer for a name inside the zone, from the records
+/// [`records::visit`] finds: the apex's records, an object's LOC/TXT, a name
+/// server's addresses, NODATA or NXDOMAIN (both with the SOA in authority).
 fn answer_in_zone(
     query: &Query,
     zone: &Zone,
@@ -185,174 +183,45 @@ fn answer_in_zone(
     now: DateTime<Utc>,
     response: &mut Message,
 ) {
-    let qname = query.name();
-    let depth = usize::from(qname.num_labels()) - usize::from(zone.apex.num_labels());
-    let object = match depth {
-        0 => return answer_apex(query, zone, catalog, now, response),
-        1 => qname.iter().next().and_then(|label| catalog.lookup(label)),
-        _ => None,
-    };
-    let addresses = zone.addresses_of(qname);
-    if object.is_none() && addresses.is_none() && !zone.is_above_a_host(qname) {
-        response.metadata.response_code = ResponseCode::NXDomain;
-        response.add_authority(soa_record(zone, catalog));
-        return;
-    }
-    if let Some(object) = object {
-        answer_object(query, object, zone, now, response);
-    }
-    if let Some(addresses) = addresses {
-        for record in address_records(qname, addresses, query.query_type(), zone.ttl) {
-            response.add_answer(record);
-        }
-    }
-    if response.answers.is_empty() {
-        response.add_authority(soa_record(zone, catalog));
-    }
-}
-
-/// The A and AAAA records of a name server host that `qtype` asks for.
-fn address_records(
-    host: &Name,
-    addresses: &[IpAddr],
-    qtype: RecordType,
-    ttl: u32,
-) -> impl Iterator<Item = Record> {
-    addresses.iter().filter_map(move |address| {
-        let rdata = match (address, qtype) {
-            (IpAddr::V4(v4), RecordType::A | RecordType::ANY) => RData::A(A(*v4)),
-            (IpAddr::V6(v6), RecordType::AAAA | RecordType::ANY) => RData::AAAA(AAAA(*v6)),
-            _ => return None,
+    let (qname, qtype) = (query.name(), query.query_type());
+    let exists = records::visit(zone, catalog, now, qname, qtype, &mut |section, record| {
+        let record = to_record(record);
+        match section {
+            Section::Answer => response.add_answer(record),
+            Section::Glue => response.add_additional(record),
         };
-        Some(Record::from_rdata(host.clone(), ttl, rdata))
-    })
-}
-
-fn answer_apex(
-    query: &Query,
-    zone: &Zone,
-    catalog: &Catalog,
-    now: DateTime<Utc>,
-    response: &mut Message,
-) {
-    let qtype = query.query_type();
-    if matches!(qtype, RecordType::SOA | RecordType::ANY) {
-        response.add_answer(soa_record(zone, catalog));
-    }
-    if matches!(qtype, RecordType::NS | RecordType::ANY) {
-        for ns in &zone.nameservers {
-            response.add_answer(Record::from_rdata(
-                zone.apex.clone(),
-                zone.ttl,
-                RData::NS(NS(ns.clone())),
-            ));
-            // Glue: the addresses of in-zone name servers travel with the NS set.
-            if let Some(addresses) = zone.addresses_of(ns) {
-                for record in address_records(ns, addresses, RecordType::ANY, zone.ttl) {
-                    response.add_additional(record);
-                }
-            }
-        }
-    }
-    if let Some(object) = catalog.apex() {
-        answer_object(query, object, zone, now, response);
+    });
+    if !exists {
+        response.metadata.response_code = ResponseCode::NXDomain;
     }
     if response.answers.is_empty() {
-        response.add_authority(soa_record(zone, catalog));
+        response.add_authority(to_record(records::soa(zone, catalog)));
     }
 }
 
-/// Adds the object's LOC and/or TXT for the query type. Anything else leaves the
-/// answer empty, which the caller turns into NODATA.
-fn answer_object(
-    query: &Query,
-    object: &SatObject,
-    zone: &Zone,
-    now: DateTime<Utc>,
-    response: &mut Message,
-) {
-    let qtype = query.query_type();
-    let wants_loc = matches!(qtype, RecordType::ANY) || qtype == LOC;
-    let wants_txt = matches!(qtype, RecordType::TXT | RecordType::ANY);
-    if !(wants_loc || wants_txt) {
-        return;
-    }
-    // The owner name is the question's, so a 0x20 mixed-case query sees its own
-    // spelling in the answer too.
-    let owner = query.name().clone();
-    let position = locate(object, &zone.precision, now);
-    if let (true, Ok(Located { loc: Ok(loc), .. })) = (wants_loc, &position) {
-        let rdata = RData::Unknown {
+/// A zone record as hickory-proto's; LOC travels as unknown RDATA of type 29
+/// in our own encoding, since hickory-proto has no LOC type.
+fn to_record(record: ZoneRecord) -> Record {
+    let rdata = match record.data {
+        RecordData::Soa(soa) => RData::SOA(SOA::new(
+            soa.mname,
+            soa.rname,
+            soa.serial,
+            soa.refresh,
+            soa.retry,
+            soa.expire,
+            soa.minimum,
+        )),
+        RecordData::Ns(name) => RData::NS(NS(name)),
+        RecordData::A(address) => RData::A(A(address)),
+        RecordData::Aaaa(address) => RData::AAAA(AAAA(address)),
+        RecordData::Loc(loc) => RData::Unknown {
             code: LOC,
             rdata: NULL::with(loc.encode().to_vec()),
-        };
-        response.add_answer(Record::from_rdata(owner.clone(), zone.ttl, rdata));
-    }
-    if wants_txt {
-        let text = summary(object, now, &position);
-        response.add_answer(Record::from_rdata(
-            owner,
-            zone.ttl,
-            RData::TXT(TXT::new(vec![text])),
-        ));
-    }
-}
-
-/// The TXT summary: one line a person can read.
-fn summary(
-    object: &SatObject,
-    now: DateTime<Utc>,
-    position: &Result<Located, EphemerisError>,
-) -> String {
-    let age_days = (now - object.epoch).num_seconds() as f64 / 86_400.0;
-    let mut text = format!(
-        "{} (NORAD {}) elements {} age {:.2} d",
-        object.name,
-        object.norad_id,
-        object.epoch.to_rfc3339_opts(SecondsFormat::Secs, true),
-        age_days
-    );
-    match position {
-        Ok(Located { fix, loc }) => {
-            text.push_str(&format!(
-                ": lat {:.6} lon {:.6} alt {:.3} km speed {:.3} km/s",
-                fix.lat_deg,
-                fix.lon_deg,
-                fix.alt_m / 1000.0,
-                fix.speed_km_s
-            ));
-            if let Err(reason) = loc {
-                text.push_str(&format!("; no LOC: {reason}"));
-            }
-        }
-        Err(reason) => text.push_str(&format!(": no position: {reason}")),
-    }
-    // A TXT character-string holds at most 255 bytes.
-    truncate_utf8(&mut text, 255);
-    text
-}
-
-fn truncate_utf8(text: &mut String, max: usize) {
-    if text.len() > max {
-        let mut end = max;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
-    }
-}
-
-fn soa_record(zone: &Zone, catalog: &Catalog) -> Record {
-    let soa = SOA::new(
-        zone.mname.clone(),
-        zone.rname.clone(),
-        catalog.serial(),
-        zone.timers.refresh,
-        zone.timers.retry,
-        zone.timers.expire,
-        zone.ttl,
-    );
-    Record::from_rdata(zone.apex.clone(), zone.ttl, RData::SOA(soa))
+        },
+        RecordData::Txt(text) => RData::TXT(TXT::new(vec![text])),
+    };
+    Record::from_rdata(record.owner, record.ttl, rdata)
 }
 
 /// Serialises `response` into `out`, replacing it with a truncated (TC) response
