@@ -42,7 +42,7 @@ for _ in $(seq 1 200); do
 done
 [[ -n $url ]] || { cat "$work/server.log" >&2; echo "the map did not start" >&2; exit 1; }
 
-timeout 60 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
+timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --hide-scrollbars \
   --user-data-dir="$work/profile" --window-size="$window" \
   --virtual-time-budget=5000 --screenshot="$work/map.png" "$url" 2>/dev/null
 pngquant --force --quality=70-95 --strip --output "$out" "$work/map.png"

@@ -312,6 +312,8 @@ fn chromium(url: &str, mode: &str, budget_ms: u32) -> String {
             // As root (in CI), chromium refuses to start with its sandbox.
             "--no-sandbox",
             "--disable-gpu",
+            // Containers often give /dev/shm 64 MiB, too little for a renderer.
+            "--disable-dev-shm-usage",
             "--hide-scrollbars",
             "--window-size=1280,640",
             &format!("--user-data-dir={}", profile.0.display()),
