@@ -169,6 +169,11 @@ pub struct Args {
     #[arg(long, default_value_t = 0, value_name = "NS")]
     pub synthetic_work_ns: u64,
 
+    /// Benchmark floor: answer every message with itself, QR set, through the
+    /// same engines and sockets; no DNS work (scripts/compare-servers.sh).
+    #[arg(long)]
+    pub echo_floor: bool,
+
     /// Write a CPU profile on shutdown: flamegraph (.svg) or pprof protobuf (.pb).
     /// Repeatable, for both formats from one run. Needs the `pprof` feature.
     #[arg(long = "cpu-profile", value_name = "PATH")]
@@ -247,6 +252,8 @@ pub struct Config {
     pub check: bool,
     /// Planted work per query, ns.
     pub synthetic_work_ns: u64,
+    /// Echo instead of answering (the benchmark floor).
+    pub echo_floor: bool,
     /// CPU profile outputs.
     pub cpu_profiles: Vec<PathBuf>,
     /// Answer core implementation.
@@ -311,6 +318,7 @@ impl Config {
             stale_after,
             check: args.check,
             synthetic_work_ns: args.synthetic_work_ns,
+            echo_floor: args.echo_floor,
             cpu_profiles: args.cpu_profiles,
             answer_path: args.answer_path,
             fetch,

@@ -22,6 +22,8 @@
 //!   longitude and height; [`loc`] is the RFC 1876 LOC codec; [`zone`] holds
 //!   what the zone says besides positions;
 //! * [`fetch`] keeps element sets fresh from HTTP(S) sources;
+//! * [`floor`] is the benchmark floor's handler (`--echo-floor`): bytes back,
+//!   no DNS work;
 //! * [`config`] turns the command line into a checked configuration;
 //! * [`testing`] builds queries as clients send them, for tests and benches.
 
@@ -32,6 +34,7 @@ pub mod config;
 pub mod engine;
 pub mod ephemeris;
 pub mod fetch;
+pub mod floor;
 pub mod http;
 pub mod loc;
 pub mod map;

@@ -29,6 +29,7 @@ use crate::config::Config;
 use crate::engine::{self, Listeners, UdpEngine};
 use crate::fetch::stats::RefreshStats;
 use crate::fetch::{Files, Sources};
+use crate::floor::EchoFloor;
 use crate::http::{self, Status};
 use crate::map::{self, MapState};
 use crate::metrics::{QueryMetrics, Ticks};
@@ -284,6 +285,10 @@ async fn serve(
         shutdown.clone(),
     ));
     tokio::spawn(keep_prepared(Arc::clone(&service), shutdown.clone()));
+    if config.echo_floor {
+        tracing::info!("--echo-floor: echoing every message, no DNS answers");
+        return engine::run(Arc::new(EchoFloor), listeners, config.engine, shutdown).await;
+    }
     engine::run(service, listeners, config.engine, shutdown).await
 }
 
