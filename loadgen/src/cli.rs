@@ -297,6 +297,8 @@ impl RunArgs {
             warmup: self.warmup,
             threads,
             channels_per_thread,
+            sockets_given: self.sockets.is_some(),
+            window_per_channel: usize::MAX,
             timeout: self.timeout,
             queries: Arc::new(queries),
             check_mode: if self.full_check {
