@@ -110,7 +110,8 @@ pub struct RunArgs {
     pub threads: usize,
 
     /// UDP sockets (or TCP connections) per thread [default: closed loop
-    /// min(concurrency per thread, 4); open loop 4].
+    /// min(concurrency per thread, 4), or over UDP as many more as it takes
+    /// for each socket's receive buffer to hold its answers; open loop 4].
     #[arg(short = 'c', long, value_name = "N")]
     pub sockets: Option<usize>,
 

@@ -176,8 +176,8 @@ fn fit_window(config: &Config) -> Result<Config, LoadgenError> {
     if config.transport != TransportKind::Udp {
         return Ok(fitted);
     }
-    let granted = granted_receive_buffer(config.server, config.socket_buffer_bytes)
-        .map_err(|err| {
+    let granted =
+        granted_receive_buffer(config.server, config.socket_buffer_bytes).map_err(|err| {
             LoadgenError::from_socket(err, config.server, UdpTransport::NAME, || {
                 "cannot open a UDP socket".to_owned()
             })

@@ -64,7 +64,10 @@ mod tests {
         // Each socket's share (split evenly) then fits its buffer.
         for (concurrency, held) in [(1000, 166), (3000, 166), (999, 7), (5, 1)] {
             let sockets = sockets_for(concurrency, held, 4);
-            assert!(concurrency.div_ceil(sockets) <= held, "{concurrency}/{held}");
+            assert!(
+                concurrency.div_ceil(sockets) <= held,
+                "{concurrency}/{held}"
+            );
         }
     }
 
