@@ -383,11 +383,11 @@ fn high_concurrency_opens_enough_sockets_for_a_burst_of_answers() {
         ],
     ));
     assert!(result.error.is_none(), "{:?}", result.error);
+    assert_eq!(result.counters.lost, 0, "{:?}", result.counters);
+    assert_eq!(result.counters.completed, 4000);
     let sockets = result.report.sockets_per_thread.expect("sockets reported");
     assert!(sockets > 4, "200 in flight over {sockets} sockets");
     assert!(200usize.div_ceil(sockets) <= 16_384 / satloc_loadgen::window::ANSWER_TRUESIZE);
-    assert_eq!(result.counters.lost, 0, "{:?}", result.counters);
-    assert_eq!(result.counters.completed, 4000);
 }
 
 #[test]
