@@ -110,7 +110,8 @@ pub struct RunArgs {
     pub threads: usize,
 
     /// UDP sockets (or TCP connections) per thread [default: closed loop
-    /// min(concurrency per thread, 4); open loop 4].
+    /// min(concurrency per thread, 4), or over UDP as many more as it takes
+    /// for each socket's receive buffer to hold its answers; open loop 4].
     #[arg(short = 'c', long, value_name = "N")]
     pub sockets: Option<usize>,
 
@@ -297,6 +298,8 @@ impl RunArgs {
             warmup: self.warmup,
             threads,
             channels_per_thread,
+            sockets_given: self.sockets.is_some(),
+            window_per_channel: usize::MAX,
             timeout: self.timeout,
             queries: Arc::new(queries),
             check_mode: if self.full_check {

@@ -88,6 +88,14 @@ pub struct Config {
     pub threads: usize,
     /// UDP sockets or TCP connections per thread.
     pub channels_per_thread: usize,
+    /// Whether `--sockets` chose `channels_per_thread`; if not, a UDP run
+    /// may open more, so that each socket's buffer holds its answers
+    /// ([`crate::window`]).
+    pub sockets_given: bool,
+    /// Most queries one channel may have in flight: what a UDP socket's
+    /// receive buffer holds answers for, once known ([`crate::window`]);
+    /// `usize::MAX` until then and for TCP, whose flow control does this.
+    pub window_per_channel: usize,
     /// How long to wait for an answer.
     pub timeout: Duration,
     /// The queries to cycle through.

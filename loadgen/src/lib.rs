@@ -14,7 +14,8 @@
 //! - [`query`]: what to send, encoded once by hickory-proto;
 //! - [`transport`]: moving bytes, UDP ([`transport::udp`]) and TCP
 //!   ([`transport::tcp`]);
-//! - [`inflight`]: the per-socket table of queries awaiting answers;
+//! - [`inflight`]: the per-socket table of queries awaiting answers, and
+//!   [`window`]: how many a UDP socket's receive buffer allows;
 //! - [`response`]: what an answer is (fast path checked against
 //!   hickory-proto);
 //! - [`schedule`]: the run's clock, the open-loop timetable and the split
@@ -57,4 +58,5 @@ pub mod run;
 pub mod schedule;
 pub mod stats;
 pub mod transport;
+pub mod window;
 pub mod worker;

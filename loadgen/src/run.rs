@@ -24,7 +24,8 @@ use crate::schedule::{Clock, OpenLoopSchedule, duration_ns, split_evenly};
 use crate::stats::{Counters, LatencySummary};
 use crate::transport::Transport;
 use crate::transport::tcp::{TcpTransport, open_connections};
-use crate::transport::udp::{UdpTransport, open_sockets};
+use crate::transport::udp::{UdpTransport, granted_receive_buffer, open_sockets};
+use crate::window;
 use crate::worker::{IntervalSample, Worker, WorkerLoad, WorkerOutcome, WorkerPlan, WorkerStop};
 
 /// Largest UDP response accepted: the protocol's limit, so that no answer a
@@ -73,6 +74,8 @@ pub fn run(config: &Config, abort: Arc<AtomicBool>) -> Result<RunResult, Loadgen
         let preroll = start_at.checked_sub(START_PREROLL).unwrap_or(start_at);
         wait_until(preroll, start_at, &abort)?;
     }
+    let fitted = fit_window(config)?;
+    let config = &fitted;
     let channels = open_channels(config)?;
     let log_file = config.hdr_log.as_deref().map(LogFile::create).transpose()?;
     let (clock, start_wall) = start_clock(config.start_at, &abort)?;
@@ -162,6 +165,33 @@ fn wait_until(
             _ => return Ok(()),
         }
     }
+}
+
+/// The configuration with each UDP socket's window set from the receive
+/// buffer the kernel grants, and, unless `--sockets` was given, enough
+/// sockets per thread for a closed loop's answers to fit their buffers
+/// ([`crate::window`]). TCP is returned as it is.
+fn fit_window(config: &Config) -> Result<Config, LoadgenError> {
+    let mut fitted = config.clone();
+    if config.transport != TransportKind::Udp {
+        return Ok(fitted);
+    }
+    let granted =
+        granted_receive_buffer(config.server, config.socket_buffer_bytes).map_err(|err| {
+            LoadgenError::from_socket(err, config.server, UdpTransport::NAME, || {
+                "cannot open a UDP socket".to_owned()
+            })
+        })?;
+    let held = window::answers_held(granted);
+    fitted.window_per_channel = held;
+    if let LoadModel::Closed { concurrency } = config.load
+        && !config.sockets_given
+    {
+        let per_thread = concurrency.div_ceil(config.threads);
+        fitted.channels_per_thread =
+            window::sockets_for(per_thread, held, config.channels_per_thread);
+    }
+    Ok(fitted)
 }
 
 /// Opens every thread's sockets or connections, so that a refused port or a
@@ -427,6 +457,7 @@ fn plan_workers(config: &Config, measure_start_ns: u64) -> Vec<WorkerPlan> {
                 check_mode: config.check_mode,
                 seed: config.seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
                 spin_ns: duration_ns(config.spin),
+                window: config.window_per_channel,
             }
         })
         .collect()

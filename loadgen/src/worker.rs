@@ -77,6 +77,11 @@ pub struct WorkerPlan {
     pub seed: u64,
     /// How long to poll without sleeping before blocking.
     pub spin_ns: u64,
+    /// Open loop: most queries one channel may have in flight (what its
+    /// receive buffer holds answers for, [`crate::window`]); a due query
+    /// finding every channel at its window waits, its latency still timed
+    /// from the due time.
+    pub window: usize,
 }
 
 /// One worker's second of measurements, sent to the coordinator.
@@ -348,6 +353,8 @@ pub struct Worker<T: Transport> {
     send_end_ns: u64,
     /// How long to look for answers before going to sleep.
     spin_ns: u64,
+    /// Open loop: most queries in flight per channel.
+    window: usize,
 }
 
 impl<T: Transport> Worker<T> {
@@ -391,6 +398,7 @@ impl<T: Transport> Worker<T> {
             max_send_lag_ns: 0,
             send_end_ns: 0,
             spin_ns: plan.spin_ns,
+            window: plan.window,
         }
     }
 
@@ -556,6 +564,7 @@ impl<T: Transport> Worker<T> {
                 let channel = self.channel_cursor;
                 self.channel_cursor = (self.channel_cursor + 1) % channels;
                 if self.transport.can_queue(channel)
+                    && self.state.inflight[channel].pending() < self.window
                     && self.send_one(channel, due_ns, now_ns, measured)
                 {
                     sent = true;

@@ -355,3 +355,73 @@ fn threads_split_the_load_and_add_up() {
         1001
     );
 }
+
+/// Receive buffer asked for in the window tests: 8 KiB, which the kernel
+/// doubles to 16 KiB, room for about 19 small answers, so that a burst of
+/// answers overflows it if more are in flight on one socket.
+const SMALL_BUFFER_KIB: &str = "8";
+
+#[test]
+fn high_concurrency_opens_enough_sockets_for_a_burst_of_answers() {
+    // The server stops reading for 100 ms, then answers the 150 queries that
+    // piled up in one burst (150: its own default buffer holds about 190).
+    // With four sockets, 38 answers would arrive at a socket whose buffer
+    // holds about 19; so the default spreads the 150 over enough sockets
+    // that each one's answers fit.
+    let server = TestServer::udp(Behaviour::StallOnce {
+        after: Duration::from_millis(20),
+        stall: Duration::from_millis(100),
+    });
+    let result = run(args(
+        server.addr,
+        &[
+            "--concurrency",
+            "150",
+            "--requests",
+            "4000",
+            "--socket-buffer",
+            SMALL_BUFFER_KIB,
+        ],
+    ));
+    assert!(result.error.is_none(), "{:?}", result.error);
+    assert_eq!(result.counters.lost, 0, "{:?}", result.counters);
+    assert_eq!(result.counters.completed, 4000);
+    let sockets = result.report.sockets_per_thread.expect("sockets reported");
+    assert!(sockets > 4, "150 in flight over {sockets} sockets");
+    assert!(150usize.div_ceil(sockets) <= satloc_loadgen::window::answers_held(16_384));
+}
+
+#[test]
+fn an_open_loop_never_has_more_in_flight_than_the_buffers_hold() {
+    // At 10,000 qps, a 100 ms stall makes 1,000 queries due; the four small
+    // sockets hold 9 answers each by the estimate, so the rest wait
+    // to be sent (their latency timed from when they were due) instead of
+    // being answered into a full buffer and lost.
+    let server = TestServer::udp(Behaviour::StallOnce {
+        after: Duration::from_millis(100),
+        stall: Duration::from_millis(100),
+    });
+    let result = run(args(
+        server.addr,
+        &[
+            "--rate",
+            "10000",
+            "--duration",
+            "0.5s",
+            "--socket-buffer",
+            SMALL_BUFFER_KIB,
+        ],
+    ));
+    assert!(result.error.is_none(), "{:?}", result.error);
+    assert_eq!(result.counters.lost, 0, "{:?}", result.counters);
+    let open_loop = result.report.open_loop.expect("open-loop report");
+    assert!(
+        open_loop.max_send_lag_us >= 50_000,
+        "queries due in the stall waited for a free slot: {open_loop:?}"
+    );
+    assert!(
+        result.report.latency_us.p99 >= 50_000,
+        "and their wait is in the latency: {:?}",
+        result.report.latency_us
+    );
+}

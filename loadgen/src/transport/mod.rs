@@ -79,8 +79,9 @@ pub trait Transport {
 /// socket bursts 1000 responses at it, more than Linux's default 208 KiB
 /// receive buffer holds at ~1 KiB of kernel overhead per datagram. Asks for
 /// `bytes`; as root, forces past `net.core.rmem_max` if the plain request was
-/// capped. Failure is not an error: the default buffers still work.
-pub fn size_buffers(socket: &socket2::Socket, bytes: usize) {
+/// capped. Failure is not an error: the default buffers still work. Returns
+/// the receive buffer granted, as the kernel reports it (0 if unknown).
+pub fn size_buffers(socket: &socket2::Socket, bytes: usize) -> usize {
     use nix::sys::socket::{setsockopt, sockopt};
     // Linux reports back twice what was set, so "less than asked" means capped.
     if socket.set_recv_buffer_size(bytes).is_err()
@@ -93,6 +94,7 @@ pub fn size_buffers(socket: &socket2::Socket, bytes: usize) {
     {
         let _ = setsockopt(socket, sockopt::SndBufForce, &bytes);
     }
+    socket.recv_buffer_size().unwrap_or(0)
 }
 
 /// Waits with one `ppoll` on `fds` (one per channel) until one is ready or

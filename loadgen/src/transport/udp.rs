@@ -92,12 +92,21 @@ pub fn open_sockets(
     (0..count)
         .map(|_| {
             let socket = socket2::Socket::new(domain, socket2::Type::DGRAM, None)?;
-            size_buffers(&socket, buffer_bytes);
+            let _ = size_buffers(&socket, buffer_bytes);
             socket.connect(&server.into())?;
             socket.set_nonblocking(true)?;
             Ok(socket.into())
         })
         .collect()
+}
+
+/// The receive buffer the kernel grants a socket that asks for
+/// `buffer_bytes` (see [`size_buffers`]), found on a throw-away socket so
+/// that the number of sockets can be chosen before any is opened.
+pub fn granted_receive_buffer(server: SocketAddr, buffer_bytes: usize) -> io::Result<usize> {
+    let domain = socket2::Domain::for_address(server);
+    let socket = socket2::Socket::new(domain, socket2::Type::DGRAM, None)?;
+    Ok(size_buffers(&socket, buffer_bytes))
 }
 
 impl UdpTransport {
