@@ -16,10 +16,10 @@ use hickory_proto::rr::Name;
 use crate::answer::{AnswerPath, CookieSecret};
 use crate::catalog::{NamingOptions, ObjectRef, Source, validate_label};
 use crate::clock::Clock;
-use crate::quantum::PositionQuantum;
 use crate::engine::{EngineOptions, TcpOptions, UdpEngine};
 use crate::fetch::options::{DEFAULT_MAX_BODY_BYTES, MIN_CELESTRAK_REFRESH};
 use crate::fetch::{FetchOptions, celestrak_url, is_celestrak};
+use crate::quantum::PositionQuantum;
 use crate::rrl::{DEFAULT_SLIP, DEFAULT_SLOTS, RrlOptions};
 use crate::zone::{
     DEFAULT_MAX_UDP_PAYLOAD, DEFAULT_TTL, DEFAULT_ZONE, PrecisionModel, SoaTimers, Zone, parse_fqdn,
@@ -646,6 +646,21 @@ mod tests {
     }
 
     #[test]
+    fn the_position_quantum_defaults_to_100ms_and_zero_turns_it_off() {
+        let quantum = |extra: &[&str]| config(extra).unwrap().zone.position_quantum;
+        assert_eq!(
+            quantum(&[]).map(PositionQuantum::duration),
+            Some(Duration::from_millis(100))
+        );
+        assert_eq!(
+            quantum(&["--position-quantum", "1s"]).map(PositionQuantum::duration),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(quantum(&["--position-quantum", "0"]), None);
+        assert_eq!(quantum(&["--position-quantum", "0s"]), None);
+    }
+
+    #[test]
     fn pdns_listen_takes_a_bare_port_as_loopback() {
         let listen = |text: &str| config(&["--pdns-listen", text]).unwrap().pdns_listen;
         assert_eq!(config(&[]).unwrap().pdns_listen, None);
@@ -661,6 +676,8 @@ mod tests {
             (&["--alias", "bad.label=1"], "--alias bad.label=1"),
             (&["--alias", "ok=notanumber"], "--alias ok=notanumber"),
             (&["--precision", "1,2"], "--precision 1,2"),
+            (&["--position-quantum", "soon"], "--position-quantum soon"),
+            (&["--position-quantum", "2m"], "--position-quantum 2m"),
             (&["--zone", "a..b"], "--zone"),
             (&["--tcp-idle-timeout", "soon"], "--tcp-idle-timeout"),
             (

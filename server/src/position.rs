@@ -59,7 +59,11 @@ pub fn locate_in(
             loc: LocRdata::decode(&hit.loc),
         });
     }
-    let located = locate(object, &zone.precision, DateTime::from_timestamp_nanos(at_ns));
+    let located = locate(
+        object,
+        &zone.precision,
+        DateTime::from_timestamp_nanos(at_ns),
+    );
     if let Ok(Located { fix, loc: Ok(loc) }) = &located {
         object.position.put(
             &key,

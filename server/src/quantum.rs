@@ -45,7 +45,8 @@ impl PositionQuantum {
             return Err(QuantumError::TooLong(duration));
         }
         // At most 60 s, so the nanoseconds fit.
-        let nanos = i64::try_from(duration.as_nanos()).map_err(|_| QuantumError::TooLong(duration))?;
+        let nanos =
+            i64::try_from(duration.as_nanos()).map_err(|_| QuantumError::TooLong(duration))?;
         Ok((nanos > 0).then_some(Self { nanos }))
     }
 
@@ -66,7 +67,8 @@ impl PositionQuantum {
 
     /// The instant [`Self::nearest_boundary_ns`] stands for.
     pub fn nearest_boundary(self, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.nearest_boundary_ns(at).map(DateTime::from_timestamp_nanos)
+        self.nearest_boundary_ns(at)
+            .map(DateTime::from_timestamp_nanos)
     }
 
     /// How far, in metres, the position served may be from the exact one for
@@ -92,26 +94,47 @@ mod tests {
     fn zero_is_off_and_long_quanta_are_refused() {
         assert_eq!(PositionQuantum::new(Duration::ZERO), Ok(None));
         assert!(PositionQuantum::new(Duration::from_secs(61)).is_err());
-        let q = PositionQuantum::new(Duration::from_millis(100)).unwrap().unwrap();
+        let q = PositionQuantum::new(Duration::from_millis(100))
+            .unwrap()
+            .unwrap();
         assert_eq!(q.duration(), Duration::from_millis(100));
     }
 
     #[test]
     fn instants_go_to_the_nearest_boundary() {
-        let q = PositionQuantum::new(Duration::from_millis(100)).unwrap().unwrap();
+        let q = PositionQuantum::new(Duration::from_millis(100))
+            .unwrap()
+            .unwrap();
         let boundary = |t: &str| q.nearest_boundary(at(t)).unwrap();
         assert_eq!(boundary("2026-11-28T12:00:00Z"), at("2026-11-28T12:00:00Z"));
-        assert_eq!(boundary("2026-11-28T12:00:00.049Z"), at("2026-11-28T12:00:00Z"));
-        assert_eq!(boundary("2026-11-28T12:00:00.050Z"), at("2026-11-28T12:00:00.1Z"));
-        assert_eq!(boundary("2026-11-28T11:59:59.951Z"), at("2026-11-28T12:00:00Z"));
+        assert_eq!(
+            boundary("2026-11-28T12:00:00.049Z"),
+            at("2026-11-28T12:00:00Z")
+        );
+        assert_eq!(
+            boundary("2026-11-28T12:00:00.050Z"),
+            at("2026-11-28T12:00:00.1Z")
+        );
+        assert_eq!(
+            boundary("2026-11-28T11:59:59.951Z"),
+            at("2026-11-28T12:00:00Z")
+        );
         // Before 1970 too: Euclidean division, not truncation towards zero.
-        assert_eq!(boundary("1969-12-31T23:59:59.97Z"), at("1970-01-01T00:00:00Z"));
-        assert_eq!(boundary("1969-12-31T23:59:59.93Z"), at("1969-12-31T23:59:59.9Z"));
+        assert_eq!(
+            boundary("1969-12-31T23:59:59.97Z"),
+            at("1970-01-01T00:00:00Z")
+        );
+        assert_eq!(
+            boundary("1969-12-31T23:59:59.93Z"),
+            at("1969-12-31T23:59:59.9Z")
+        );
     }
 
     #[test]
     fn the_bound_is_speed_plus_ground_over_half_a_quantum() {
-        let q = PositionQuantum::new(Duration::from_millis(100)).unwrap().unwrap();
+        let q = PositionQuantum::new(Duration::from_millis(100))
+            .unwrap()
+            .unwrap();
         // ISS-like: 7.66 km/s, 420 km up: (7660 + 496) m/s x 0.05 s.
         let bound = q.error_bound_m(7.66, 420_000.0);
         assert!((bound - 407.8).abs() < 0.5, "{bound}");

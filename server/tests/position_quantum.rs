@@ -185,7 +185,11 @@ fn several_threads_share_the_memo_and_all_get_the_boundary_answer() {
     let now: DateTime<Utc> = "2026-11-28T12:00:00.037Z".parse().unwrap();
     let at = quantum(100).nearest_boundary(now).unwrap();
     let service = Arc::new(service(catalog(), now));
-    let names = ["iss.sat.example.", "25544.sat.example.", "24876.sat.example."];
+    let names = [
+        "iss.sat.example.",
+        "25544.sat.example.",
+        "24876.sat.example.",
+    ];
     let expected: Vec<Vec<u8>> = names
         .iter()
         .map(|name| exact_answer(catalog(), at, &loc_query(name)))
@@ -198,7 +202,12 @@ fn several_threads_share_the_memo_and_all_get_the_boundary_answer() {
                 let mut out = Vec::new();
                 for round in 0..500 {
                     let i = round % names.len();
-                    service.handle(&loc_query(names[i]), Protocol::Udp, TEST_CLIENT_ADDR, &mut out);
+                    service.handle(
+                        &loc_query(names[i]),
+                        Protocol::Udp,
+                        TEST_CLIENT_ADDR,
+                        &mut out,
+                    );
                     assert_eq!(out, expected[i], "{} in round {round}", names[i]);
                 }
             })

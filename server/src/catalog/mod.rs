@@ -23,8 +23,8 @@ use rustc_hash::FxHashMap;
 
 use crate::ephemeris::{EphemerisError, Propagator};
 pub use entry::{EPOCH_YEARS, EntryError, ParsedEntry};
-pub use slot::{KEY_WORDS, PositionSlot, SlotValue};
 pub use names::{DEFAULT_ALIASES, LabelError, label_from_name, validate_label};
+pub use slot::{KEY_WORDS, PositionSlot, SlotValue};
 pub use source::{EMBEDDED_CATALOG, Format, Source, SourceContents};
 
 /// One object the server can answer for.

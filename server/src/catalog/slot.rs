@@ -58,7 +58,10 @@ impl PositionSlot {
             return None;
         }
         let stored = self.key.each_ref().map(|w| w.load(Ordering::Relaxed));
-        let fix = self.fix.each_ref().map(|w| f64::from_bits(w.load(Ordering::Relaxed)));
+        let fix = self
+            .fix
+            .each_ref()
+            .map(|w| f64::from_bits(w.load(Ordering::Relaxed)));
         let loc = self.loc.each_ref().map(|w| w.load(Ordering::Relaxed));
         // Orders the loads above before the re-check of the sequence.
         fence(Ordering::Acquire);
