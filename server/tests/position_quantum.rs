@@ -71,7 +71,7 @@ fn distance_m(a: &GeodeticFix, b: &GeodeticFix) -> f64 {
     ((p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) + (p[2] - q[2]).powi(2)).sqrt()
 }
 
-fn object<'a>(catalog: &'a Catalog, norad_id: u64) -> &'a SatObject {
+fn object(catalog: &Catalog, norad_id: u64) -> &SatObject {
     catalog.lookup(norad_id.to_string().as_bytes()).unwrap()
 }
 
