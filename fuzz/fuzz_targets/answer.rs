@@ -62,8 +62,7 @@ fuzz_target!(|input: &[u8]| {
         secret: &TEST_SECRET,
     };
     let fixture = fixture();
-    let now =
-        chrono::DateTime::from_timestamp(1_795_000_000, u32::from(who) * 3_900_001).unwrap();
+    let now = chrono::DateTime::from_timestamp(1_795_000_000, u32::from(who) * 3_900_001).unwrap();
     let mut out = Vec::new();
     let mut reference = Vec::new();
     if let Some(cookie) = fast::try_answer(
