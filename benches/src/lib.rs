@@ -14,7 +14,9 @@
 //! for what counting costs (`docs/metrics.md`), and with rate limiting on,
 //! passing and limiting, for what that costs (README, "Running on the
 //! internet"). The cookie ones ask as BIND does: with a client cookie, and
-//! with the server cookie it was given. The map's ground tracks are benched
+//! with the server cookie it was given. The `_quantum` ones answer with a
+//! position quantum, from the object's position memo (`docs/case-study.md`,
+//! "The answer's cost"). The map's ground tracks are benched
 //! on a large catalogue built by [`tracks`].
 
 pub mod tracks;

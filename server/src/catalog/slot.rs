@@ -172,29 +172,53 @@ mod tests {
 
     #[test]
     fn readers_never_see_a_torn_value() {
-        // Writers store values whose every field derives from the key; readers
+        // Two writers store values whose every field derives from the key,
+        // alternating between two keys, while two readers ask for both and
         // check that whatever they get belongs to the key they asked for.
+        use std::sync::Barrier;
+        use std::sync::atomic::AtomicBool;
         let slot = Arc::new(PositionSlot::new());
-        let threads: Vec<_> = (0..4u64)
-            .map(|t| {
-                let slot = Arc::clone(&slot);
+        let keys = [[1, 1, 0, 0, 0], [2, 1, 0, 0, 0]];
+        slot.put(&keys[0], &value(1.0));
+        let start = Arc::new(Barrier::new(4));
+        let writing = Arc::new(AtomicBool::new(true));
+        let writers: Vec<_> = (0..2)
+            .map(|_| {
+                let (slot, start) = (Arc::clone(&slot), Arc::clone(&start));
                 std::thread::spawn(move || {
+                    start.wait();
+                    for i in 0..50_000 {
+                        let k = i % 2;
+                        slot.put(&keys[k], &value((k + 1) as f64));
+                    }
+                })
+            })
+            .collect();
+        let readers: Vec<_> = (0..2)
+            .map(|_| {
+                let (slot, start) = (Arc::clone(&slot), Arc::clone(&start));
+                let writing = Arc::clone(&writing);
+                std::thread::spawn(move || {
+                    start.wait();
                     let mut hits = 0u64;
-                    for i in 0..20_000u64 {
-                        let n = (i % 7 + 1) as f64;
-                        let key = [i % 7 + 1, 1, 0, 0, 0];
-                        if (i + t) % 3 == 0 {
-                            slot.put(&key, &value(n));
-                        } else if let Some(got) = slot.get(&key) {
-                            assert_eq!(got, value(n));
-                            hits += 1;
+                    while writing.load(Ordering::Relaxed) || hits == 0 {
+                        for (k, key) in keys.iter().enumerate() {
+                            if let Some(got) = slot.get(key) {
+                                assert_eq!(got, value((k + 1) as f64));
+                                hits += 1;
+                            }
                         }
                     }
                     hits
                 })
             })
             .collect();
-        let hits: u64 = threads.into_iter().map(|t| t.join().unwrap()).sum();
-        assert!(hits > 0, "no reader ever hit");
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        writing.store(false, Ordering::Relaxed);
+        for reader in readers {
+            assert!(reader.join().unwrap() > 0);
+        }
     }
 }
