@@ -14,7 +14,9 @@
 //! for what counting costs (`docs/metrics.md`), and with rate limiting on,
 //! passing and limiting, for what that costs (README, "Running on the
 //! internet"). The cookie ones ask as BIND does: with a client cookie, and
-//! with the server cookie it was given. The map's ground tracks are benched
+//! with the server cookie it was given. The `_quantum` ones answer with a
+//! position quantum, from the object's position memo (`docs/case-study.md`,
+//! "The answer's cost"). The map's ground tracks are benched
 //! on a large catalogue built by [`tracks`].
 
 pub mod tracks;
@@ -22,6 +24,7 @@ pub mod tracks;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -33,6 +36,7 @@ use satloc_server::clock::Clock;
 use satloc_server::engine::{Handler, Outcome, Protocol};
 use satloc_server::loc::LOC;
 use satloc_server::metrics::{QueryMetrics, Ticks};
+use satloc_server::quantum::PositionQuantum;
 use satloc_server::rrl::{RateLimiter, RrlOptions};
 use satloc_server::service::Service;
 use satloc_server::synthetic::PlantedCost;
@@ -62,6 +66,8 @@ pub struct Workload {
     /// The service it goes through, as the engines call it; `None`: the
     /// answer core is called directly.
     pub service: Option<Arc<Service>>,
+    /// Its own zone; `None` for the fixture's.
+    pub zone: Option<Zone>,
 }
 
 /// A catalogue and the instant it is asked at.
@@ -121,9 +127,10 @@ impl Fixture {
             addr,
             secret: &self.secret,
         };
+        let zone = workload.zone.as_ref().unwrap_or(&self.zone);
         workload
             .path
-            .answer(query, Protocol::Udp, &client, &self.zone, catalog, now, out)
+            .answer(query, Protocol::Udp, &client, zone, catalog, now, out)
             .outcome
     }
 }
@@ -164,6 +171,24 @@ fn on_fixture(name: &'static str, query: Vec<u8>, path: AnswerPath) -> Workload 
         path,
         scene: None,
         service: None,
+        zone: None,
+    }
+}
+
+/// The quantum of the quantised workloads: the server's default
+/// `--position-quantum`.
+pub const QUANTUM: Duration = Duration::from_millis(100);
+
+/// The hot-path query on the fixture's catalogue and instant, in a zone with
+/// a position quantum of [`QUANTUM`]: after the first answer, the position is
+/// the one remembered in the object (`satloc-icount` answers once before it
+/// counts, so the count is that of a memo hit).
+fn quantised(name: &'static str, path: AnswerPath) -> Workload {
+    let mut zone = Zone::new("sat.example.").unwrap_or_else(|err| panic!("{err}"));
+    zone.position_quantum = PositionQuantum::new(QUANTUM).unwrap_or_default();
+    Workload {
+        zone: Some(zone),
+        ..on_fixture(name, query("iss.sat.example.", LOC, true), path)
     }
 }
 
@@ -174,6 +199,7 @@ pub fn workloads() -> anyhow::Result<Vec<Workload>> {
     for (name, counting, limiting) in SERVICE_WORKLOADS {
         all.push(through_service(name, counting, limiting)?);
     }
+    all.push(quantised_service()?);
     all.extend(per_object()?);
     Ok(all)
 }
@@ -227,6 +253,33 @@ pub const SERVICE_WORKLOADS: [(&str, Counting, Limiting); 5] = [
     ),
 ];
 
+/// The name of [`quantised_service`]'s workload.
+pub const QUANTISED_SERVICE: &str = "loc_iss_edns_service_quantum";
+
+/// The hot-path query through a service as `satloc-server` runs by default:
+/// no metrics, no rate limit, a position quantum of [`QUANTUM`].
+pub fn quantised_service() -> anyhow::Result<Workload> {
+    let fixture = Fixture::new()?;
+    let mut zone = fixture.zone;
+    zone.position_quantum = PositionQuantum::new(QUANTUM)?;
+    let service = Service::new(
+        zone,
+        Clock::Frozen(fixture.now),
+        fixture.catalog,
+        AnswerPath::Fast,
+        PlantedCost::default(),
+    )
+    .with_cookie_secret(fixture.secret);
+    Ok(Workload {
+        service: Some(Arc::new(service)),
+        ..on_fixture(
+            QUANTISED_SERVICE,
+            query("iss.sat.example.", LOC, true),
+            AnswerPath::Fast,
+        )
+    })
+}
+
 /// The hot-path query through a service on the fixture's zone, embedded
 /// catalogue and instant, counting as `counting` and limiting as `limiting`
 /// say. Built only when asked for: the server's clock calibrates itself on
@@ -277,6 +330,7 @@ pub fn through_service(
         path: AnswerPath::Fast,
         scene: None,
         service: Some(Arc::new(service)),
+        zone: None,
     })
 }
 
@@ -298,6 +352,8 @@ pub fn fixture_workloads() -> Vec<Workload> {
             cookie_query(true),
             AnswerPath::Hickory,
         ),
+        quantised("loc_iss_edns_quantum", fast),
+        quantised("loc_iss_edns_quantum_hickory", AnswerPath::Hickory),
         on_fixture("loc_molniya", query("25485.sat.example.", LOC, false), fast),
         on_fixture(
             "txt_iss",
@@ -362,6 +418,9 @@ pub fn workload(name: &str) -> anyhow::Result<Option<Workload>> {
     {
         return through_service(name, counting, limiting).map(Some);
     }
+    if name == QUANTISED_SERVICE {
+        return quantised_service().map(Some);
+    }
     per_object_specs()
         .into_iter()
         .find(|(spec, _, _)| *spec == name)
@@ -374,6 +433,7 @@ pub fn workload_names() -> Vec<&'static str> {
     let fixture = fixture_workloads().into_iter().map(|w| w.name);
     fixture
         .chain(SERVICE_WORKLOADS.into_iter().map(|(name, _, _)| name))
+        .chain([QUANTISED_SERVICE])
         .chain(per_object_specs().into_iter().map(|(name, _, _)| name))
         .collect()
 }
@@ -411,6 +471,7 @@ fn scene_workload(
         query: query(&qname, LOC, true),
         path: AnswerPath::Fast,
         service: None,
+        zone: None,
         scene: Some(Scene {
             files,
             catalog,

@@ -4,7 +4,10 @@
 //! path's. The corpus's queries carry COOKIE options too, and the client's
 //! address comes from the input, so cookies are checked both ways; every
 //! response also goes through the rate limiter's slip rewrite, which must
-//! leave a message hickory-proto can read.
+//! leave a message hickory-proto can read. The zone has the server's default
+//! position quantum and the instant (from the input) is off its boundaries,
+//! so both paths must take the same quantised instant, from the object's
+//! memo or not.
 //!
 //! RUSTC_BOOTSTRAP=1 cargo fuzz run answer -- -max_total_time=60
 
@@ -18,6 +21,7 @@ use std::net::IpAddr;
 use satloc_server::answer::{AnswerPath, Client, fast, hickory};
 use satloc_server::catalog::{Catalog, NamingOptions, Source};
 use satloc_server::engine::{Outcome, Protocol};
+use satloc_server::quantum::PositionQuantum;
 use satloc_server::rrl::slip;
 use satloc_server::testing::TEST_SECRET;
 use satloc_server::zone::Zone;
@@ -30,7 +34,12 @@ struct Fixture {
 fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| Fixture {
-        zone: Zone::new("sat.example.").unwrap(),
+        zone: {
+            let mut zone = Zone::new("sat.example.").unwrap();
+            zone.position_quantum =
+                PositionQuantum::new(std::time::Duration::from_millis(100)).unwrap();
+            zone
+        },
         catalog: Catalog::load(&[Source::Embedded], &NamingOptions::default())
             .unwrap()
             .catalog,
@@ -53,7 +62,7 @@ fuzz_target!(|input: &[u8]| {
         secret: &TEST_SECRET,
     };
     let fixture = fixture();
-    let now = chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap();
+    let now = chrono::DateTime::from_timestamp(1_795_000_000, u32::from(who) * 3_900_001).unwrap();
     let mut out = Vec::new();
     let mut reference = Vec::new();
     if let Some(cookie) = fast::try_answer(

@@ -41,6 +41,7 @@ pub mod map;
 pub mod metrics;
 pub mod pdns;
 pub mod position;
+pub mod quantum;
 pub mod rrl;
 pub mod server;
 pub mod service;

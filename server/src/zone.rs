@@ -8,6 +8,7 @@ use hickory_proto::ProtoError;
 use hickory_proto::rr::Name;
 
 use crate::loc::Precision;
+use crate::quantum::PositionQuantum;
 
 /// Default zone.
 pub const DEFAULT_ZONE: &str = "sat.example.";
@@ -179,6 +180,10 @@ pub struct Zone {
     pub precision: PrecisionModel,
     /// Largest UDP payload we send to EDNS clients, whatever they advertise.
     pub max_udp_payload: u16,
+    /// Positions are computed at the nearest boundary of this quantum and
+    /// shared by the answers within it (`--position-quantum`); `None`: at
+    /// each answer's own instant.
+    pub position_quantum: Option<PositionQuantum>,
 }
 
 impl Zone {
@@ -204,6 +209,7 @@ impl Zone {
             timers: SoaTimers::default(),
             precision: PrecisionModel::ByAge,
             max_udp_payload: DEFAULT_MAX_UDP_PAYLOAD,
+            position_quantum: None,
         })
     }
 }

@@ -438,3 +438,47 @@ fn the_answer_path_flag_chooses_the_path_that_answers() {
     });
     assert_eq!(first_on_a_thread, 0, "a thread's first counted query");
 }
+
+/// With a position quantum (the server's default), computing an object's
+/// position and storing it in its memo allocates nothing, and neither does
+/// reading it back.
+#[test]
+fn the_position_memo_allocates_nothing() {
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut zone = Zone::new("sat.example.").unwrap();
+    zone.position_quantum =
+        satloc_server::quantum::PositionQuantum::new(std::time::Duration::from_millis(100))
+            .unwrap();
+    let catalog = embedded_catalog();
+    let now = "2026-11-28T12:00:00.037Z".parse().unwrap();
+    let mut out = Vec::with_capacity(4096);
+    let mut answer = |query: &[u8]| {
+        let before = ALLOCATIONS.load(Ordering::Relaxed);
+        AnswerPath::Fast.answer(
+            query,
+            Protocol::Udp,
+            &test_client(),
+            &zone,
+            &catalog,
+            now,
+            &mut out,
+        );
+        assert_eq!(out.get(6..8), Some(&[0, 1][..]), "answered with a LOC");
+        ALLOCATIONS.load(Ordering::Relaxed) - before
+    };
+    // A first answer, for any first-use work; then the GPS satellite twice:
+    // computed and stored, then read back.
+    answer(&wire("iss.sat.example.", LOC, true));
+    assert_eq!(
+        answer(&wire("24876.sat.example.", LOC, true)),
+        0,
+        "memo miss"
+    );
+    assert_eq!(
+        answer(&wire("24876.sat.example.", LOC, true)),
+        0,
+        "memo hit"
+    );
+}

@@ -14,6 +14,7 @@ use satloc_server::answer::{AnswerPath, CookieStatus, fast, hickory};
 use satloc_server::catalog::{Catalog, NamingOptions, Source};
 use satloc_server::engine::Protocol;
 use satloc_server::loc::LOC;
+use satloc_server::quantum::PositionQuantum;
 use satloc_server::testing::{TEST_CLIENT_ADDR, TEST_SECRET, TestQuery, test_client};
 use satloc_server::zone::Zone;
 
@@ -29,6 +30,9 @@ fn setups() -> Vec<Setup> {
     let mut custom = Zone::new("Orbit.Test").unwrap();
     custom.ttl = 1;
     custom.max_udp_payload = 4096;
+    let mut quantised = Zone::new("sat.example.").unwrap();
+    quantised.position_quantum =
+        PositionQuantum::new(std::time::Duration::from_millis(100)).unwrap();
     vec![
         Setup {
             zone: Zone::new("sat.example.").unwrap(),
@@ -46,6 +50,15 @@ fn setups() -> Vec<Setup> {
             .unwrap()
             .catalog,
             now: "2025-12-05T00:00:00.123456Z".parse().unwrap(),
+        },
+        // With a position quantum, off a boundary: both paths must take the
+        // same quantised instant, whether the object's memo is hit or not.
+        Setup {
+            zone: quantised,
+            catalog: Catalog::load(&[Source::Embedded], &NamingOptions::default())
+                .unwrap()
+                .catalog,
+            now: "2026-11-28T12:00:00.037Z".parse().unwrap(),
         },
     ]
 }

@@ -25,7 +25,7 @@ use super::cookie::{self, CookieStatus, OPTION_COOKIE, REPLY_LEN};
 use super::wire::{CLASS_IN, HEADER_LEN, MAX_NAME_LEN, TYPE_OPT, u16_at};
 use crate::catalog::Catalog;
 use crate::loc::LOC_RECORD_TYPE;
-use crate::position::{Located, locate};
+use crate::position::{Located, locate_in};
 use crate::zone::Zone;
 
 /// A compression pointer to offset 12: the question name.
@@ -46,7 +46,7 @@ pub fn try_answer(
     let parsed = parse(query)?;
     let label = object_label(parsed.qname, zone)?;
     let object = catalog.lookup(label)?;
-    let Ok(Located { loc: Ok(loc), .. }) = locate(object, &zone.precision, now) else {
+    let Ok(Located { loc: Ok(loc), .. }) = locate_in(zone, object, now) else {
         return None;
     };
     // Cannot fail: `parse` took only the two lengths RFC 7873 allows.

@@ -17,7 +17,7 @@ use hickory_proto::rr::{Name, RecordType};
 use crate::catalog::{Catalog, SatObject};
 use crate::ephemeris::EphemerisError;
 use crate::loc::{LOC, LocRdata};
-use crate::position::{Located, locate};
+use crate::position::{Located, locate_in};
 use crate::zone::Zone;
 
 /// The SOA's fields (RFC 1035 §3.3.13), in the units and widths of the record.
@@ -346,7 +346,7 @@ fn object_records(
     if !(wants_loc || wants_txt) {
         return;
     }
-    let position = locate(object, &zone.precision, now);
+    let position = locate_in(zone, object, now);
     if let (true, Ok(Located { loc: Ok(loc), .. })) = (wants_loc, &position) {
         out(ZoneRecord {
             owner: owner.clone(),

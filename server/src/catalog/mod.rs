@@ -9,6 +9,7 @@ mod entry;
 mod names;
 mod omm;
 mod omm_csv;
+mod slot;
 mod source;
 mod tle;
 
@@ -18,10 +19,12 @@ use std::str::FromStr;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::ephemeris::{EphemerisError, Propagator};
 pub use entry::{EPOCH_YEARS, EntryError, ParsedEntry};
 pub use names::{DEFAULT_ALIASES, LabelError, label_from_name, validate_label};
+pub use slot::{KEY_WORDS, PositionSlot, SlotValue};
 pub use source::{EMBEDDED_CATALOG, Format, Source, SourceContents};
 
 /// One object the server can answer for.
@@ -39,6 +42,9 @@ pub struct SatObject {
     pub propagator: Propagator,
     /// Where the element set came from, as `file:line`.
     pub origin: String,
+    /// The last position computed under `--position-quantum`
+    /// ([`crate::position::locate_in`]); empty in a new or copied object.
+    pub position: PositionSlot,
 }
 
 /// A reference to an object on the command line: a NORAD number or a label.
@@ -140,8 +146,11 @@ pub struct Loaded {
 #[derive(Debug, Clone)]
 pub struct Catalog {
     objects: Vec<SatObject>,
-    by_norad: HashMap<u64, usize>,
-    by_label: HashMap<String, usize>,
+    /// FxHash rather than SipHash: the keys come from the catalogue, not from
+    /// queries, and the label lookup is on every answer's path
+    /// (`docs/case-study.md`, "The answer's cost").
+    by_norad: FxHashMap<u64, usize>,
+    by_label: FxHashMap<String, usize>,
     apex: Option<usize>,
 }
 
@@ -165,7 +174,7 @@ impl Catalog {
     ) -> Result<Loaded, CatalogError> {
         let mut warnings = Vec::new();
         let objects = newest_objects(contents, &mut warnings);
-        let by_norad: HashMap<u64, usize> = objects
+        let by_norad: FxHashMap<u64, usize> = objects
             .iter()
             .enumerate()
             .map(|(i, o)| (o.norad_id, i))
@@ -340,11 +349,11 @@ fn newest_objects(contents: Vec<SourceContents>, warnings: &mut Vec<String>) -> 
 /// objects that are present, then `--alias`, which wins over both.
 fn labels(
     objects: &[SatObject],
-    by_norad: &HashMap<u64, usize>,
+    by_norad: &FxHashMap<u64, usize>,
     naming: &NamingOptions,
     warnings: &mut Vec<String>,
-) -> Result<HashMap<String, usize>, CatalogError> {
-    let mut by_label: HashMap<String, usize> = HashMap::new();
+) -> Result<FxHashMap<String, usize>, CatalogError> {
+    let mut by_label: FxHashMap<String, usize> = FxHashMap::default();
     for (i, object) in objects.iter().enumerate() {
         let Some(label) = &object.label else { continue };
         if let Some(&first) = by_label.get(label) {
@@ -389,6 +398,7 @@ impl SatObject {
             epoch: propagator.epoch(),
             propagator,
             origin: origin.to_owned(),
+            position: PositionSlot::new(),
         })
     }
 }
