@@ -350,7 +350,9 @@ generate() {
     if [[ $gen == dnsperf ]]; then
         cmd=(dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries.txt" -l "$DURATION" -t 1)
         case "$kind" in
-            rate) cmd+=(-Q "$arg" -q 100) ;;
+            # -Q sets the pace; 1,000 in flight keeps a server's stall of a
+            # few ms (a shared machine) from capping the rate as well.
+            rate) cmd+=(-Q "$arg" -q 1000) ;;
             udp) cmd+=(-q "$SAT_CONCURRENCY") ;;
             tcp) cmd+=(-m tcp -q "$SAT_CONCURRENCY" -c "$SAT_CONNECTIONS") ;;
         esac
@@ -509,6 +511,8 @@ for kind, gen, arg in kinds:
                 return "-"
             server_use = r["cpu_s"] / duration / (cap / 100)
             gen_use = r["gen_cpu"] / duration
+            # Neither near its limit: the CPUs' other load took the time, or
+            # q in flight was too few for the latency.
             side = ("server" if server_use >= 0.9 else "generator" if gen_use >= 0.9 else "neither")
             text = f"{side} (server {server_use:.0%} of its cap, generator {gen_use:.0%})"
             return text + (f", {r['failed']:,} failed" if r["failed"] else "")
