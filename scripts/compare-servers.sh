@@ -39,7 +39,7 @@
 # its headline figure (CPU per answer at a rate, QPS at saturation), and the
 # ratios against Knot and against the echo floor.
 #
-#   scripts/compare-servers.sh                       # 5 s per run, 3 rounds: ~20 min
+#   scripts/compare-servers.sh                       # 5 s per run, 3 rounds: ~15 min
 #   DURATION=3 ROUNDS=1 scripts/compare-servers.sh   # a quick look: ~3 min
 #   SERVERS="knot echo satloc" RATES="30000" MEASURE=rate scripts/compare-servers.sh
 #
