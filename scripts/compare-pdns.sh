@@ -67,23 +67,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# free_ports N: N loopback ports each free for both UDP and TCP.
-free_ports() {
-    python3 - "$1" <<'EOF'
-import socket, sys
-held = []
-while len(held) < int(sys.argv[1]):
-    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    tcp.bind(("127.0.0.1", 0))
-    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        udp.bind(("127.0.0.1", tcp.getsockname()[1]))
-    except OSError:
-        continue
-    held.append((tcp, udp))
-print(" ".join(str(t.getsockname()[1]) for t, _ in held))
-EOF
-}
 read -r backend_port pdns_port pdns_pc_port <<<"$(free_ports 3)"
 
 echo "==> starting satloc-server (CPU $server_cpus), backend on 127.0.0.1:$backend_port" >&2

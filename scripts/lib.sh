@@ -91,3 +91,42 @@ _callgrind_total() { # workload iterations -> instructions of the whole run
     valgrind --tool=callgrind --callgrind-out-file=/dev/null "$release_dir"/satloc-icount "$1" "$2" 2>&1 >/dev/null |
         sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
+
+# free_ports N: prints N loopback ports, each free for both UDP and TCP on
+# 127.0.0.1 (all held until all are found, so they differ).
+free_ports() {
+    python3 - "$1" <<'PY'
+import socket, sys
+held = []
+while len(held) < int(sys.argv[1]):
+    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    tcp.bind(("127.0.0.1", 0))
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        udp.bind(("127.0.0.1", tcp.getsockname()[1]))
+    except OSError:
+        continue
+    held.append((tcp, udp))
+print(" ".join(str(t.getsockname()[1]) for t, _ in held))
+PY
+}
+
+# tree_cpu_ticks PID: user + system clock ticks so far of PID and all its
+# living descendants, every thread included (/proc/PID/stat fields 14 and 15):
+# a server that forks workers (NSD) is charged for all of them.
+tree_cpu_ticks() {
+    local pids=("$1") children=() i=0 total=0 stat
+    while ((i < ${#pids[@]})); do
+        # Each thread's "children" file lists the pids it forked, space-separated.
+        read -r -a children <<<"$(cat /proc/"${pids[i]}"/task/*/children 2>/dev/null | tr "\n" " ")"
+        pids+=("${children[@]}")
+        i=$((i + 1))
+    done
+    for i in "${pids[@]}"; do
+        # The fields after the ")" that closes the command name: utime and
+        # stime are the 12th and 13th there.
+        stat=$(sed 's/.*) //' "/proc/$i/stat" 2>/dev/null) || continue
+        total=$((total + $(awk '{ print $12 + $13 }' <<<"$stat")))
+    done
+    echo "$total"
+}
