@@ -56,10 +56,7 @@ command -v python3 >/dev/null 2>&1 || need_packages+=(python3)
 apt_install "${need_packages[@]}" >&2
 NSD=$(command -v nsd || echo /usr/sbin/nsd)
 
-echo "==> building satloc-loadgen and satloc-server (release)" >&2
-cargo build --release -q -p satloc-loadgen -p satloc-server
-LOADGEN="$release_dir/satloc-loadgen"
-SERVER="$release_dir/satloc-server"
+build_server_and_loadgen
 
 work=$(mktemp -d -t compare-loadgen.XXXXXX)
 nsd_pid=""

@@ -50,10 +50,7 @@ command -v python3 >/dev/null 2>&1 || need_packages+=(python3)
 apt_install "${need_packages[@]}" >&2
 PDNS=$(command -v pdns_server || echo /usr/sbin/pdns_server)
 
-echo "==> building satloc-server and satloc-loadgen (release)" >&2
-cargo build --release -q -p satloc-server -p satloc-loadgen
-SERVER="$release_dir/satloc-server"
-LOADGEN="$release_dir/satloc-loadgen"
+build_server_and_loadgen
 
 work=$(mktemp -d -t compare-pdns.XXXXXX)
 pids=()

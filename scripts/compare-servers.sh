@@ -137,10 +137,7 @@ KNOTD=$(command -v knotd || echo /usr/sbin/knotd)
 NSD=$(command -v nsd || echo /usr/sbin/nsd)
 PDNS=$(command -v pdns_server || echo /usr/sbin/pdns_server)
 
-echo "==> building satloc-server and satloc-loadgen (release)" >&2
-cargo build --release -q -p satloc-server -p satloc-loadgen
-SERVER="$release_dir/satloc-server"
-LOADGEN="$release_dir/satloc-loadgen"
+build_server_and_loadgen
 
 # --- Working directory, cgroups, clean-up ------------------------------------
 work=$(mktemp -d -t compare-servers.XXXXXX)

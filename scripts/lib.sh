@@ -38,6 +38,16 @@ pick_cpus() {
     if (($(nproc) < 2)); then load_cpus=0; fi
 }
 
+# build_server_and_loadgen: builds satloc-server and satloc-loadgen (release)
+# and sets SERVER and LOADGEN to their paths.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+build_server_and_loadgen() {
+    echo "==> building satloc-server and satloc-loadgen (release)" >&2
+    cargo build --release -q -p satloc-server -p satloc-loadgen
+    SERVER="$release_dir/satloc-server"
+    LOADGEN="$release_dir/satloc-loadgen"
+}
+
 # child_pid PID EXE: prints the pid of the child of process PID that runs the
 # executable EXE, e.g. the server that `coz run` started. Found through the
 # process tree rather than by name, so another run's server is never picked.

@@ -19,8 +19,7 @@ DURATION="${DURATION:-10s}"
 pick_cpus
 command -v taskset >/dev/null 2>&1 || apt_install util-linux >&2
 
-echo "==> building satloc-server and satloc-loadgen (release)" >&2
-cargo build --release -q -p satloc-server -p satloc-loadgen
+build_server_and_loadgen
 
 work=$(mktemp -d -t merge-demo.XXXXXX)
 server_pid=""
@@ -33,7 +32,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-taskset -c "$server_cpus" "$release_dir"/satloc-server --threads 1 --listen 127.0.0.1:0 \
+taskset -c "$server_cpus" "$SERVER" --threads 1 --listen 127.0.0.1:0 \
     >"$work/server.log" 2>&1 &
 server_pid=$!
 port=$(listening_port "$work/server.log" "$server_pid")
@@ -42,7 +41,7 @@ start_at=$(($(date +%s) + 3))
 echo "==> $HOSTS load processes, $RATE qps each for $DURATION, --start-at $start_at" >&2
 pids=()
 for i in $(seq 0 $((HOSTS - 1))); do
-    taskset -c "$load_cpus" "$release_dir"/satloc-loadgen -s 127.0.0.1 -p "$port" \
+    taskset -c "$load_cpus" "$LOADGEN" -s 127.0.0.1 -p "$port" \
         --qname iss.sat.example --qtype LOC --edns --rate "$RATE" --warmup 1s -l "$DURATION" \
         --start-at "$start_at" --host-tag "load-$i" --hdr-log "$work/load-$i.hlog" --quiet \
         >"$work/load-$i.txt" 2>&1 &
@@ -54,4 +53,4 @@ done
 logs=()
 for i in $(seq 0 $((HOSTS - 1))); do logs+=("$work/load-$i.hlog"); done
 echo "\$ satloc-loadgen merge load-0.hlog ... load-$((HOSTS - 1)).hlog"
-"$release_dir"/satloc-loadgen merge "${logs[@]}" | sed "s|$work/||g"
+"$LOADGEN" merge "${logs[@]}" | sed "s|$work/||g"

@@ -29,7 +29,7 @@ while (($#)); do
 done
 
 command -v valgrind >/dev/null || apt_install valgrind
-cargo build --release -q -p satloc-server -p satloc-loadgen
+build_server_and_loadgen
 cargo build --release -q -p satloc-benches --bin satloc-icount
 pick_cpus
 out=target/per-object
@@ -54,11 +54,11 @@ while IFS=$'\t' read -r name qname now files; do
     catalogs=()
     for file in $files; do catalogs+=(--catalog "$file"); done
     log="$out/server-$name.log"
-    taskset -c "$server_cpus" "$release_dir"/satloc-server --listen 127.0.0.1:0 --threads 1 \
+    taskset -c "$server_cpus" "$SERVER" --listen 127.0.0.1:0 --threads 1 \
         --now "$now" "${catalogs[@]}" >"$log" 2>&1 &
     server_pid=$!
     port=$(listening_port "$log" "$server_pid")
-    taskset -c "$load_cpus" "$release_dir"/satloc-loadgen -s 127.0.0.1 -p "$port" \
+    taskset -c "$load_cpus" "$LOADGEN" -s 127.0.0.1 -p "$port" \
         --qname "$qname" --qtype LOC --edns -q 10 -l "${seconds}s" --json "$out/$name.json" \
         >"$out/loadgen-$name.txt" 2>&1
     stop_server

@@ -22,8 +22,7 @@ CONCURRENCY="${CONCURRENCY:-64}"
 pick_cpus
 command -v taskset >/dev/null 2>&1 || apt_install util-linux >&2
 
-echo "==> building satloc-server and satloc-loadgen (release)" >&2
-cargo build --release -q -p satloc-server -p satloc-loadgen
+build_server_and_loadgen
 
 work=$(mktemp -d -t qps-per-core.XXXXXX)
 server_pid=""
@@ -38,13 +37,13 @@ trap cleanup EXIT
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
-taskset -c "$server_cpus" "$release_dir"/satloc-server --threads 1 --listen 127.0.0.1:0 \
+taskset -c "$server_cpus" "$SERVER" --threads 1 --listen 127.0.0.1:0 \
     >"$work/server.log" 2>&1 &
 server_pid=$!
 port=$(listening_port "$work/server.log" "$server_pid")
 
 load() { # DURATION [ARGS...]
-    taskset -c "$load_cpus" "$release_dir"/satloc-loadgen -s 127.0.0.1 -p "$port" \
+    taskset -c "$load_cpus" "$LOADGEN" -s 127.0.0.1 -p "$port" \
         --qname iss.sat.example --qtype LOC --edns -q "$CONCURRENCY" -l "$1" --quiet "${@:2}"
 }
 load 1s >/dev/null # warm-up, not measured

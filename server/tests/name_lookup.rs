@@ -1,4 +1,4 @@
-//! The catalogue's name tables (FxHash since issue 13) find exactly what a
+//! The catalogue's name tables (FxHash, not SipHash) find exactly what a
 //! plain map of the same labels finds: every label of a large catalogue, in
 //! any case; every NORAD number, with leading zeros too; and nothing else.
 

@@ -130,9 +130,9 @@ mod tests {
 
     #[test]
     fn a_long_string_in_place_of_a_record_is_not_quoted_whole() {
-        // Found by `cargo fuzz run omm_json`: serde_json quotes the whole
-        // string, so a fetched body could make one log line as long as
-        // --fetch-max-bytes.
+        // serde_json quotes the whole string, so a fetched body could make
+        // one log line as long as --fetch-max-bytes (a `cargo fuzz run
+        // omm_json` finding).
         let long = "\u{9a}".repeat(100_000);
         let (entries, errors) = parse(&format!("[\"0{long}\"]"));
         assert!(entries.is_empty());
@@ -151,9 +151,9 @@ mod tests {
 
     #[test]
     fn nan_and_infinite_elements_are_refused_as_the_csv_reader_does() {
-        // Caught by the fuzz targets' finiteness check (`fuzz/src/lib.rs`) on
-        // a hand-made record: sgp4 reads a number given as a string with
-        // `str::parse`, so "NaN" and "inf" were elements.
+        // sgp4 reads a number given as a string with `str::parse`, which
+        // takes "NaN" and "inf": the reader must refuse them (the fuzz
+        // targets' finiteness check, `fuzz/src/lib.rs`, asks the same).
         for (field, value, shown) in [
             ("INCLINATION", "\"NaN\"", "NaN"),
             ("MEAN_MOTION", "\"inf\"", "inf"),

@@ -356,8 +356,8 @@ mod tests {
 
     #[test]
     fn control_characters_of_a_field_are_escaped_in_the_message() {
-        // Found by `cargo fuzz run omm_csv`: the field was quoted as it was,
-        // so a catalogue could write a terminal escape into the log line.
+        // A field quoted as it is would let a catalogue write a terminal
+        // escape into the log line (a `cargo fuzz run omm_csv` finding).
         let bad = ISS.replace(",25544,", ",576\u{f}\u{1b}[2J1849,");
         let (entries, errors) = parse(&format!("{HEADER}\n{bad}\n"));
         assert!(entries.is_empty());

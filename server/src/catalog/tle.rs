@@ -250,9 +250,9 @@ mod tests {
 
     #[test]
     fn control_characters_of_a_name_line_are_escaped_in_the_message() {
-        // Found by `cargo fuzz run tle`: the name line was quoted as it was,
-        // so a catalogue could write a carriage return or a terminal escape
-        // into the log line that reports it.
+        // A name line quoted as it is would let a catalogue write a carriage
+        // return or a terminal escape into the log line that reports it (a
+        // `cargo fuzz run tle` finding).
         let (entries, errors) = parse("MOLNIYA\u{1}\u{0}\u{1b}[2J\rX\n2AQ7276\n");
         assert!(entries.is_empty());
         assert_eq!(errors.len(), 2);
@@ -264,8 +264,8 @@ mod tests {
 
     #[test]
     fn a_checksum_column_that_is_not_a_digit_is_a_bad_checksum() {
-        // Found by `cargo fuzz run tle`: a byte below '0' there made `sgp4`
-        // overflow, a panic in builds with overflow checks.
+        // A byte below '0' there makes `sgp4` overflow, a panic in builds
+        // with overflow checks (a `cargo fuzz run tle` finding).
         for column in ["\u{1}", ".", "!", "x"] {
             let line2 = format!("{}{column}", &ISS_2[..68]);
             let (entries, errors) = parse(&format!("ISS\n{ISS_1}\n{line2}\n"));
