@@ -547,6 +547,10 @@ fn tcp_connection_gauges_follow_connections() {
     for stream in [&mut streams[1], &mut third] {
         stream.write_all(&[0, 40, 1]).unwrap();
     }
+    // The server must have read both halves before the newcomer arrives, or
+    // it still sees an idle connection and evicts it; no metric shows a
+    // connection mid-message, so give its reads a moment.
+    std::thread::sleep(Duration::from_millis(300));
     let waiting = TcpStream::connect(dns).unwrap();
     until(metrics, "one queued", |s| queued(s) == 1.0);
 
