@@ -530,6 +530,10 @@ fn tcp_connection_gauges_follow_connections() {
         assert!(ask(stream).is_some(), "served");
     }
     until(metrics, "two open", |s| open(s) == 2.0);
+    // A connection goes idle (and gets its place in the eviction order) when
+    // its task is back waiting for a message, after the client already has
+    // the answer; no metric shows it, so give both tasks a moment.
+    std::thread::sleep(Duration::from_millis(300));
 
     // Over the limit: the connection idle the longest is closed to make room,
     // and the new one is answered.
@@ -548,8 +552,8 @@ fn tcp_connection_gauges_follow_connections() {
         stream.write_all(&[0, 40, 1]).unwrap();
     }
     // The server must have read both halves before the newcomer arrives, or
-    // it still sees an idle connection and evicts it; no metric shows a
-    // connection mid-message, so give its reads a moment.
+    // it still sees an idle connection and evicts it; as above, give it a
+    // moment.
     std::thread::sleep(Duration::from_millis(300));
     let waiting = TcpStream::connect(dns).unwrap();
     until(metrics, "one queued", |s| queued(s) == 1.0);
