@@ -119,6 +119,10 @@ pub struct Config {
     pub start_at: Option<SystemTime>,
     /// The name of this host in the interval log (`--host-tag`).
     pub host: String,
+    /// Whether the result keeps every measured second's histogram
+    /// ([`crate::run::RunResult::seconds`]); a sweep's steps do, an ordinary
+    /// run does not (a long run would hold hundreds of histograms).
+    pub keep_seconds: bool,
 }
 
 /// The longest timeout the latency histogram can hold.

@@ -25,7 +25,9 @@
 //!   summarising and showing; [`alignment`]: whether the logs of several
 //!   hosts line up in time;
 //! - [`run`]: a whole run, start to report, with the coordinating
-//!   thread's collecting of the workers' seconds in `collect`.
+//!   thread's collecting of the workers' seconds in `collect`;
+//! - [`sweep`]: runs at rising rates against a latency objective, and the
+//!   capacity they show.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -57,6 +59,7 @@ pub mod response;
 pub mod run;
 pub mod schedule;
 pub mod stats;
+pub mod sweep;
 pub mod transport;
 pub mod window;
 pub mod worker;

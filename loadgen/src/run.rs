@@ -21,7 +21,7 @@ use crate::progress::Progress;
 use crate::query::QuerySet;
 use crate::report::{LoadReport, OpenLoopReport, Report};
 use crate::schedule::{Clock, OpenLoopSchedule, duration_ns, split_evenly};
-use crate::stats::{Counters, LatencySummary};
+use crate::stats::{Counters, LatencySummary, MeasuredSecond};
 use crate::transport::Transport;
 use crate::transport::tcp::{TcpTransport, open_connections};
 use crate::transport::udp::{UdpTransport, granted_receive_buffer, open_sockets};
@@ -52,6 +52,11 @@ pub struct RunResult {
     /// Why the run ended early or failed, if it did; the report holds what
     /// was measured until then.
     pub error: Option<LoadgenError>,
+    /// The wall-clock time measurement began (the end of warm-up), which
+    /// the seconds count from.
+    pub measure_start: SystemTime,
+    /// Every measured second, when [`Config::keep_seconds`] asked for them.
+    pub seconds: Vec<MeasuredSecond>,
 }
 
 /// One thread's sockets or connections, opened before the run starts.
@@ -95,12 +100,14 @@ pub fn run(config: &Config, abort: Arc<AtomicBool>) -> Result<RunResult, Loadgen
     let start = RunStart {
         clock,
         measure_start_ns,
+        measure_start_wall,
         abort: &abort,
     };
     let handles = spawn_workers(config, channels, &start, samples_tx)?;
     let progress = Progress::new(config.progress, config.stop, config.warmup);
-    let collected =
-        Collector::new(progress, log, measure_start_ns).collect(&samples_rx, config.threads);
+    let collected = Collector::new(progress, log, measure_start_ns)
+        .keeping_seconds(config.keep_seconds)
+        .collect(&samples_rx, config.threads);
     let (outcomes, worker_error) = join_workers(handles);
     Ok(finish(config, &start, collected, outcomes, worker_error))
 }
@@ -113,6 +120,8 @@ struct RunStart<'a> {
     clock: Clock,
     /// When warm-up ends (ns since the run's start).
     measure_start_ns: u64,
+    /// When warm-up ends, on the wall clock.
+    measure_start_wall: SystemTime,
     /// Set to stop every worker early.
     abort: &'a Arc<AtomicBool>,
 }
@@ -355,6 +364,7 @@ fn finish(
         histogram,
         log,
         mut output_error,
+        seconds,
     } = collected;
     let end_ns = outcomes
         .iter()
@@ -384,6 +394,8 @@ fn finish(
         histogram,
         counters: totals,
         error,
+        measure_start: start.measure_start_wall,
+        seconds,
     }
 }
 

@@ -34,6 +34,20 @@ pub fn record_latency_ns(histogram: &mut Histogram<u64>, latency_ns: u64) {
     histogram.saturating_record(micros);
 }
 
+/// One measured second of a run, kept when the run is asked to
+/// ([`crate::config::Config::keep_seconds`]): a sweep logs and plots them.
+#[derive(Debug, Clone)]
+pub struct MeasuredSecond {
+    /// Start, after the end of warm-up.
+    pub start: std::time::Duration,
+    /// How long it lasted (a run's last second ends early).
+    pub length: std::time::Duration,
+    /// Latencies of the answers in it, in µs.
+    pub histogram: Histogram<u64>,
+    /// Outcomes in it.
+    pub counters: Counters,
+}
+
 /// Number of RCODE values counted individually: the 12-bit extended range.
 pub const RCODE_SPACE: usize = 4096;
 
