@@ -147,7 +147,7 @@ fn parse_percent(text: &str) -> Result<f64, String> {
         .parse::<f64>()
         .ok()
         .filter(|value| (0.0..=100.0).contains(value))
-        .ok_or_else(|| format!("{text:?}: expected a percentage from 0 to 100 (e.g. 1 or 0.5%)"))
+        .ok_or_else(|| "expected a percentage from 0 to 100 (e.g. 1 or 0.5%)".to_owned())
 }
 
 impl SweepArgs {

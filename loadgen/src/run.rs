@@ -579,5 +579,6 @@ fn open_loop_report(
         achieved_qps,
         shortfall_pct: (100.0 * (1.0 - achieved_qps / rate_qps)).max(0.0),
         max_send_lag_us: max_send_lag_ns / 1000,
+        window_stalls: outcomes.iter().map(|o| o.window_stalls).sum(),
     }
 }

@@ -49,55 +49,42 @@ pub enum Spacing {
     },
 }
 
-/// A `--rates` (or spacing) value that cannot be used, with the text and
-/// what was expected; clap puts the flag in front.
+/// A `--rates` value that cannot be used and what was expected; clap puts
+/// the flag and the whole text in front.
 #[derive(Debug, Error, PartialEq)]
 pub enum RatesError {
     /// Not a range or list of rates.
     #[error(
-        "{text:?}: expected FROM..TO (e.g. 1000..50000) or a comma list of rates (e.g. 1000,5000,20000); rates are queries per second, k and M allowed (20k)"
+        "expected FROM..TO (e.g. 1000..50000) or a comma list of rates (e.g. 1000,5000,20000); rates are queries per second, k and M allowed (20k)"
     )]
-    Syntax {
-        /// The text given.
-        text: String,
-    },
+    Syntax,
     /// One rate is not a positive number.
-    #[error("{text:?}: {rate:?} is not a positive number of queries per second (e.g. 5000 or 5k)")]
+    #[error("{rate:?} is not a positive number of queries per second (e.g. 5000 or 5k)")]
     Rate {
-        /// The whole text.
-        text: String,
         /// The part that is wrong.
         rate: String,
     },
     /// FROM is not below TO.
-    #[error("{text:?}: FROM must be less than TO")]
-    Order {
-        /// The text given.
-        text: String,
-    },
+    #[error("FROM must be less than TO")]
+    Order,
 }
 
 /// Parses `--rates`: `FROM..TO` or `R1,R2,...`.
 pub fn parse_rates(text: &str) -> Result<Rates, RatesError> {
     let rate = |part: &str| {
         parse_rate(part).ok_or_else(|| RatesError::Rate {
-            text: text.to_owned(),
             rate: part.to_owned(),
         })
     };
     if let Some((from, to)) = text.split_once("..") {
         let (from_qps, to_qps) = (rate(from.trim())?, rate(to.trim())?);
         if from_qps >= to_qps {
-            return Err(RatesError::Order {
-                text: text.to_owned(),
-            });
+            return Err(RatesError::Order);
         }
         return Ok(Rates::Range { from_qps, to_qps });
     }
     if text.trim().is_empty() {
-        return Err(RatesError::Syntax {
-            text: text.to_owned(),
-        });
+        return Err(RatesError::Syntax);
     }
     let mut rates = text
         .split(',')

@@ -23,32 +23,26 @@ pub struct Slo {
     pub limit_us: u64,
 }
 
-/// A `--slo` value that cannot be used; clap puts the flag in front.
+/// A `--slo` value that cannot be used and what was expected; clap puts
+/// the flag and the whole text in front.
 #[derive(Debug, Error, PartialEq)]
 pub enum SloError {
     /// Not `PERCENTILE=DURATION`.
-    #[error("{text:?}: expected PERCENTILE=DURATION, e.g. p99=1ms, p99.9=5ms, max=20ms")]
-    Syntax {
-        /// The text given.
-        text: String,
-    },
+    #[error("expected PERCENTILE=LIMIT, e.g. p99=1ms, p99.9=5ms, max=20ms")]
+    Syntax,
     /// The percentile is not `pN` with 0 < N ≤ 100, nor `max`.
     #[error(
-        "{text:?}: {percentile:?} is not a percentile: expected p followed by a number above 0 and at most 100 (p50, p99, p99.9) or max"
+        "{percentile:?} is not a percentile: expected p followed by a number above 0 and at most 100 (p50, p99, p99.9) or max"
     )]
     Percentile {
-        /// The text given.
-        text: String,
         /// The part that is wrong.
         percentile: String,
     },
     /// The limit is not a positive duration.
     #[error(
-        "{text:?}: {limit:?} is not a latency limit: expected a duration above 0 with its unit (500us, 1ms, 0.2s)"
+        "{limit:?} is not a latency limit: expected a duration above 0 with its unit (500us, 1ms, 0.2s)"
     )]
     Limit {
-        /// The text given.
-        text: String,
         /// The part that is wrong.
         limit: String,
     },
@@ -58,13 +52,10 @@ impl Slo {
     /// Parses `p99=1ms`, `p99.9=500us`, `max=20ms`.
     pub fn parse(text: &str) -> Result<Self, SloError> {
         let Some((name, limit)) = text.split_once('=') else {
-            return Err(SloError::Syntax {
-                text: text.to_owned(),
-            });
+            return Err(SloError::Syntax);
         };
         let (name, limit) = (name.trim(), limit.trim());
         let percentile = parse_percentile(name).ok_or_else(|| SloError::Percentile {
-            text: text.to_owned(),
             percentile: name.to_owned(),
         })?;
         let limit_us = humantime::parse_duration(limit)
@@ -72,7 +63,6 @@ impl Slo {
             .map(|limit| u64::try_from(limit.as_micros()).unwrap_or(u64::MAX))
             .filter(|&micros| micros > 0)
             .ok_or_else(|| SloError::Limit {
-                text: text.to_owned(),
                 limit: limit.to_owned(),
             })?;
         Ok(Self {

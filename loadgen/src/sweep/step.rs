@@ -6,7 +6,12 @@
 //! generator itself cannot keep to the timetable its own lag lands in the
 //! percentiles; such a step is therefore judged as the generator's
 //! shortfall first, before the latency objective is read, and is never
-//! counted against the server.
+//! counted against the server. A rate can also fall short because every
+//! socket's window is full of queries the server has not answered yet
+//! (the worker counts those waits): that shortfall is the server's
+//! backlog, and judged as such. (A window made tiny on purpose, with
+//! `--socket-buffer 1 --sockets 1`, would be read the same way: the
+//! windows the `window` module sizes hold thousands of queries.)
 
 use std::time::SystemTime;
 
@@ -80,6 +85,12 @@ pub enum Verdict {
         /// Share unanswered, percent of sent.
         lost_pct: f64,
     },
+    /// The rate fell short because every socket's window was full of
+    /// unanswered queries: the server's backlog held sending back.
+    Backlog {
+        /// How far the sent rate fell short of the offered rate, percent.
+        shortfall_pct: f64,
+    },
     /// The generator could not send on the timetable: its limit, not the
     /// server's.
     GeneratorShort {
@@ -98,7 +109,10 @@ impl Verdict {
     pub fn stops_sweep(&self) -> bool {
         matches!(
             self,
-            Self::MissesSloFar(_) | Self::Loses { .. } | Self::GeneratorShort { .. }
+            Self::MissesSloFar(_)
+                | Self::Loses { .. }
+                | Self::Backlog { .. }
+                | Self::GeneratorShort { .. }
         )
     }
 
@@ -109,6 +123,7 @@ impl Verdict {
             Self::MissesSlo(_) => "slo-miss",
             Self::MissesSloFar(_) => "slo-miss-far",
             Self::Loses { .. } => "lost",
+            Self::Backlog { .. } => "backlog",
             Self::GeneratorShort { .. } => "generator-short",
         }
     }
@@ -129,6 +144,9 @@ impl Verdict {
                 }
             ),
             Self::Loses { lost_pct } => format!("lost {lost_pct:.2}%: stop"),
+            Self::Backlog { shortfall_pct } => format!(
+                "sent {shortfall_pct:.1}% short, every window full of unanswered queries (server backlog): stop"
+            ),
             Self::GeneratorShort { shortfall_pct } => format!(
                 "GENERATOR could not send on time ({shortfall_pct:.1}% short): stop, not the server's limit"
             ),
@@ -136,17 +154,41 @@ impl Verdict {
     }
 }
 
-/// Judges a step from its loss, its generator's shortfall and its
-/// objectives, in that order of precedence (see the module comment; losses
-/// come before the shortfall because unanswered queries fill the sockets'
-/// windows and so hold the generator back: then the shortfall is the
-/// server's doing).
-pub fn judge(limits: &Limits, lost_pct: f64, shortfall_pct: f64, checks: &[SloCheck]) -> Verdict {
+/// What a step measured that the verdict reads.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Measured<'a> {
+    /// Unanswered queries, percent of sent.
+    pub lost_pct: f64,
+    /// How far the sent rate fell short of the offered rate, percent.
+    pub shortfall_pct: f64,
+    /// Waits for a window full of unanswered queries.
+    pub window_stalls: u64,
+    /// Each objective checked.
+    pub checks: &'a [SloCheck],
+}
+
+/// Judges a step. A shortfall with no window ever full is the generator's
+/// own (it had room to send and did not keep up), and then nothing else it
+/// measured says anything about the server: a saturated generator also
+/// reads answers late, and its latencies carry its lag. Otherwise losses,
+/// then a shortfall behind full windows (the server's backlog), then the
+/// objectives decide.
+pub fn judge(limits: &Limits, measured: &Measured<'_>) -> Verdict {
+    let Measured {
+        lost_pct,
+        shortfall_pct,
+        window_stalls,
+        checks,
+    } = *measured;
+    let short = shortfall_pct > GENERATOR_SHORTFALL_LIMIT_PCT;
+    if short && window_stalls == 0 {
+        return Verdict::GeneratorShort { shortfall_pct };
+    }
     if lost_pct > limits.max_loss_pct {
         return Verdict::Loses { lost_pct };
     }
-    if shortfall_pct > GENERATOR_SHORTFALL_LIMIT_PCT {
-        return Verdict::GeneratorShort { shortfall_pct };
+    if short {
+        return Verdict::Backlog { shortfall_pct };
     }
     let worst = checks
         .iter()
@@ -223,7 +265,15 @@ impl Step {
                 }
             })
             .collect();
-        let verdict = judge(limits, lost_pct, shortfall_pct, &checks);
+        let verdict = judge(
+            limits,
+            &Measured {
+                lost_pct,
+                shortfall_pct,
+                window_stalls: open_loop.map_or(0, |open| open.window_stalls),
+                checks: &checks,
+            },
+        );
         Self {
             number,
             phase,
@@ -265,28 +315,46 @@ mod tests {
         }
     }
 
+    fn verdict(lost_pct: f64, shortfall_pct: f64, window_stalls: u64, p99_us: u64) -> Verdict {
+        judge(
+            &limits(),
+            &Measured {
+                lost_pct,
+                shortfall_pct,
+                window_stalls,
+                checks: &[check(p99_us)],
+            },
+        )
+    }
+
     #[test]
     fn verdicts_in_order_of_precedence() {
-        let limits = limits();
-        assert_eq!(judge(&limits, 0.5, 1.0, &[check(900)]), Verdict::Meets);
+        assert_eq!(verdict(0.5, 1.0, 0, 900), Verdict::Meets);
+        assert_eq!(verdict(0.0, 0.0, 0, 2000), Verdict::MissesSlo(check(2000)));
         assert_eq!(
-            judge(&limits, 0.0, 0.0, &[check(2000)]),
-            Verdict::MissesSlo(check(2000))
-        );
-        assert_eq!(
-            judge(&limits, 0.0, 0.0, &[check(10_000)]),
+            verdict(0.0, 0.0, 0, 10_000),
             Verdict::MissesSloFar(check(10_000))
         );
         assert_eq!(
-            judge(&limits, 0.0, 30.0, &[check(50_000)]),
+            verdict(0.0, 30.0, 0, 50_000),
             Verdict::GeneratorShort {
                 shortfall_pct: 30.0
             }
         );
         assert_eq!(
-            judge(&limits, 5.0, 30.0, &[check(500)]),
-            Verdict::Loses { lost_pct: 5.0 }
+            verdict(0.0, 30.0, 12, 50_000),
+            Verdict::Backlog {
+                shortfall_pct: 30.0
+            }
         );
+        assert_eq!(
+            verdict(5.0, 30.0, 0, 500),
+            Verdict::GeneratorShort {
+                shortfall_pct: 30.0
+            }
+        );
+        assert_eq!(verdict(5.0, 30.0, 3, 500), Verdict::Loses { lost_pct: 5.0 });
+        assert_eq!(verdict(5.0, 0.0, 0, 500), Verdict::Loses { lost_pct: 5.0 });
         assert!(!Verdict::MissesSlo(check(2000)).stops_sweep());
         assert!(Verdict::MissesSloFar(check(20_000)).stops_sweep());
         assert_eq!(

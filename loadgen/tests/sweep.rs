@@ -1,0 +1,223 @@
+//! `satloc-loadgen sweep` against a server of known capacity on loopback:
+//! the capacity found, the knee, and the generator's own limit told apart
+//! from the server's. Steps are short (half a second) so each test takes a
+//! few seconds. They run one at a time: a test that saturates the
+//! generator would otherwise take the CPU the capacity test's server needs.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use clap::Parser;
+use common::{Behaviour, TestServer};
+use satloc_loadgen::cli::{Cli, Command};
+use satloc_loadgen::sweep::step::Verdict;
+use satloc_loadgen::sweep::{CapacityLimit, SweepConfig, SweepResult, output, run_sweep};
+
+/// Held by each test for its whole length, so they run one at a time.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn one_at_a_time() -> MutexGuard<'static, ()> {
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The sweep configured by `extra` against `server`, asking `test.example. A`.
+fn sweep_config(server: SocketAddr, extra: &[&str]) -> SweepConfig {
+    let mut args = vec![
+        "satloc-loadgen".to_owned(),
+        "sweep".to_owned(),
+        "--server".to_owned(),
+        server.to_string(),
+        "--qname".to_owned(),
+        "test.example".to_owned(),
+        "--quiet".to_owned(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let cli = Cli::try_parse_from(args).expect("valid arguments");
+    let Some(Command::Sweep(sweep)) = cli.command else {
+        panic!("not a sweep");
+    };
+    sweep
+        .into_sweep_config("test".to_owned())
+        .expect("valid sweep")
+}
+
+fn sweep(config: &SweepConfig) -> SweepResult {
+    let result = run_sweep(config, &Arc::new(AtomicBool::new(false)), |_| {}).expect("sweep runs");
+    assert!(result.error.is_none(), "{:?}", result.error);
+    result
+}
+
+#[test]
+fn the_capacity_found_is_within_ten_percent_of_the_servers_and_the_knee_misses_the_slo() {
+    let _serial = one_at_a_time();
+    const CAPACITY: f64 = 3000.0;
+    // Past its capacity the server queues up to 500 ms of answers: latency
+    // climbs far past the objective within one step.
+    let server = TestServer::udp_with_capacity(CAPACITY, Duration::from_millis(500));
+    let config = sweep_config(
+        server.addr,
+        &[
+            "--rates",
+            "1000..8000",
+            "--steps",
+            "4",
+            "--step-duration",
+            "500ms",
+            "--warmup",
+            "100ms",
+            "--slo",
+            "p99=20ms",
+            "--stop-factor",
+            "5",
+            "--refine",
+            "3",
+        ],
+    );
+    let result = sweep(&config);
+    let text = output::to_text(&config, &result);
+    let capacity = result.capacity.qps.expect("a capacity");
+    assert!(
+        (capacity - CAPACITY).abs() <= CAPACITY * 0.10,
+        "capacity {capacity:.0} qps is not within 10% of {CAPACITY}\n{text}"
+    );
+    assert!(
+        matches!(result.capacity.limit, CapacityLimit::Server { .. }),
+        "{text}"
+    );
+    // The planned steps: 1000, 2000 meet the objective; 4000, the first
+    // past the knee, misses it by far (about 8x the objective: the queue
+    // grows by 1000 answers a second), so 8000 is never offered.
+    let planned: Vec<_> = result
+        .steps
+        .iter()
+        .filter(|step| step.phase == satloc_loadgen::sweep::step::Phase::Plan)
+        .collect();
+    assert_eq!(planned.len(), 3, "{text}");
+    assert!(
+        planned[..2].iter().all(|step| step.verdict.meets()),
+        "{text}"
+    );
+    let knee = planned[2];
+    assert!(
+        knee.checks.iter().any(|check| !check.met) && knee.verdict.stops_sweep(),
+        "the step after the knee should miss the SLO by far\n{text}"
+    );
+    assert!(matches!(knee.verdict, Verdict::MissesSloFar(_)), "{text}");
+    assert!(
+        text.contains(&format!("capacity: {capacity:.0} qps")),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_rate_the_generator_cannot_send_is_its_own_shortfall_not_the_servers() {
+    let _serial = one_at_a_time();
+    // One thread cannot send two million queries a second; the 2 ms timeout
+    // moves the queries the one-thread test server cannot answer out of the
+    // sockets' windows quickly, so sending is never held back by them.
+    let server = TestServer::udp(Behaviour::Immediate);
+    let config = sweep_config(
+        server.addr,
+        &[
+            "--rates",
+            "2M",
+            "--step-duration",
+            "300ms",
+            "--timeout",
+            "2ms",
+            "--slo",
+            "p99=1ms",
+        ],
+    );
+    let result = sweep(&config);
+    let text = output::to_text(&config, &result);
+    assert_eq!(result.steps.len(), 1, "{text}");
+    let step = &result.steps[0];
+    assert!(
+        matches!(step.verdict, Verdict::GeneratorShort { shortfall_pct } if shortfall_pct > 50.0),
+        "{text}"
+    );
+    assert!(step.sent_qps < 1_000_000.0, "{text}");
+    assert_eq!(
+        result.capacity.limit,
+        CapacityLimit::Generator {
+            short_qps: 2_000_000.0
+        }
+    );
+    assert!(result.capacity.qps.is_none());
+    assert!(
+        text.contains("the GENERATOR could not offer even 2000000 qps"),
+        "{text}"
+    );
+    assert!(text.contains("not the server's limit"), "{text}");
+}
+
+#[test]
+fn the_outputs_hold_every_step_and_the_log_tags_each_one() {
+    let _serial = one_at_a_time();
+    let server = TestServer::udp(Behaviour::Immediate);
+    let dir = std::env::temp_dir().join(format!("satloc-sweep-out-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("sweep.hlog");
+    let config = sweep_config(
+        server.addr,
+        &[
+            "--rates",
+            "500,1000",
+            "--step-duration",
+            "1200ms",
+            "--slo",
+            "p99=200ms",
+            "--hdr-log",
+            log.to_str().unwrap(),
+        ],
+    );
+    let result = sweep(&config);
+    assert_eq!(result.steps.len(), 2);
+    assert_eq!(result.capacity.limit, CapacityLimit::NotReached);
+
+    let json: serde_json::Value = serde_json::from_str(&output::to_json(&config, &result)).unwrap();
+    assert_eq!(json["capacity_qps"], 1000.0);
+    assert_eq!(json["command_line"], "test");
+    assert_eq!(json["slo"][0]["percentile"], 99.0);
+    assert_eq!(json["slo"][0]["limit_us"], 200_000);
+    let steps = json["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 2);
+    assert_eq!(steps[1]["offered_qps"], 1000.0);
+    assert_eq!(steps[1]["verdict"], "ok");
+    assert!(steps[1]["rcodes"]["NOERROR"].as_u64().unwrap() > 900);
+
+    let csv = output::to_csv(&result);
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    assert!(
+        csv.lines().nth(2).unwrap().starts_with("2,plan,1000.0,"),
+        "{csv}"
+    );
+
+    // The log: every measured second of both steps, tagged with its step,
+    // and its histograms add up to what the steps counted.
+    satloc_loadgen::sweep::log::write_sweep_log(&log, &config, &result.steps).unwrap();
+    let text = std::fs::read_to_string(&log).unwrap();
+    let tagged = |tag: &str| {
+        text.lines()
+            .filter(|line| line.starts_with(&format!("Tag={tag},")))
+            .count()
+    };
+    assert_eq!(tagged("step1-500qps"), result.steps[0].seconds.len());
+    assert_eq!(tagged("step2-1000qps"), result.steps[1].seconds.len());
+    assert!(tagged("step2-1000qps") >= 2, "{text}");
+    let merged = satloc_loadgen::hdrlog::read_log(&log).unwrap();
+    let completed: u64 = result
+        .steps
+        .iter()
+        .map(|step| step.counters.completed)
+        .sum();
+    assert_eq!(merged.histogram.len(), completed);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
