@@ -193,10 +193,10 @@ mod tests {
     #[test]
     fn bad_rates_say_what_was_expected() {
         let err = parse_rates("5000..1000").unwrap_err().to_string();
-        assert_eq!(err, "\"5000..1000\": FROM must be less than TO");
+        assert_eq!(err, "FROM must be less than TO");
         let err = parse_rates("1000..lots").unwrap_err().to_string();
         assert!(
-            err.starts_with("\"1000..lots\": \"lots\" is not a positive number"),
+            err.starts_with("\"lots\" is not a positive number"),
             "{err}"
         );
         let err = parse_rates("100,-5").unwrap_err().to_string();
