@@ -131,6 +131,12 @@ pub struct SweepArgs {
     /// Also write the table of steps as CSV to PATH.
     #[arg(long, value_name = "PATH")]
     pub csv: Option<PathBuf>,
+    /// Also write DIR/report.html: the plots (latency against throughput
+    /// with the SLO and the knee, the percentile distribution, answers and
+    /// p99 per second), the table and this command line, in one file that
+    /// opens offline.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
     /// What to send where, as for a run.
     #[command(flatten)]
     pub run: RunArgs,
@@ -198,6 +204,7 @@ impl SweepArgs {
             },
             refine: self.refine,
             csv: self.csv,
+            report: self.report,
             command_line,
         })
     }

@@ -27,7 +27,7 @@
 //! - [`run`]: a whole run, start to report, with the coordinating
 //!   thread's collecting of the workers' seconds in `collect`;
 //! - [`sweep`]: runs at rising rates against a latency objective, and the
-//!   capacity they show.
+//!   capacity they show; [`page`]: the HTML report with its plots.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -52,6 +52,7 @@ pub mod config;
 pub mod error;
 pub mod hdrlog;
 pub mod inflight;
+pub mod page;
 pub mod progress;
 pub mod query;
 pub mod report;

@@ -12,6 +12,7 @@ use nix::sys::signal::{SigSet, Signal};
 use satloc_loadgen::cli::{Cli, Command, MergeArgs, SweepArgs, json_target};
 use satloc_loadgen::config::JsonTarget;
 use satloc_loadgen::hdrlog::merge_logs_within;
+use satloc_loadgen::page::write_sweep_report;
 use satloc_loadgen::report::Report;
 use satloc_loadgen::run::run;
 use satloc_loadgen::sweep::{SweepConfig, SweepResult, log, output, run_sweep};
@@ -100,6 +101,10 @@ fn write_sweep_outputs(sweep: &SweepConfig, result: &SweepResult) -> anyhow::Res
     }
     if let Some(path) = &sweep.hdr_log {
         log::write_sweep_log(path, sweep, &result.steps)?;
+    }
+    if let Some(dir) = &sweep.report {
+        let path = write_sweep_report(dir, sweep, result)?;
+        eprintln!("report: {}", path.display());
     }
     Ok(())
 }

@@ -221,3 +221,98 @@ fn the_outputs_hold_every_step_and_the_log_tags_each_one() {
     assert_eq!(merged.histogram.len(), completed);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Runs Debian's headless chromium on `url` with `--dump-dom`: the DOM
+/// after the page loaded, or a panic if it takes longer than 60 s.
+fn chromium_dom(url: &str) -> String {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    use std::time::Instant;
+    let profile =
+        std::env::temp_dir().join(format!("satloc-sweep-chromium-{}", std::process::id()));
+    let mut child = Command::new("chromium")
+        .args([
+            "--headless",
+            // As root (in CI), chromium refuses to start with its sandbox.
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            &format!("--user-data-dir={}", profile.display()),
+            "--dump-dom",
+            url,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromium is required for this test: apt-get install -y chromium");
+    // Read while it runs: the DOM is larger than a pipe holds.
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        stdout.read_to_string(&mut text).map(|_| text)
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("chromium did not load {url} within 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = std::fs::remove_dir_all(&profile);
+    reader.join().unwrap().unwrap()
+}
+
+#[test]
+fn the_report_renders_offline_with_its_plots_table_and_command() {
+    let _serial = one_at_a_time();
+    let server = TestServer::udp_with_capacity(2000.0, Duration::from_millis(300));
+    let dir = std::env::temp_dir().join(format!("satloc-sweep-report-{}", std::process::id()));
+    let mut config = sweep_config(
+        server.addr,
+        &[
+            "--rates",
+            "500,1000,4000",
+            "--step-duration",
+            "1100ms",
+            "--slo",
+            "p99=20ms",
+            "--refine",
+            "1",
+            "--report",
+            dir.to_str().unwrap(),
+        ],
+    );
+    config.command_line = "satloc-loadgen sweep --rates 500,1000,4000 <test>".to_owned();
+    let result = sweep(&config);
+    let path = satloc_loadgen::page::write_sweep_report(&dir, &config, &result).unwrap();
+    let dom = chromium_dom(&format!("file://{}", path.display()));
+    // Four plots: the knee, the distribution, answers and p99 per second.
+    for id in ["knee", "distribution", "qps", "p99"] {
+        let start = dom
+            .find(&format!("<figure id=\"{id}\">"))
+            .unwrap_or_else(|| panic!("no {id} figure in\n{dom}"));
+        assert!(
+            dom[start..]
+                .trim_start_matches(|c| c != '<')
+                .contains("<svg"),
+            "{id}"
+        );
+    }
+    assert_eq!(dom.matches("<svg").count(), 4, "{dom}");
+    assert!(dom.contains("SLO p99 ≤ 20ms"), "the SLO line is labelled");
+    let capacity = result.capacity.qps.expect("a capacity");
+    assert!(
+        dom.contains(&format!("capacity {capacity:.0} qps")),
+        "the knee is marked"
+    );
+    assert!(
+        dom.contains(&format!("capacity: {capacity:.0} qps (highest rate")),
+        "the capacity line"
+    );
+    let table = &dom[dom.find("<table id=\"steps\">").expect("the table")..];
+    assert_eq!(table.matches("<tr class=").count(), result.steps.len());
+    assert!(dom.contains("satloc-loadgen sweep --rates 500,1000,4000 &lt;test&gt;"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -55,6 +55,8 @@ pub struct SweepConfig {
     pub csv: Option<PathBuf>,
     /// Where the interval log of the whole sweep goes.
     pub hdr_log: Option<PathBuf>,
+    /// The directory the HTML report goes to.
+    pub report: Option<PathBuf>,
     /// The command line, for the outputs to say how they were made.
     pub command_line: String,
 }
@@ -189,7 +191,7 @@ impl StepRunner<'_> {
         config.json = None;
         config.hdr_log = None;
         config.progress = false;
-        config.keep_seconds = self.sweep.hdr_log.is_some();
+        config.keep_seconds = self.sweep.hdr_log.is_some() || self.sweep.report.is_some();
         let mut result = run(&config, Arc::clone(self.abort))?;
         // A server that answers nothing has a step that lost everything,
         // which the verdict says; any other error ends the sweep.

@@ -16,7 +16,7 @@ use crate::sweep::step::{Phase, SloCheck, Step};
 use crate::sweep::{Capacity, CapacityLimit, SweepConfig, SweepResult};
 
 /// The steps ordered by offered rate (then by when they ran).
-fn by_rate(steps: &[Step]) -> Vec<&Step> {
+pub fn by_rate(steps: &[Step]) -> Vec<&Step> {
     let mut sorted: Vec<&Step> = steps.iter().collect();
     sorted.sort_by(|a, b| {
         a.offered_qps
@@ -27,7 +27,7 @@ fn by_rate(steps: &[Step]) -> Vec<&Step> {
 }
 
 /// The RCODE counts as `NOERROR=1200,NXDOMAIN=3`.
-fn rcodes_text(step: &Step) -> String {
+pub fn rcodes_text(step: &Step) -> String {
     let parts: Vec<String> = step
         .counters
         .rcode_counts()
@@ -71,7 +71,7 @@ pub fn step_line(step: &Step) -> String {
 }
 
 /// "plan" or "refine".
-fn phase_name(phase: Phase) -> &'static str {
+pub fn phase_name(phase: Phase) -> &'static str {
     match phase {
         Phase::Plan => "plan",
         Phase::Refine => "refine",
