@@ -15,7 +15,7 @@ use satloc_loadgen::hdrlog::merge_logs_within;
 use satloc_loadgen::page::write_sweep_report;
 use satloc_loadgen::report::Report;
 use satloc_loadgen::run::run;
-use satloc_loadgen::sweep::{SweepConfig, SweepResult, log, output, run_sweep};
+use satloc_loadgen::sweep::{SweepConfig, SweepResult, output, run_sweep};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -98,9 +98,6 @@ fn write_sweep_outputs(sweep: &SweepConfig, result: &SweepResult) -> anyhow::Res
     if let Some(path) = &sweep.csv {
         std::fs::write(path, output::to_csv(result))
             .with_context(|| format!("cannot write the sweep's CSV to {}", path.display()))?;
-    }
-    if let Some(path) = &sweep.hdr_log {
-        log::write_sweep_log(path, sweep, &result.steps)?;
     }
     if let Some(dir) = &sweep.report {
         let path = write_sweep_report(dir, sweep, result)?;

@@ -130,11 +130,11 @@ fn distributions<'a>(
 }
 
 /// Every kept second of every step, placed in time from the sweep's first.
-fn timed_seconds(steps: &[Step]) -> Vec<TimedSecond<'_>> {
+fn timed_seconds(steps: &[Step]) -> Vec<TimedSecond> {
     let Some(base) = steps.iter().map(|step| step.measure_start).min() else {
         return Vec::new();
     };
-    let mut seconds: Vec<TimedSecond<'_>> = steps
+    let mut seconds: Vec<TimedSecond> = steps
         .iter()
         .flat_map(|step| {
             let offset = step
@@ -143,7 +143,7 @@ fn timed_seconds(steps: &[Step]) -> Vec<TimedSecond<'_>> {
                 .unwrap_or(Duration::ZERO);
             step.seconds
                 .iter()
-                .map(move |second| ((offset + second.start).as_secs_f64(), second))
+                .map(move |second| ((offset + second.start).as_secs_f64(), *second))
         })
         .collect();
     seconds.sort_by(|a, b| a.0.total_cmp(&b.0));

@@ -6,10 +6,9 @@
 use hdrhistogram::Histogram;
 use satloc_plot::{Axis, PlotError, Rule, Scale, Series, XyChart};
 
-use crate::stats::MeasuredSecond;
 use crate::sweep::Capacity;
 use crate::sweep::slo::Slo;
-use crate::sweep::step::Step;
+use crate::sweep::step::{SecondPoint, Step};
 
 /// Size of every plot, in pixels.
 pub const PLOT_SIZE: (u32, u32) = (860, 460);
@@ -209,20 +208,14 @@ pub fn percentile_distribution(
 }
 
 /// One second of the run at its place in time: seconds since the start,
-/// and its measurements.
-pub type TimedSecond<'a> = (f64, &'a MeasuredSecond);
+/// and its figures.
+pub type TimedSecond = (f64, SecondPoint);
 
 /// Answers per second, second by second.
-pub fn answers_per_second(seconds: &[TimedSecond<'_>]) -> Result<String, PlotError> {
+pub fn answers_per_second(seconds: &[TimedSecond]) -> Result<String, PlotError> {
     let points: Vec<(f64, f64)> = seconds
         .iter()
-        .filter(|(_, second)| !second.length.is_zero())
-        .map(|(at, second)| {
-            (
-                *at,
-                second.counters.completed as f64 / second.length.as_secs_f64(),
-            )
-        })
+        .map(|(at, second)| (*at, second.answered_qps))
         .collect();
     let y_high = points.iter().map(|p| p.1).fold(1.0, f64::max);
     let x_high = seconds.last().map_or(1.0, |(at, _)| at + 1.0);
@@ -251,11 +244,10 @@ pub fn answers_per_second(seconds: &[TimedSecond<'_>]) -> Result<String, PlotErr
 }
 
 /// The 99th percentile of each second, with the objectives.
-pub fn p99_per_second(seconds: &[TimedSecond<'_>], slos: &[Slo]) -> Result<String, PlotError> {
+pub fn p99_per_second(seconds: &[TimedSecond], slos: &[Slo]) -> Result<String, PlotError> {
     let points: Vec<(f64, f64)> = seconds
         .iter()
-        .filter(|(_, second)| !second.histogram.is_empty())
-        .map(|(at, second)| (*at, second.histogram.value_at_quantile(0.99) as f64 / 1e3))
+        .filter_map(|(at, second)| second.p99_us.map(|p99| (*at, p99 as f64 / 1e3)))
         .collect();
     let y_rules = slo_rules(slos);
     let y_range = log_range(

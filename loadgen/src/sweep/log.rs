@@ -2,16 +2,18 @@
 //! measured second of every step, in the order they ran, each line tagged
 //! with its step (`Tag=step3-5000qps`, HdrHistogram's per-line tag), so a
 //! reader can take one step (`HistogramLogProcessor -tag step3-5000qps`) or
-//! all of them. Warm-up seconds are not in it, as in a run's log.
+//! all of them. Warm-up seconds are not in it, as in a run's log. Each
+//! step's seconds are written as the step ends, so the sweep never holds
+//! more than one step's histograms.
 
 use std::fs::File;
 use std::io::BufWriter;
-use std::path::Path;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use crate::error::LoadgenError;
 use crate::hdrlog::{HdrLogWriter, LogHeader};
-use crate::stats::Counters;
+use crate::stats::{Counters, MeasuredSecond};
 use crate::sweep::SweepConfig;
 use crate::sweep::step::Step;
 
@@ -21,55 +23,99 @@ pub fn step_tag(step: &Step) -> String {
     format!("step{}-{:.0}qps", step.number, step.offered_qps)
 }
 
-/// Writes the log of `steps` to `path`.
-pub fn write_sweep_log(
-    path: &Path,
-    sweep: &SweepConfig,
-    steps: &[Step],
-) -> Result<(), LoadgenError> {
-    let output = |source| LoadgenError::Output {
-        path: path.to_owned(),
-        source,
-    };
-    let Some(base) = steps.iter().map(|step| step.measure_start).min() else {
-        return Ok(());
-    };
-    let file = BufWriter::new(File::create(path).map_err(output)?);
-    let description = format!(
-        "{} {} sweep: {} over {}, {} steps, each second tagged with its step",
-        env!("CARGO_PKG_NAME"),
-        env!("CARGO_PKG_VERSION"),
-        sweep.base.server,
-        sweep.base.transport.name().to_ascii_uppercase(),
-        steps.len()
-    );
-    let header = LogHeader {
-        description: &description,
-        host: Some(&sweep.base.host),
-        start_at: None,
-    };
-    let mut writer = HdrLogWriter::start(file, base, &header).map_err(output)?;
-    let mut totals = Counters::default();
-    let mut measured = Duration::ZERO;
-    for step in steps {
+/// The log being written.
+pub struct SweepLog {
+    /// The file, for messages.
+    path: PathBuf,
+    /// The log.
+    writer: HdrLogWriter<BufWriter<File>>,
+    /// The time the log's timestamps count from.
+    base: SystemTime,
+    /// Every logged second's counters, for the totals line.
+    totals: Counters,
+    /// Every logged second's length, for the totals line.
+    measured: Duration,
+}
+
+impl std::fmt::Debug for SweepLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SweepLog")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SweepLog {
+    /// Creates the log at `path`, its timestamps counting from `base` (the
+    /// sweep's start).
+    pub fn create(
+        path: &Path,
+        sweep: &SweepConfig,
+        base: SystemTime,
+    ) -> Result<Self, LoadgenError> {
+        let file = File::create(path).map_err(|source| output(path, source))?;
+        let description = format!(
+            "{} {} sweep: {} over {}, each second tagged with its step",
+            env!("CARGO_PKG_NAME"),
+            env!("CARGO_PKG_VERSION"),
+            sweep.base.server,
+            sweep.base.transport.name().to_ascii_uppercase(),
+        );
+        let header = LogHeader {
+            description: &description,
+            host: Some(&sweep.base.host),
+            start_at: None,
+        };
+        let writer = HdrLogWriter::start(BufWriter::new(file), base, &header)
+            .map_err(|source| output(path, source))?;
+        Ok(Self {
+            path: path.to_owned(),
+            writer,
+            base,
+            totals: Counters::default(),
+            measured: Duration::ZERO,
+        })
+    }
+
+    /// Appends the seconds of `step`.
+    pub fn add_step(
+        &mut self,
+        step: &Step,
+        seconds: &[MeasuredSecond],
+    ) -> Result<(), LoadgenError> {
         let tag = step_tag(step);
         let offset = step
             .measure_start
-            .duration_since(base)
+            .duration_since(self.base)
             .unwrap_or(Duration::ZERO);
-        for second in &step.seconds {
-            writer
+        for second in seconds {
+            self.writer
                 .write_tagged_interval(
                     &second.histogram,
                     offset + second.start,
                     second.length,
                     Some(&tag),
                 )
-                .map_err(output)?;
-            totals += &second.counters;
-            measured += second.length;
+                .map_err(|source| output(&self.path, source))?;
+            self.totals += &second.counters;
+            self.measured += second.length;
         }
+        Ok(())
     }
-    writer.finish(&totals, measured).map_err(output)?;
-    Ok(())
+
+    /// Ends the log with the totals of every step.
+    pub fn finish(self) -> Result<(), LoadgenError> {
+        self.writer
+            .finish(&self.totals, self.measured)
+            .map(|_| ())
+            .map_err(|source| output(&self.path, source))
+    }
+}
+
+/// The error for a failed write to `path`.
+fn output(path: &Path, source: std::io::Error) -> LoadgenError {
+    LoadgenError::Output {
+        path: path.to_owned(),
+        source,
+    }
 }

@@ -22,13 +22,14 @@ pub mod step;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
 use crate::config::{Config, JsonTarget, LoadModel, StopCondition};
 use crate::error::LoadgenError;
 use crate::run::run;
+use log::SweepLog;
 use step::{Limits, Phase, Step, Verdict};
 
 /// Bisection stops early once the bracket is narrower than this share of
@@ -111,14 +112,25 @@ pub fn run_sweep(
     abort: &Arc<AtomicBool>,
     mut on_step: impl FnMut(&Step),
 ) -> Result<SweepResult, LoadgenError> {
+    let log = sweep
+        .hdr_log
+        .as_deref()
+        .map(|path| SweepLog::create(path, sweep, SystemTime::now()))
+        .transpose()?;
     let mut runner = StepRunner {
         sweep,
         abort,
         steps: Vec::new(),
+        log,
     };
     let mut error = runner.planned(&mut on_step)?;
     if error.is_none() {
         error = runner.refined(&mut on_step);
+    }
+    if let Some(log) = runner.log.take()
+        && let Err(log_error) = log.finish()
+    {
+        error.get_or_insert(log_error);
     }
     let capacity = capacity(&runner.steps);
     Ok(SweepResult {
@@ -136,6 +148,8 @@ struct StepRunner<'a> {
     abort: &'a Arc<AtomicBool>,
     /// The steps so far.
     steps: Vec<Step>,
+    /// The interval log, while it is being written.
+    log: Option<SweepLog>,
 }
 
 impl StepRunner<'_> {
@@ -195,17 +209,24 @@ impl StepRunner<'_> {
         let mut result = run(&config, Arc::clone(self.abort))?;
         // A server that answers nothing has a step that lost everything,
         // which the verdict says; any other error ends the sweep.
-        let error = match result.error.take() {
+        let mut error = match result.error.take() {
             Some(LoadgenError::NoResponse { .. }) | None => None,
             Some(other) => Some(other),
         };
-        let step = Step::from_run(
+        let (step, seconds) = Step::from_run(
             self.steps.len() + 1,
             phase,
             rate,
             result,
             &self.sweep.limits,
         );
+        if let Some(log) = &mut self.log
+            && let Err(log_error) = log.add_step(&step, &seconds)
+        {
+            // The sweep ends with what it measured, and says why.
+            error.get_or_insert(log_error);
+            self.log = None;
+        }
         on_step(&step);
         let verdict = step.verdict;
         self.steps.push(step);

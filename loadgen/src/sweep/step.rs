@@ -13,7 +13,7 @@
 //! `--socket-buffer 1 --sockets 1`, would be read the same way: the
 //! windows the `window` module sizes hold thousands of queries.)
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use hdrhistogram::Histogram;
 use serde::Serialize;
@@ -201,6 +201,36 @@ pub fn judge(limits: &Limits, measured: &Measured<'_>) -> Verdict {
     }
 }
 
+/// One measured second of a step, reduced to what the report plots (the
+/// histograms themselves go to the log as each step ends, so a long sweep
+/// does not hold them all).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SecondPoint {
+    /// Start, after the step's warm-up.
+    pub start: Duration,
+    /// Answers per second in it.
+    pub answered_qps: f64,
+    /// Its 99th percentile in µs, if anything was answered.
+    pub p99_us: Option<u64>,
+}
+
+impl SecondPoint {
+    /// The reduction of `second`.
+    fn of(second: &MeasuredSecond) -> Self {
+        let length_s = second.length.as_secs_f64();
+        Self {
+            start: second.start,
+            answered_qps: if length_s > 0.0 {
+                second.counters.completed as f64 / length_s
+            } else {
+                0.0
+            },
+            p99_us: (!second.histogram.is_empty())
+                .then(|| second.histogram.value_at_quantile(0.99)),
+        }
+    }
+}
+
 /// A finished step.
 #[derive(Debug, Clone)]
 pub struct Step {
@@ -233,18 +263,19 @@ pub struct Step {
     /// When measurement began, on the wall clock.
     pub measure_start: SystemTime,
     /// Each measured second, if kept.
-    pub seconds: Vec<MeasuredSecond>,
+    pub seconds: Vec<SecondPoint>,
 }
 
 impl Step {
-    /// The step that `result` measured at `offered_qps`.
+    /// The step that `result` measured at `offered_qps`, and the seconds
+    /// it kept (for the log).
     pub fn from_run(
         number: usize,
         phase: Phase,
         offered_qps: f64,
         result: RunResult,
         limits: &Limits,
-    ) -> Self {
+    ) -> (Self, Vec<MeasuredSecond>) {
         let counters = result.counters;
         let lost_pct = if counters.sent > 0 {
             100.0 * counters.lost as f64 / counters.sent as f64
@@ -274,7 +305,7 @@ impl Step {
                 checks: &checks,
             },
         );
-        Self {
+        let step = Self {
             number,
             phase,
             offered_qps,
@@ -289,8 +320,9 @@ impl Step {
             counters,
             histogram: result.histogram,
             measure_start: result.measure_start,
-            seconds: result.seconds,
-        }
+            seconds: result.seconds.iter().map(SecondPoint::of).collect(),
+        };
+        (step, result.seconds)
     }
 }
 
