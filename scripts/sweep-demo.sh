@@ -54,4 +54,4 @@ sweep_args=(sweep -s 127.0.0.1 -p "$port" --qname iss.sat.example --qtype LOC --
     --rates "$RATES" --steps "$STEPS" --step-duration "$STEP" --warmup "$WARMUP" --slo "$SLO"
     --json "$out/sweep.json" --csv "$out/sweep.csv" --hdr-log "$out/sweep.hlog" --report "$out")
 echo "\$ satloc-loadgen ${sweep_args[*]}   # CPU $load_cpus" | sed "s|$work|OUT|g; s|-p $port|-p PORT|" >&2
-taskset -c "$load_cpus" "$LOADGEN" "${sweep_args[@]}" | sed "s|127.0.0.1:$port|127.0.0.1:PORT|"
+taskset -c "$load_cpus" "$LOADGEN" "${sweep_args[@]}" 2>&1 | sed "s|127.0.0.1:$port|127.0.0.1:PORT|"

@@ -129,7 +129,11 @@ fn distributions<'a>(
     )
 }
 
-/// Every kept second of every step, placed in time from the sweep's first.
+/// Seconds shorter than this (a step's last, while its answers drain) are
+/// left out of the per-second plots: a rate over a few milliseconds is noise.
+const SHORTEST_PLOTTED_SECOND: Duration = Duration::from_millis(500);
+
+/// Every whole second of every step, placed in time from the sweep's first.
 fn timed_seconds(steps: &[Step]) -> Vec<TimedSecond> {
     let Some(base) = steps.iter().map(|step| step.measure_start).min() else {
         return Vec::new();
@@ -143,6 +147,7 @@ fn timed_seconds(steps: &[Step]) -> Vec<TimedSecond> {
                 .unwrap_or(Duration::ZERO);
             step.seconds
                 .iter()
+                .filter(|second| second.length >= SHORTEST_PLOTTED_SECOND)
                 .map(move |second| ((offset + second.start).as_secs_f64(), *second))
         })
         .collect();

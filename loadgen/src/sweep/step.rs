@@ -208,6 +208,8 @@ pub fn judge(limits: &Limits, measured: &Measured<'_>) -> Verdict {
 pub struct SecondPoint {
     /// Start, after the step's warm-up.
     pub start: Duration,
+    /// How long it lasted (a step's last second, its drain, is short).
+    pub length: Duration,
     /// Answers per second in it.
     pub answered_qps: f64,
     /// Its 99th percentile in µs, if anything was answered.
@@ -220,6 +222,7 @@ impl SecondPoint {
         let length_s = second.length.as_secs_f64();
         Self {
             start: second.start,
+            length: second.length,
             answered_qps: if length_s > 0.0 {
                 second.counters.completed as f64 / length_s
             } else {
