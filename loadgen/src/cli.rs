@@ -131,12 +131,6 @@ pub struct SweepArgs {
     /// Also write the table of steps as CSV to PATH.
     #[arg(long, value_name = "PATH")]
     pub csv: Option<PathBuf>,
-    /// Also write DIR/report.html: the plots (latency against throughput
-    /// with the SLO and the knee, the percentile distribution, answers and
-    /// p99 per second), the table and this command line, in one file that
-    /// opens offline.
-    #[arg(long, value_name = "DIR")]
-    pub report: Option<PathBuf>,
     /// What to send where, as for a run.
     #[command(flatten)]
     pub run: RunArgs,
@@ -191,9 +185,9 @@ impl SweepArgs {
             ));
         }
         let mut base = self.run.into_config()?;
+        // These name the sweep's outputs, not each step's.
+        let (json, hdr_log, report) = (base.json.take(), base.hdr_log.take(), base.report.take());
         Ok(SweepConfig {
-            json: base.json.take(),
-            hdr_log: base.hdr_log.take(),
             base,
             rates,
             step_duration: self.step_duration,
@@ -203,8 +197,10 @@ impl SweepArgs {
                 far_factor: self.stop_factor,
             },
             refine: self.refine,
+            json,
             csv: self.csv,
-            report: self.report,
+            hdr_log,
+            report,
             command_line,
         })
     }
@@ -326,6 +322,13 @@ pub struct RunArgs {
     /// interval log (values in µs).
     #[arg(long, value_name = "PATH")]
     pub hdr_log: Option<PathBuf>,
+
+    /// Also write DIR/report.html, one file that opens offline: the plots
+    /// (a sweep's latency against throughput with the SLO and the knee; the
+    /// percentile distribution; answers and p99 per second), the figures and
+    /// the command line.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
 
     /// No progress bar.
     #[arg(long)]
@@ -466,6 +469,7 @@ impl RunArgs {
             progress: !self.quiet && std::io::stderr().is_terminal(),
             json: self.json.as_deref().map(json_target),
             hdr_log: self.hdr_log,
+            report: self.report,
             seed: self.seed.unwrap_or_else(seed_from_clock),
             spin: self.spin,
             start_at: self.start_at,

@@ -22,7 +22,7 @@ use hdrhistogram::Histogram;
 use crate::error::LoadgenError;
 use crate::hdrlog::{HdrLogWriter, LogHeader};
 use crate::progress::Progress;
-use crate::stats::{Counters, MeasuredSecond, new_histogram};
+use crate::stats::{Counters, MeasuredSecond, SecondFigures, new_histogram};
 use crate::worker::{Interval, IntervalSample};
 
 /// The `--hdr-log` file being written; every error names it.
@@ -106,6 +106,8 @@ pub(crate) struct Collected {
     pub(crate) output_error: Option<LoadgenError>,
     /// Every measured second, if asked to keep them.
     pub(crate) seconds: Vec<MeasuredSecond>,
+    /// Every measured second's figures.
+    pub(crate) figures: Vec<SecondFigures>,
 }
 
 /// Uses each complete second as it arrives: progress, log, totals.
@@ -128,6 +130,8 @@ pub(crate) struct Collector {
     keep_seconds: bool,
     /// The measured seconds kept.
     seconds: Vec<MeasuredSecond>,
+    /// Every measured second's figures.
+    figures: Vec<SecondFigures>,
 }
 
 impl Collector {
@@ -142,6 +146,7 @@ impl Collector {
             output_error: None,
             keep_seconds: false,
             seconds: Vec::new(),
+            figures: Vec::new(),
         }
     }
 
@@ -174,6 +179,7 @@ impl Collector {
             log: self.log,
             output_error: self.output_error,
             seconds: self.seconds,
+            figures: self.figures,
         }
     }
 
@@ -190,6 +196,12 @@ impl Collector {
         self.totals += &second.counters;
         let _ = self.histogram.add(&second.histogram);
         let start = Duration::from_nanos(second.start_ns.saturating_sub(self.measure_start_ns));
+        self.figures.push(SecondFigures::new(
+            start,
+            length(second),
+            second.counters.completed,
+            &second.histogram,
+        ));
         if self.keep_seconds {
             self.seconds.push(MeasuredSecond {
                 start,

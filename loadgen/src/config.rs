@@ -110,6 +110,8 @@ pub struct Config {
     pub json: Option<JsonTarget>,
     /// Where the HdrHistogram interval log goes, if anywhere.
     pub hdr_log: Option<PathBuf>,
+    /// The directory the HTML report goes to, if any.
+    pub report: Option<PathBuf>,
     /// Seed for IDs and letter case.
     pub seed: u64,
     /// How long a worker polls for answers before it sleeps.

@@ -12,7 +12,7 @@ use nix::sys::signal::{SigSet, Signal};
 use satloc_loadgen::cli::{Cli, Command, MergeArgs, SweepArgs, json_target};
 use satloc_loadgen::config::JsonTarget;
 use satloc_loadgen::hdrlog::merge_logs_within;
-use satloc_loadgen::page::write_sweep_report;
+use satloc_loadgen::page::{write_run_report, write_sweep_report};
 use satloc_loadgen::report::Report;
 use satloc_loadgen::run::run;
 use satloc_loadgen::sweep::{SweepConfig, SweepResult, output, run_sweep};
@@ -40,6 +40,10 @@ fn run_load(cli: Cli) -> anyhow::Result<()> {
     stop_on_interrupt(Arc::clone(&abort));
     let result = run(&config, abort)?;
     emit(&result.report, config.json.as_ref())?;
+    if let Some(dir) = &config.report {
+        let path = write_run_report(dir, &config, &result, &command_line())?;
+        eprintln!("report: {}", path.display());
+    }
     match result.error {
         Some(err) => Err(err.into()),
         None => Ok(()),

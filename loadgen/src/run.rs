@@ -21,7 +21,7 @@ use crate::progress::Progress;
 use crate::query::QuerySet;
 use crate::report::{LoadReport, OpenLoopReport, Report};
 use crate::schedule::{Clock, OpenLoopSchedule, duration_ns, split_evenly};
-use crate::stats::{Counters, LatencySummary, MeasuredSecond};
+use crate::stats::{Counters, LatencySummary, MeasuredSecond, SecondFigures};
 use crate::transport::Transport;
 use crate::transport::tcp::{TcpTransport, open_connections};
 use crate::transport::udp::{UdpTransport, granted_receive_buffer, open_sockets};
@@ -57,6 +57,8 @@ pub struct RunResult {
     pub measure_start: SystemTime,
     /// Every measured second, when [`Config::keep_seconds`] asked for them.
     pub seconds: Vec<MeasuredSecond>,
+    /// Every measured second's figures (always kept: a few bytes each).
+    pub per_second: Vec<SecondFigures>,
 }
 
 /// One thread's sockets or connections, opened before the run starts.
@@ -365,6 +367,7 @@ fn finish(
         log,
         mut output_error,
         seconds,
+        figures,
     } = collected;
     let end_ns = outcomes
         .iter()
@@ -396,6 +399,7 @@ fn finish(
         error,
         measure_start: start.measure_start_wall,
         seconds,
+        per_second: figures,
     }
 }
 

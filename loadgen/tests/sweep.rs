@@ -315,3 +315,41 @@ fn the_report_renders_offline_with_its_plots_table_and_command() {
     assert!(dom.contains("satloc-loadgen sweep --rates 500,1000,4000 &lt;test&gt;"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_single_runs_report_renders_with_its_summary_and_plots() {
+    let _serial = one_at_a_time();
+    let server = TestServer::udp(Behaviour::Immediate);
+    let dir = std::env::temp_dir().join(format!("satloc-run-report-{}", std::process::id()));
+    let args = common::args(
+        server.addr,
+        &[
+            "--rate",
+            "1000",
+            "--duration",
+            "2100ms",
+            "--report",
+            dir.to_str().unwrap(),
+        ],
+    );
+    let config = Cli::try_parse_from(args)
+        .unwrap()
+        .run
+        .into_config()
+        .unwrap();
+    let result = satloc_loadgen::run::run(&config, Arc::new(AtomicBool::new(false))).unwrap();
+    assert_eq!(config.report.as_deref(), Some(dir.as_path()));
+    let path =
+        satloc_loadgen::page::write_run_report(&dir, &config, &result, "satloc-loadgen -Q 1000")
+            .unwrap();
+    let dom = chromium_dom(&format!("file://{}", path.display()));
+    for id in ["distribution", "qps", "p99"] {
+        assert!(
+            dom.contains(&format!("<figure id=\"{id}\"><svg")),
+            "no {id} plot in\n{dom}"
+        );
+    }
+    assert!(dom.contains("<pre id=\"summary\">"), "{dom}");
+    assert!(dom.contains("satloc-loadgen -Q 1000"), "{dom}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,5 +1,5 @@
-//! `--report DIR`: a report people would rather look at than read, as one
-//! self-contained `report.html` (styles and SVG plots inline, nothing
+//! `--report DIR`: a report people would rather look at than read, of a
+//! sweep or of a single run, as one self-contained `report.html` (styles and SVG plots inline, nothing
 //! fetched, so it opens offline and can be attached to a ticket).
 //!
 //! The plots come from [`plots`]; the numbers in the table are the ones the
@@ -14,7 +14,9 @@ use std::time::Duration;
 use hdrhistogram::Histogram;
 use satloc_plot::PlotError;
 
+use crate::config::Config;
 use crate::error::LoadgenError;
+use crate::run::RunResult;
 use crate::sweep::output::{by_rate, capacity_line, phase_name, rcodes_text};
 use crate::sweep::slo::format_us;
 use crate::sweep::step::Step;
@@ -45,15 +47,88 @@ pub fn write_sweep_report(
     sweep: &SweepConfig,
     result: &SweepResult,
 ) -> Result<PathBuf, LoadgenError> {
+    write_page(dir, sweep_page(sweep, result))
+}
+
+/// Writes `DIR/report.html` for a single run made by `command_line`;
+/// returns its path.
+pub fn write_run_report(
+    dir: &Path,
+    config: &Config,
+    result: &RunResult,
+    command_line: &str,
+) -> Result<PathBuf, LoadgenError> {
+    write_page(dir, run_page(config, result, command_line))
+}
+
+/// Writes `page` (or the error drawing it) to `DIR/report.html`.
+fn write_page(dir: &Path, page: Result<String, PlotError>) -> Result<PathBuf, LoadgenError> {
     let path = dir.join(REPORT_FILE);
     let output = |source| LoadgenError::Output {
         path: path.clone(),
         source,
     };
     std::fs::create_dir_all(dir).map_err(output)?;
-    let page = sweep_page(sweep, result).map_err(|err| output(std::io::Error::other(err)))?;
+    let page = page.map_err(|err| output(std::io::Error::other(err)))?;
     std::fs::write(&path, page).map_err(output)?;
     Ok(path)
+}
+
+/// The report of a single run as an HTML document: its summary, the
+/// percentile distribution, and answers and p99 per second.
+pub fn run_page(
+    config: &Config,
+    result: &RunResult,
+    command_line: &str,
+) -> Result<String, PlotError> {
+    let mut html = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+<title>Run against {server}</title><style>{STYLE}</style></head><body>\n\
+<h1>Run against {server} over {transport}</h1>\n<pre id=\"summary\">{summary}</pre>\n",
+        server = escape(&config.server.to_string()),
+        transport = config.transport.name().to_ascii_uppercase(),
+        summary = escape(&result.report.to_text()),
+    );
+    let all = [("all answers".to_owned(), &result.histogram)];
+    if !result.histogram.is_empty() {
+        let svg = plots::percentile_distribution("Latency by percentile", &all, &[])?;
+        figure(&mut html, "distribution", "Percentile distribution", &svg);
+    }
+    let seconds: Vec<TimedSecond> = result
+        .per_second
+        .iter()
+        .filter(|second| second.length >= SHORTEST_PLOTTED_SECOND)
+        .map(|second| (second.start.as_secs_f64(), *second))
+        .collect();
+    per_second_figures(&mut html, &seconds, &[])?;
+    closing(&mut html, command_line);
+    Ok(html)
+}
+
+/// Appends the answers and p99 per second plots, if there are seconds.
+fn per_second_figures(
+    html: &mut String,
+    seconds: &[TimedSecond],
+    slos: &[crate::sweep::slo::Slo],
+) -> Result<(), PlotError> {
+    if !seconds.is_empty() {
+        let answers = plots::answers_per_second(seconds)?;
+        figure(html, "qps", "Answers per second", &answers);
+        let p99 = plots::p99_per_second(seconds, slos)?;
+        figure(html, "p99", "p99 per second", &p99);
+    }
+    Ok(())
+}
+
+/// Appends the command line and the tool, and ends the document.
+fn closing(html: &mut String, command_line: &str) {
+    let _ = write!(
+        html,
+        "<h2>How it was made</h2>\n<pre id=\"command\">{}</pre>\n<p>{} {}</p>\n</body></html>\n",
+        escape(command_line),
+        env!("CARGO_PKG_NAME"),
+        env!("CARGO_PKG_VERSION")
+    );
 }
 
 /// The report of a sweep as an HTML document.
@@ -79,21 +154,9 @@ pub fn sweep_page(sweep: &SweepConfig, result: &SweepResult) -> Result<String, P
         let svg = plots::percentile_distribution(&title, &histograms, slos)?;
         figure(&mut html, "distribution", "Percentile distribution", &svg);
     }
-    let seconds = timed_seconds(&result.steps);
-    if !seconds.is_empty() {
-        let answers = plots::answers_per_second(&seconds)?;
-        figure(&mut html, "qps", "Answers per second", &answers);
-        let p99 = plots::p99_per_second(&seconds, slos)?;
-        figure(&mut html, "p99", "p99 per second", &p99);
-    }
+    per_second_figures(&mut html, &timed_seconds(&result.steps), slos)?;
     steps_table(&mut html, &steps);
-    let _ = write!(
-        html,
-        "<h2>How it was made</h2>\n<pre id=\"command\">{}</pre>\n<p>{} {}</p>\n</body></html>\n",
-        escape(&sweep.command_line),
-        env!("CARGO_PKG_NAME"),
-        env!("CARGO_PKG_VERSION")
-    );
+    closing(&mut html, &sweep.command_line);
     Ok(html)
 }
 
@@ -129,8 +192,9 @@ fn distributions<'a>(
     )
 }
 
-/// Seconds shorter than this (a step's last, while its answers drain) are
-/// left out of the per-second plots: a rate over a few milliseconds is noise.
+/// Seconds shorter than this (a run's or step's last, while its answers
+/// drain) are left out of the per-second plots: a rate over a few
+/// milliseconds is noise.
 const SHORTEST_PLOTTED_SECOND: Duration = Duration::from_millis(500);
 
 /// Every whole second of every step, placed in time from the sweep's first.

@@ -6,9 +6,10 @@
 use hdrhistogram::Histogram;
 use satloc_plot::{Axis, PlotError, Rule, Scale, Series, XyChart};
 
+use crate::stats::SecondFigures;
 use crate::sweep::Capacity;
 use crate::sweep::slo::Slo;
-use crate::sweep::step::{SecondPoint, Step};
+use crate::sweep::step::Step;
 
 /// Size of every plot, in pixels.
 pub const PLOT_SIZE: (u32, u32) = (860, 460);
@@ -209,7 +210,7 @@ pub fn percentile_distribution(
 
 /// One second of the run at its place in time: seconds since the start,
 /// and its figures.
-pub type TimedSecond = (f64, SecondPoint);
+pub type TimedSecond = (f64, SecondFigures);
 
 /// Answers per second, second by second.
 pub fn answers_per_second(seconds: &[TimedSecond]) -> Result<String, PlotError> {

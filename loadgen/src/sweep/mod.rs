@@ -205,7 +205,7 @@ impl StepRunner<'_> {
         config.json = None;
         config.hdr_log = None;
         config.progress = false;
-        config.keep_seconds = self.sweep.hdr_log.is_some() || self.sweep.report.is_some();
+        config.keep_seconds = self.sweep.hdr_log.is_some();
         let mut result = run(&config, Arc::clone(self.abort))?;
         // A server that answers nothing has a step that lost everything,
         // which the verdict says; any other error ends the sweep.

@@ -13,13 +13,13 @@
 //! `--socket-buffer 1 --sockets 1`, would be read the same way: the
 //! windows the `window` module sizes hold thousands of queries.)
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
 use crate::run::RunResult;
-use crate::stats::{Counters, LatencySummary, MeasuredSecond};
+use crate::stats::{Counters, LatencySummary, MeasuredSecond, SecondFigures};
 use crate::sweep::slo::{Slo, format_us};
 
 /// How far the generator may fall behind its timetable, in percent of the
@@ -201,39 +201,6 @@ pub fn judge(limits: &Limits, measured: &Measured<'_>) -> Verdict {
     }
 }
 
-/// One measured second of a step, reduced to what the report plots (the
-/// histograms themselves go to the log as each step ends, so a long sweep
-/// does not hold them all).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SecondPoint {
-    /// Start, after the step's warm-up.
-    pub start: Duration,
-    /// How long it lasted (a step's last second, its drain, is short).
-    pub length: Duration,
-    /// Answers per second in it.
-    pub answered_qps: f64,
-    /// Its 99th percentile in µs, if anything was answered.
-    pub p99_us: Option<u64>,
-}
-
-impl SecondPoint {
-    /// The reduction of `second`.
-    fn of(second: &MeasuredSecond) -> Self {
-        let length_s = second.length.as_secs_f64();
-        Self {
-            start: second.start,
-            length: second.length,
-            answered_qps: if length_s > 0.0 {
-                second.counters.completed as f64 / length_s
-            } else {
-                0.0
-            },
-            p99_us: (!second.histogram.is_empty())
-                .then(|| second.histogram.value_at_quantile(0.99)),
-        }
-    }
-}
-
 /// A finished step.
 #[derive(Debug, Clone)]
 pub struct Step {
@@ -265,8 +232,8 @@ pub struct Step {
     pub histogram: Histogram<u64>,
     /// When measurement began, on the wall clock.
     pub measure_start: SystemTime,
-    /// Each measured second, if kept.
-    pub seconds: Vec<SecondPoint>,
+    /// Each measured second's figures, for the report.
+    pub seconds: Vec<SecondFigures>,
 }
 
 impl Step {
@@ -323,7 +290,7 @@ impl Step {
             counters,
             histogram: result.histogram,
             measure_start: result.measure_start,
-            seconds: result.seconds.iter().map(SecondPoint::of).collect(),
+            seconds: result.per_second,
         };
         (step, result.seconds)
     }
