@@ -123,10 +123,10 @@ pub fn run_sweep(
         steps: Vec::new(),
         log,
     };
-    let mut error = runner.planned(&mut on_step)?;
-    if error.is_none() {
-        error = runner.refined(&mut on_step);
-    }
+    let mut error = match runner.planned(&mut on_step)? {
+        Next::Judged(_) => runner.refined(&mut on_step),
+        Next::End(error) => error,
+    };
     if let Some(log) = runner.log.take()
         && let Err(log_error) = log.finish()
     {
@@ -152,23 +152,28 @@ struct StepRunner<'a> {
     log: Option<SweepLog>,
 }
 
+/// What the sweep does after a step.
+#[derive(Debug)]
+enum Next {
+    /// The step was judged: its verdict says whether to go on.
+    Judged(Verdict),
+    /// The sweep ends: interrupted (the unfinished step is not counted), or
+    /// a run failed with this error.
+    End(Option<LoadgenError>),
+}
+
 impl StepRunner<'_> {
-    /// The planned rates, until one stops the sweep; returns a run's error
-    /// that ended it early.
-    fn planned(
-        &mut self,
-        on_step: &mut impl FnMut(&Step),
-    ) -> Result<Option<LoadgenError>, LoadgenError> {
+    /// The planned rates, until one stops the sweep: `End` if the sweep must
+    /// not go on to refine.
+    fn planned(&mut self, on_step: &mut impl FnMut(&Step)) -> Result<Next, LoadgenError> {
         for &rate in &self.sweep.rates {
-            let (verdict, error) = self.step(Phase::Plan, rate, on_step)?;
-            if error.is_some() {
-                return Ok(error);
-            }
-            if verdict.stops_sweep() || self.abort.load(Ordering::Relaxed) {
-                break;
+            match self.step(Phase::Plan, rate, on_step)? {
+                Next::Judged(verdict) if verdict.stops_sweep() => break,
+                Next::Judged(_) => {}
+                end @ Next::End(_) => return Ok(end),
             }
         }
-        Ok(None)
+        Ok(Next::Judged(Verdict::Meets))
     }
 
     /// Bisects between the capacity so far and the first failing rate.
@@ -178,35 +183,47 @@ impl StepRunner<'_> {
             return None;
         };
         for _ in 0..self.sweep.refine {
-            if self.abort.load(Ordering::Relaxed) || (bad - good) < good * REFINE_RESOLUTION {
+            if (bad - good) < good * REFINE_RESOLUTION {
                 break;
             }
             let rate = (good + bad) / 2.0;
             match self.step(Phase::Refine, rate, on_step) {
-                Ok((_, Some(error))) | Err(error) => return Some(error),
-                Ok((verdict, None)) if verdict.meets() => good = rate,
-                Ok(_) => bad = rate,
+                Ok(Next::End(error)) => return error,
+                Err(error) => return Some(error),
+                Ok(Next::Judged(verdict)) if verdict.meets() => good = rate,
+                Ok(Next::Judged(_)) => bad = rate,
             }
         }
         None
     }
 
-    /// Runs one step at `rate`; returns its verdict and the run's error if
-    /// it ended for a reason other than a silent server.
+    /// Runs one step at `rate` and judges it. `Err` only if the very first
+    /// step cannot start (nothing measured yet, as for a run); a later
+    /// failure ends the sweep with what it measured.
     fn step(
         &mut self,
         phase: Phase,
         rate: f64,
         on_step: &mut impl FnMut(&Step),
-    ) -> Result<(Verdict, Option<LoadgenError>), LoadgenError> {
+    ) -> Result<Next, LoadgenError> {
         let mut config = self.sweep.base.clone();
         config.load = LoadModel::Open { rate_qps: rate };
         config.stop = StopCondition::Duration(self.sweep.step_duration);
         config.json = None;
         config.hdr_log = None;
+        config.report = None;
         config.progress = false;
         config.keep_seconds = self.sweep.hdr_log.is_some();
-        let mut result = run(&config, Arc::clone(self.abort))?;
+        let mut result = match run(&config, Arc::clone(self.abort)) {
+            Ok(result) => result,
+            Err(error) if self.steps.is_empty() => return Err(error),
+            Err(error) => return Ok(Next::End(Some(error))),
+        };
+        if self.abort.load(Ordering::Relaxed) {
+            // Cut short, its rate falls short of the timetable: judging it
+            // would blame someone for the interruption.
+            return Ok(Next::End(None));
+        }
         // A server that answers nothing has a step that lost everything,
         // which the verdict says; any other error ends the sweep.
         let mut error = match result.error.take() {
@@ -230,7 +247,10 @@ impl StepRunner<'_> {
         on_step(&step);
         let verdict = step.verdict;
         self.steps.push(step);
-        Ok((verdict, error))
+        Ok(match error {
+            None => Next::Judged(verdict),
+            Some(error) => Next::End(Some(error)),
+        })
     }
 }
 
