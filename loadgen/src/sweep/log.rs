@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime};
 use crate::error::LoadgenError;
 use crate::hdrlog::{HdrLogWriter, LogHeader};
 use crate::stats::{Counters, MeasuredSecond};
-use crate::sweep::SweepConfig;
+use crate::sweep::config::SweepConfig;
 use crate::sweep::step::Step;
 
 /// The tag of a step's seconds: its number and rate (no comma or space,

@@ -11,9 +11,11 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::stats::{LatencySummary, rcode_name};
+use crate::sweep::capacity::{Capacity, CapacityLimit};
+use crate::sweep::config::SweepConfig;
+use crate::sweep::runner::SweepResult;
 use crate::sweep::slo::{Slo, format_us};
 use crate::sweep::step::{Phase, SloCheck, Step};
-use crate::sweep::{Capacity, CapacityLimit, SweepConfig, SweepResult};
 
 /// The steps ordered by offered rate (then by when they ran).
 pub fn by_rate(steps: &[Step]) -> Vec<&Step> {
