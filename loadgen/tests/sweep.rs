@@ -26,6 +26,24 @@ fn one_at_a_time() -> MutexGuard<'static, ()> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// A directory under the system's temporary one, removed when dropped, so a
+/// failing test leaves nothing behind.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("satloc-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// The sweep configured by `extra` against `server`, asking `test.example. A`.
 fn sweep_config(server: SocketAddr, extra: &[&str]) -> SweepConfig {
     let mut args = vec![
@@ -173,9 +191,8 @@ fn a_rate_the_generator_cannot_send_is_its_own_shortfall_not_the_servers() {
 fn the_outputs_hold_every_step_and_the_log_tags_each_one() {
     let _serial = one_at_a_time();
     let server = TestServer::udp(Behaviour::Immediate);
-    let dir = std::env::temp_dir().join(format!("satloc-sweep-out-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let log = dir.join("sweep.hlog");
+    let dir = TempDir::new("sweep-out");
+    let log = dir.0.join("sweep.hlog");
     let config = sweep_config(
         server.addr,
         &[
@@ -232,7 +249,6 @@ fn the_outputs_hold_every_step_and_the_log_tags_each_one() {
         .map(|step| step.counters.completed)
         .sum();
     assert_eq!(merged.histogram.len(), completed);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// Runs Debian's headless chromium on `url` with `--dump-dom`: the DOM
@@ -241,8 +257,7 @@ fn chromium_dom(url: &str) -> String {
     use std::io::Read;
     use std::process::{Command, Stdio};
     use std::time::Instant;
-    let profile =
-        std::env::temp_dir().join(format!("satloc-sweep-chromium-{}", std::process::id()));
+    let profile = TempDir::new("sweep-chromium");
     let mut child = Command::new("chromium")
         .args([
             "--headless",
@@ -250,7 +265,7 @@ fn chromium_dom(url: &str) -> String {
             "--no-sandbox",
             "--disable-gpu",
             "--disable-dev-shm-usage",
-            &format!("--user-data-dir={}", profile.display()),
+            &format!("--user-data-dir={}", profile.0.display()),
             "--dump-dom",
             url,
         ])
@@ -273,7 +288,6 @@ fn chromium_dom(url: &str) -> String {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let _ = std::fs::remove_dir_all(&profile);
     reader.join().unwrap().unwrap()
 }
 
@@ -281,7 +295,7 @@ fn chromium_dom(url: &str) -> String {
 fn the_report_renders_offline_with_its_plots_table_and_command() {
     let _serial = one_at_a_time();
     let server = TestServer::udp_with_capacity(2000.0, Duration::from_millis(300));
-    let dir = std::env::temp_dir().join(format!("satloc-sweep-report-{}", std::process::id()));
+    let dir = TempDir::new("sweep-report");
     let mut config = sweep_config(
         server.addr,
         &[
@@ -294,12 +308,12 @@ fn the_report_renders_offline_with_its_plots_table_and_command() {
             "--refine",
             "1",
             "--report",
-            dir.to_str().unwrap(),
+            dir.0.to_str().unwrap(),
         ],
     );
     config.command_line = "satloc-loadgen sweep --rates 500,1000,4000 <test>".to_owned();
     let result = sweep(&config);
-    let path = satloc_loadgen::page::write_sweep_report(&dir, &config, &result).unwrap();
+    let path = satloc_loadgen::page::write_sweep_report(&dir.0, &config, &result).unwrap();
     let dom = chromium_dom(&format!("file://{}", path.display()));
     // Four plots: the knee, the distribution, answers and p99 per second.
     for id in ["knee", "distribution", "qps", "p99"] {
@@ -322,14 +336,13 @@ fn the_report_renders_offline_with_its_plots_table_and_command() {
     let table = &dom[dom.find("<table id=\"steps\">").expect("the table")..];
     assert_eq!(table.matches("<tr class=").count(), result.steps.len());
     assert!(dom.contains("satloc-loadgen sweep --rates 500,1000,4000 &lt;test&gt;"));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn a_single_runs_report_renders_with_its_summary_and_plots() {
     let _serial = one_at_a_time();
     let server = TestServer::udp(Behaviour::Immediate);
-    let dir = std::env::temp_dir().join(format!("satloc-run-report-{}", std::process::id()));
+    let dir = TempDir::new("run-report");
     let args = common::args(
         server.addr,
         &[
@@ -338,7 +351,7 @@ fn a_single_runs_report_renders_with_its_summary_and_plots() {
             "--duration",
             "2100ms",
             "--report",
-            dir.to_str().unwrap(),
+            dir.0.to_str().unwrap(),
         ],
     );
     let config = Cli::try_parse_from(args)
@@ -347,9 +360,9 @@ fn a_single_runs_report_renders_with_its_summary_and_plots() {
         .into_config()
         .unwrap();
     let result = satloc_loadgen::run::run(&config, Arc::new(AtomicBool::new(false))).unwrap();
-    assert_eq!(config.report.as_deref(), Some(dir.as_path()));
+    assert_eq!(config.report.as_deref(), Some(dir.0.as_path()));
     let path =
-        satloc_loadgen::page::write_run_report(&dir, &config, &result, "satloc-loadgen -Q 1000")
+        satloc_loadgen::page::write_run_report(&dir.0, &config, &result, "satloc-loadgen -Q 1000")
             .unwrap();
     let dom = chromium_dom(&format!("file://{}", path.display()));
     for id in ["distribution", "qps", "p99"] {
@@ -360,5 +373,4 @@ fn a_single_runs_report_renders_with_its_summary_and_plots() {
     }
     assert!(dom.contains("<pre id=\"summary\">"), "{dom}");
     assert!(dom.contains("satloc-loadgen -Q 1000"), "{dom}");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
