@@ -16,6 +16,10 @@ use crate::config::{Config, JsonTarget, LoadModel, StopCondition, TransportKind,
 use crate::error::{DurationError, LoadgenError, StartAtError};
 use crate::query::{EdnsOptions, QueryOptions, QuerySet, QuestionSpec, read_queries_file};
 use crate::response::CheckMode;
+use crate::sweep::SweepConfig;
+use crate::sweep::plan::{DEFAULT_STEPS, Rates, Spacing, parse_rates, plan_rates};
+use crate::sweep::slo::Slo;
+use crate::sweep::step::Limits;
 
 /// Default closed-loop concurrency: the setting of the HTTP/2
 /// causal-profiling study this project follows.
@@ -50,6 +54,9 @@ pub enum Command {
     /// Merge HdrHistogram interval logs (from --hdr-log, e.g. one per load
     /// host) into one exact summary.
     Merge(MergeArgs),
+    /// Find a server's capacity: open-loop runs at rising rates, each held
+    /// to a latency objective, then a bisection at the knee.
+    Sweep(Box<SweepArgs>),
 }
 
 /// Arguments of `merge`.
@@ -71,6 +78,150 @@ pub struct MergeArgs {
     /// seconds would mix different times).
     #[arg(long)]
     pub allow_unaligned: bool,
+}
+
+/// Arguments of `sweep`: the rates and the objective, plus every option of
+/// a run that says what to send where (`--rate`, `--concurrency`,
+/// `--duration`, `--requests` and `--start-at` belong to single runs and are
+/// refused; `--json`, `--hdr-log` and `--warmup` apply to the sweep and
+/// each step).
+#[derive(Debug, Args)]
+#[command(
+    mut_arg("rate", |arg| arg.hide(true)),
+    mut_arg("concurrency", |arg| arg.hide(true)),
+    mut_arg("duration", |arg| arg.hide(true)),
+    mut_arg("requests", |arg| arg.hide(true)),
+    mut_arg("start_at", |arg| arg.hide(true))
+)]
+pub struct SweepArgs {
+    /// Rates to offer: FROM..TO (e.g. 1000..50k, spaced geometrically
+    /// unless --linear) or a comma list (1000,5000,20000); queries per
+    /// second.
+    #[arg(long, value_parser = parse_rates, value_name = "FROM..TO|LIST")]
+    pub rates: Rates,
+    /// Number of rates in FROM..TO [default: 8].
+    #[arg(long, value_name = "N", conflicts_with = "step_factor")]
+    pub steps: Option<usize>,
+    /// Each rate this many times the one before (e.g. 1.25), instead of
+    /// --steps.
+    #[arg(long, value_name = "FACTOR")]
+    pub step_factor: Option<f64>,
+    /// Space FROM..TO linearly (resperf's ramp) rather than geometrically.
+    #[arg(long, conflicts_with = "step_factor")]
+    pub linear: bool,
+    /// How long each step measures, after its --warmup.
+    #[arg(long, value_parser = parse_duration, default_value = "5s", value_name = "DURATION")]
+    pub step_duration: Duration,
+    /// Latency objective each step must meet, as PERCENTILE=LIMIT (p99=1ms,
+    /// p99.9=5ms, max=20ms); repeatable, all must hold.
+    #[arg(long = "slo", value_parser = Slo::parse, required = true, value_name = "PERCENTILE=LIMIT")]
+    pub slos: Vec<Slo>,
+    /// Most queries a step may lose, in percent of those sent (1 or 1%);
+    /// a step losing more ends the sweep.
+    #[arg(long, value_parser = parse_percent, default_value = "1", value_name = "PERCENT")]
+    pub max_loss: f64,
+    /// A step whose latency is this many times over an objective ends the
+    /// sweep (one just over the objective does not: the next rates show
+    /// the knee).
+    #[arg(long, default_value_t = 10.0, value_name = "FACTOR")]
+    pub stop_factor: f64,
+    /// Bisection steps between the last good and the first failing rate.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub refine: usize,
+    /// Also write the table of steps as CSV to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub csv: Option<PathBuf>,
+    /// What to send where, as for a run.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Most bisection steps: each halves the bracket, so 20 is far below the
+/// noise of any step.
+const MAX_REFINE: usize = 20;
+
+/// Parses `--max-loss`: a percentage, with or without `%`.
+fn parse_percent(text: &str) -> Result<f64, String> {
+    text.trim()
+        .trim_end_matches('%')
+        .parse::<f64>()
+        .ok()
+        .filter(|value| (0.0..=100.0).contains(value))
+        .ok_or_else(|| "expected a percentage from 0 to 100 (e.g. 1 or 0.5%)".to_owned())
+}
+
+impl SweepArgs {
+    /// Checks the arguments and resolves everything the sweep needs;
+    /// `command_line` is kept for the outputs.
+    pub fn into_sweep_config(self, command_line: String) -> Result<SweepConfig, LoadgenError> {
+        let invalid = |message: String| Err(LoadgenError::InvalidConfig(message));
+        let single_run_flags = [
+            ("--rate", self.run.rate.is_some()),
+            ("--concurrency", self.run.concurrency.is_some()),
+            ("--duration", self.run.duration.is_some()),
+            ("--requests", self.run.requests.is_some()),
+            ("--start-at", self.run.start_at.is_some()),
+        ];
+        if let Some((flag, _)) = single_run_flags.iter().find(|(_, given)| *given) {
+            return invalid(format!(
+                "{flag} is for a single run: a sweep takes --rates, --step-duration and --warmup"
+            ));
+        }
+        let rates =
+            plan_rates(&self.rates, self.spacing()?).map_err(LoadgenError::InvalidConfig)?;
+        if self.step_duration.is_zero() {
+            return invalid("--step-duration must be longer than zero".to_owned());
+        }
+        if !(self.stop_factor.is_finite() && self.stop_factor > 1.0) {
+            return invalid(format!(
+                "--stop-factor {} must be more than 1",
+                self.stop_factor
+            ));
+        }
+        if self.refine > MAX_REFINE {
+            return invalid(format!(
+                "--refine {} is out of range 0..={MAX_REFINE}",
+                self.refine
+            ));
+        }
+        let mut base = self.run.into_config()?;
+        // These name the sweep's outputs, not each step's.
+        let (json, hdr_log, report) = (base.json.take(), base.hdr_log.take(), base.report.take());
+        Ok(SweepConfig {
+            base,
+            rates,
+            step_duration: self.step_duration,
+            limits: Limits {
+                slos: self.slos,
+                max_loss_pct: self.max_loss,
+                far_factor: self.stop_factor,
+            },
+            refine: self.refine,
+            json,
+            csv: self.csv,
+            hdr_log,
+            report,
+            command_line,
+        })
+    }
+
+    /// How FROM..TO is cut; an explicit list takes no spacing.
+    fn spacing(&self) -> Result<Spacing, LoadgenError> {
+        if matches!(self.rates, Rates::List(_))
+            && (self.steps.is_some() || self.step_factor.is_some() || self.linear)
+        {
+            return Err(LoadgenError::InvalidConfig(
+                "--steps, --step-factor and --linear cut a FROM..TO range: --rates was given as a list"
+                    .to_owned(),
+            ));
+        }
+        let steps = self.steps.unwrap_or(DEFAULT_STEPS);
+        Ok(match (self.step_factor, self.linear) {
+            (Some(factor), _) => Spacing::Factor { factor },
+            (None, true) => Spacing::Linear { steps },
+            (None, false) => Spacing::Geometric { steps },
+        })
+    }
 }
 
 /// Arguments of a run.
@@ -171,6 +322,13 @@ pub struct RunArgs {
     /// interval log (values in µs).
     #[arg(long, value_name = "PATH")]
     pub hdr_log: Option<PathBuf>,
+
+    /// Also write DIR/report.html, one file that opens offline: the plots
+    /// (a sweep's latency against throughput with the SLO and the knee; the
+    /// percentile distribution; answers and p99 per second), the figures and
+    /// the command line.
+    #[arg(long, value_name = "DIR")]
+    pub report: Option<PathBuf>,
 
     /// No progress bar.
     #[arg(long)]
@@ -311,10 +469,12 @@ impl RunArgs {
             progress: !self.quiet && std::io::stderr().is_terminal(),
             json: self.json.as_deref().map(json_target),
             hdr_log: self.hdr_log,
+            report: self.report,
             seed: self.seed.unwrap_or_else(seed_from_clock),
             spin: self.spin,
             start_at: self.start_at,
             host,
+            keep_seconds: false,
         };
         config.validate()?;
         Ok(config)

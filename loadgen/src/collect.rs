@@ -22,7 +22,7 @@ use hdrhistogram::Histogram;
 use crate::error::LoadgenError;
 use crate::hdrlog::{HdrLogWriter, LogHeader};
 use crate::progress::Progress;
-use crate::stats::{Counters, new_histogram};
+use crate::stats::{Counters, MeasuredSecond, SecondFigures, new_histogram};
 use crate::worker::{Interval, IntervalSample};
 
 /// The `--hdr-log` file being written; every error names it.
@@ -104,6 +104,10 @@ pub(crate) struct Collected {
     /// The first failed write to the log, if any: the run goes on without
     /// stopping, and the error is reported at the end.
     pub(crate) output_error: Option<LoadgenError>,
+    /// Every measured second, if asked to keep them.
+    pub(crate) seconds: Vec<MeasuredSecond>,
+    /// Every measured second's figures.
+    pub(crate) figures: Vec<SecondFigures>,
 }
 
 /// Uses each complete second as it arrives: progress, log, totals.
@@ -122,6 +126,12 @@ pub(crate) struct Collector {
     histogram: Histogram<u64>,
     /// The first failed write to the log.
     output_error: Option<LoadgenError>,
+    /// Whether to keep every measured second.
+    keep_seconds: bool,
+    /// The measured seconds kept.
+    seconds: Vec<MeasuredSecond>,
+    /// Every measured second's figures.
+    figures: Vec<SecondFigures>,
 }
 
 impl Collector {
@@ -134,7 +144,16 @@ impl Collector {
             totals: Counters::default(),
             histogram: new_histogram(),
             output_error: None,
+            keep_seconds: false,
+            seconds: Vec::new(),
+            figures: Vec::new(),
         }
+    }
+
+    /// Keeps every measured second for the result when `keep` is set.
+    pub(crate) fn keeping_seconds(mut self, keep: bool) -> Self {
+        self.keep_seconds = keep;
+        self
     }
 
     /// Receives the samples of `workers` workers until every one has hung
@@ -159,6 +178,8 @@ impl Collector {
             histogram: self.histogram,
             log: self.log,
             output_error: self.output_error,
+            seconds: self.seconds,
+            figures: self.figures,
         }
     }
 
@@ -174,11 +195,25 @@ impl Collector {
     fn measured(&mut self, second: &Interval) {
         self.totals += &second.counters;
         let _ = self.histogram.add(&second.histogram);
-        if let Some(log) = &mut self.log {
-            let start = Duration::from_nanos(second.start_ns.saturating_sub(self.measure_start_ns));
-            if let Err(err) = log.write_interval(&second.histogram, start, length(second)) {
-                self.output_error.get_or_insert(err);
-            }
+        let start = Duration::from_nanos(second.start_ns.saturating_sub(self.measure_start_ns));
+        self.figures.push(SecondFigures::new(
+            start,
+            length(second),
+            second.counters.completed,
+            &second.histogram,
+        ));
+        if self.keep_seconds {
+            self.seconds.push(MeasuredSecond {
+                start,
+                length: length(second),
+                histogram: second.histogram.clone(),
+                counters: second.counters.clone(),
+            });
+        }
+        if let Some(log) = &mut self.log
+            && let Err(err) = log.write_interval(&second.histogram, start, length(second))
+        {
+            self.output_error.get_or_insert(err);
         }
     }
 

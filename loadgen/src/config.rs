@@ -110,6 +110,8 @@ pub struct Config {
     pub json: Option<JsonTarget>,
     /// Where the HdrHistogram interval log goes, if anywhere.
     pub hdr_log: Option<PathBuf>,
+    /// The directory the HTML report goes to, if any.
+    pub report: Option<PathBuf>,
     /// Seed for IDs and letter case.
     pub seed: u64,
     /// How long a worker polls for answers before it sleeps.
@@ -119,6 +121,10 @@ pub struct Config {
     pub start_at: Option<SystemTime>,
     /// The name of this host in the interval log (`--host-tag`).
     pub host: String,
+    /// Whether the result keeps every measured second's histogram
+    /// ([`crate::run::RunResult::seconds`]); a sweep's steps do, an ordinary
+    /// run does not (a long run would hold hundreds of histograms).
+    pub keep_seconds: bool,
 }
 
 /// The longest timeout the latency histogram can hold.

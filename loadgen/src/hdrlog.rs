@@ -123,6 +123,22 @@ impl<W: Write> HdrLogWriter<W> {
         start: Duration,
         length: Duration,
     ) -> io::Result<()> {
+        self.write_tagged_interval(histogram, start, length, None)
+    }
+
+    /// Appends one interval with HdrHistogram's `Tag=NAME,` prefix when
+    /// `tag` is given (a sweep tags each step's seconds; the tag must hold
+    /// no comma or white space).
+    pub fn write_tagged_interval(
+        &mut self,
+        histogram: &Histogram<u64>,
+        start: Duration,
+        length: Duration,
+        tag: Option<&str>,
+    ) -> io::Result<()> {
+        if let Some(tag) = tag {
+            write!(self.out, "Tag={tag},")?;
+        }
         self.encoded.clear();
         self.serializer
             .serialize(histogram, &mut self.encoded)

@@ -25,7 +25,9 @@
 //!   summarising and showing; [`alignment`]: whether the logs of several
 //!   hosts line up in time;
 //! - [`run`]: a whole run, start to report, with the coordinating
-//!   thread's collecting of the workers' seconds in `collect`.
+//!   thread's collecting of the workers' seconds in `collect`;
+//! - [`sweep`]: runs at rising rates against a latency objective, and the
+//!   capacity they show; [`page`]: the HTML report with its plots.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -50,6 +52,7 @@ pub mod config;
 pub mod error;
 pub mod hdrlog;
 pub mod inflight;
+pub mod page;
 pub mod progress;
 pub mod query;
 pub mod report;
@@ -57,6 +60,7 @@ pub mod response;
 pub mod run;
 pub mod schedule;
 pub mod stats;
+pub mod sweep;
 pub mod transport;
 pub mod window;
 pub mod worker;

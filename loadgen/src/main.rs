@@ -9,16 +9,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::Context;
 use clap::Parser;
 use nix::sys::signal::{SigSet, Signal};
-use satloc_loadgen::cli::{Cli, Command, MergeArgs, json_target};
+use satloc_loadgen::cli::{Cli, Command, MergeArgs, SweepArgs, json_target};
 use satloc_loadgen::config::JsonTarget;
 use satloc_loadgen::hdrlog::merge_logs_within;
+use satloc_loadgen::page::{write_run_report, write_sweep_report};
 use satloc_loadgen::report::Report;
 use satloc_loadgen::run::run;
+use satloc_loadgen::sweep::{SweepConfig, SweepResult, output, run_sweep};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Merge(args)) => merge(args),
+        Some(Command::Sweep(args)) => sweep(*args),
         None => run_load(cli),
     };
     match result {
@@ -37,6 +40,10 @@ fn run_load(cli: Cli) -> anyhow::Result<()> {
     stop_on_interrupt(Arc::clone(&abort));
     let result = run(&config, abort)?;
     emit(&result.report, config.json.as_ref())?;
+    if let Some(dir) = &config.report {
+        let path = write_run_report(dir, &config, &result, &command_line())?;
+        eprintln!("report: {}", path.display());
+    }
     match result.error {
         Some(err) => Err(err.into()),
         None => Ok(()),
@@ -51,6 +58,75 @@ fn merge(args: MergeArgs) -> anyhow::Result<()> {
     }
     let report = Report::from_merge(&merged);
     emit(&report, args.json.as_deref().map(json_target).as_ref())
+}
+
+/// Runs a sweep, printing each step as it ends, then the table, and writes
+/// the files asked for.
+fn sweep(args: SweepArgs) -> anyhow::Result<()> {
+    let quiet = args.run.quiet;
+    let sweep = args.into_sweep_config(command_line())?;
+    let abort = Arc::new(AtomicBool::new(false));
+    stop_on_interrupt(Arc::clone(&abort));
+    if !quiet {
+        eprint!("{}", output::header(&sweep));
+    }
+    let result = run_sweep(&sweep, &abort, |step| {
+        if !quiet {
+            eprintln!("{}", output::step_line(step));
+        }
+    })?;
+    write_sweep_outputs(&sweep, &result)?;
+    match result.error {
+        Some(err) => Err(err.into()),
+        None => Ok(()),
+    }
+}
+
+/// The table (to stderr when JSON goes to stdout), JSON, CSV and log.
+fn write_sweep_outputs(sweep: &SweepConfig, result: &SweepResult) -> anyhow::Result<()> {
+    let text = output::to_text(sweep, result);
+    match &sweep.json {
+        Some(JsonTarget::Stdout) => {
+            eprint!("{text}");
+            std::io::stdout()
+                .write_all(output::to_json(sweep, result).as_bytes())
+                .context("cannot write JSON to stdout")?;
+        }
+        Some(JsonTarget::File(path)) => {
+            print!("{text}");
+            std::fs::write(path, output::to_json(sweep, result))
+                .with_context(|| format!("cannot write the sweep's JSON to {}", path.display()))?;
+        }
+        None => print!("{text}"),
+    }
+    if let Some(path) = &sweep.csv {
+        std::fs::write(path, output::to_csv(result))
+            .with_context(|| format!("cannot write the sweep's CSV to {}", path.display()))?;
+    }
+    if let Some(dir) = &sweep.report {
+        let path = write_sweep_report(dir, sweep, result)?;
+        eprintln!("report: {}", path.display());
+    }
+    Ok(())
+}
+
+/// The command line as typed, quoted where a shell would need it, for the
+/// outputs to say how they were made.
+fn command_line() -> String {
+    std::env::args()
+        .map(|arg| {
+            if !arg.is_empty()
+                && arg
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_./:=,@%+".contains(&b))
+            {
+                arg
+            } else {
+                format!("'{}'", arg.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Prints the text report (to stderr when JSON goes to stdout) and writes

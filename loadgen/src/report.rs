@@ -42,6 +42,10 @@ pub struct OpenLoopReport {
     pub shortfall_pct: f64,
     /// The most any query went out after its due time, in µs.
     pub max_send_lag_us: u64,
+    /// Times a due query waited because every socket's window was full of
+    /// unanswered queries: when the rate fell short, the server's backlog
+    /// rather than the generator held it back.
+    pub window_stalls: u64,
 }
 
 /// A run's or a merge's summary.

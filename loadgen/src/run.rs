@@ -21,7 +21,7 @@ use crate::progress::Progress;
 use crate::query::QuerySet;
 use crate::report::{LoadReport, OpenLoopReport, Report};
 use crate::schedule::{Clock, OpenLoopSchedule, duration_ns, split_evenly};
-use crate::stats::{Counters, LatencySummary};
+use crate::stats::{Counters, LatencySummary, MeasuredSecond, SecondFigures};
 use crate::transport::Transport;
 use crate::transport::tcp::{TcpTransport, open_connections};
 use crate::transport::udp::{UdpTransport, granted_receive_buffer, open_sockets};
@@ -52,6 +52,13 @@ pub struct RunResult {
     /// Why the run ended early or failed, if it did; the report holds what
     /// was measured until then.
     pub error: Option<LoadgenError>,
+    /// The wall-clock time measurement began (the end of warm-up), which
+    /// the seconds count from.
+    pub measure_start: SystemTime,
+    /// Every measured second, when [`Config::keep_seconds`] asked for them.
+    pub seconds: Vec<MeasuredSecond>,
+    /// Every measured second's figures (always kept: a few bytes each).
+    pub per_second: Vec<SecondFigures>,
 }
 
 /// One thread's sockets or connections, opened before the run starts.
@@ -95,12 +102,14 @@ pub fn run(config: &Config, abort: Arc<AtomicBool>) -> Result<RunResult, Loadgen
     let start = RunStart {
         clock,
         measure_start_ns,
+        measure_start_wall,
         abort: &abort,
     };
     let handles = spawn_workers(config, channels, &start, samples_tx)?;
     let progress = Progress::new(config.progress, config.stop, config.warmup);
-    let collected =
-        Collector::new(progress, log, measure_start_ns).collect(&samples_rx, config.threads);
+    let collected = Collector::new(progress, log, measure_start_ns)
+        .keeping_seconds(config.keep_seconds)
+        .collect(&samples_rx, config.threads);
     let (outcomes, worker_error) = join_workers(handles);
     Ok(finish(config, &start, collected, outcomes, worker_error))
 }
@@ -113,6 +122,8 @@ struct RunStart<'a> {
     clock: Clock,
     /// When warm-up ends (ns since the run's start).
     measure_start_ns: u64,
+    /// When warm-up ends, on the wall clock.
+    measure_start_wall: SystemTime,
     /// Set to stop every worker early.
     abort: &'a Arc<AtomicBool>,
 }
@@ -355,6 +366,8 @@ fn finish(
         histogram,
         log,
         mut output_error,
+        seconds,
+        figures,
     } = collected;
     let end_ns = outcomes
         .iter()
@@ -384,6 +397,9 @@ fn finish(
         histogram,
         counters: totals,
         error,
+        measure_start: start.measure_start_wall,
+        seconds,
+        per_second: figures,
     }
 }
 
@@ -567,5 +583,6 @@ fn open_loop_report(
         achieved_qps,
         shortfall_pct: (100.0 * (1.0 - achieved_qps / rate_qps)).max(0.0),
         max_send_lag_us: max_send_lag_ns / 1000,
+        window_stalls: outcomes.iter().map(|o| o.window_stalls).sum(),
     }
 }

@@ -34,6 +34,57 @@ pub fn record_latency_ns(histogram: &mut Histogram<u64>, latency_ns: u64) {
     histogram.saturating_record(micros);
 }
 
+/// One measured second of a run, kept when the run is asked to
+/// ([`crate::config::Config::keep_seconds`]): a sweep logs and plots them.
+#[derive(Debug, Clone)]
+pub struct MeasuredSecond {
+    /// Start, after the end of warm-up.
+    pub start: std::time::Duration,
+    /// How long it lasted (a run's last second ends early).
+    pub length: std::time::Duration,
+    /// Latencies of the answers in it, in µs.
+    pub histogram: Histogram<u64>,
+    /// Outcomes in it.
+    pub counters: Counters,
+}
+
+/// One measured second reduced to what a report plots: kept for every
+/// second of every run (a few bytes each), unlike [`MeasuredSecond`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SecondFigures {
+    /// Start, after the end of warm-up.
+    pub start: std::time::Duration,
+    /// How long it lasted (a run's last second, its drain, is short).
+    pub length: std::time::Duration,
+    /// Answers per second in it.
+    pub answered_qps: f64,
+    /// Its 99th percentile in µs, if anything was answered.
+    pub p99_us: Option<u64>,
+}
+
+impl SecondFigures {
+    /// The figures of a second that answered `completed` queries with
+    /// latencies `histogram`.
+    pub fn new(
+        start: std::time::Duration,
+        length: std::time::Duration,
+        completed: u64,
+        histogram: &Histogram<u64>,
+    ) -> Self {
+        let length_s = length.as_secs_f64();
+        Self {
+            start,
+            length,
+            answered_qps: if length_s > 0.0 {
+                completed as f64 / length_s
+            } else {
+                0.0
+            },
+            p99_us: (!histogram.is_empty()).then(|| histogram.value_at_quantile(0.99)),
+        }
+    }
+}
+
 /// Number of RCODE values counted individually: the 12-bit extended range.
 pub const RCODE_SPACE: usize = 4096;
 

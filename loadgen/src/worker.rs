@@ -116,6 +116,10 @@ pub struct WorkerOutcome {
     pub max_send_lag_ns: u64,
     /// Open loop: measured queries that fell due while it was sending.
     pub scheduled: u64,
+    /// Open loop: times a measured due query found every channel's window
+    /// full of unanswered queries and had to wait (the server's backlog,
+    /// not the generator's speed, held it back).
+    pub window_stalls: u64,
     /// Why it stopped early, if it did.
     pub error: Option<LoadgenError>,
 }
@@ -349,6 +353,8 @@ pub struct Worker<T: Transport> {
     channel_cursor: usize,
     /// Open loop: the worst lateness of a measured send.
     max_send_lag_ns: u64,
+    /// Open loop: waits of measured queries for a window to open.
+    window_stalls: u64,
     /// When sending stopped.
     send_end_ns: u64,
     /// How long to look for answers before going to sleep.
@@ -396,6 +402,7 @@ impl<T: Transport> Worker<T> {
             rng,
             channel_cursor: 0,
             max_send_lag_ns: 0,
+            window_stalls: 0,
             send_end_ns: 0,
             spin_ns: plan.spin_ns,
             window: plan.window,
@@ -427,6 +434,7 @@ impl<T: Transport> Worker<T> {
             last_answer_ns: self.state.last_answer_ns,
             max_send_lag_ns: self.max_send_lag_ns,
             scheduled,
+            window_stalls: self.window_stalls,
             error,
         }
     }
@@ -574,6 +582,7 @@ impl<T: Transport> Worker<T> {
             if !sent {
                 // Every channel is full: the backlog waits, its latency
                 // still counted from the due times.
+                self.window_stalls += u64::from(measured);
                 return;
             }
             if measured {

@@ -222,3 +222,106 @@ fn merge_prints_one_summary_of_several_logs() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn bad_sweep_rates_and_slos_name_the_flag_the_text_and_what_was_expected() {
+    let sweep = |extra: &[&str]| {
+        let mut args = vec!["sweep", "--qname", "a.example"];
+        args.extend_from_slice(extra);
+        loadgen(&args)
+    };
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &["--rates", "5000..1000", "--slo", "p99=1ms"],
+            "invalid value '5000..1000' for '--rates <FROM..TO|LIST>': FROM must be less than TO",
+        ),
+        (
+            &["--rates", "1000..lots", "--slo", "p99=1ms"],
+            "invalid value '1000..lots' for '--rates <FROM..TO|LIST>': \"lots\" is not a positive number of queries per second",
+        ),
+        (
+            &["--rates", "1000..5000", "--slo", "p99<1ms"],
+            "invalid value 'p99<1ms' for '--slo <PERCENTILE=LIMIT>': expected PERCENTILE=LIMIT, e.g. p99=1ms",
+        ),
+        (
+            &["--rates", "1000..5000", "--slo", "p999=1ms"],
+            "invalid value 'p999=1ms' for '--slo <PERCENTILE=LIMIT>': \"p999\" is not a percentile",
+        ),
+        (
+            &["--rates", "1000..5000", "--slo", "p99=fast"],
+            "invalid value 'p99=fast' for '--slo <PERCENTILE=LIMIT>': \"fast\" is not a latency limit",
+        ),
+        (
+            &["--rates", "1000..5000"],
+            "the following required arguments were not provided:\n  --slo <PERCENTILE=LIMIT>",
+        ),
+        (
+            &["--rates", "1000..5000", "--slo", "p99=1ms", "--rate", "100"],
+            "satloc-loadgen: error: --rate is for a single run: a sweep takes --rates",
+        ),
+    ];
+    for (args, expected) in cases {
+        let output = sweep(args);
+        assert!(!output.status.success(), "{args:?} was accepted");
+        assert!(
+            stderr(&output).contains(expected),
+            "{args:?}: expected {expected:?} in\n{}",
+            stderr(&output)
+        );
+    }
+    let output = sweep(&["--rates", "1000,2000", "--steps", "4", "--slo", "p99=1ms"]);
+    assert_eq!(
+        stderr(&output),
+        "satloc-loadgen: error: --steps, --step-factor and --linear cut a FROM..TO range: --rates was given as a list\n"
+    );
+}
+
+#[test]
+fn a_sweep_prints_its_table_and_capacity_and_writes_json_and_csv() {
+    let server = TestServer::udp(Behaviour::Immediate);
+    let dir = temp_dir("sweep");
+    let (json, csv) = (dir.join("sweep.json"), dir.join("sweep.csv"));
+    let output = loadgen(&[
+        "sweep",
+        "--server",
+        &server.addr.to_string(),
+        "--qname",
+        "a.example",
+        "--rates",
+        "200..400",
+        "--steps",
+        "2",
+        "--step-duration",
+        "300ms",
+        "--slo",
+        "p99=500ms",
+        "--json",
+        json.to_str().unwrap(),
+        "--csv",
+        csv.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let table = stdout(&output);
+    assert!(
+        table.contains("capacity: above 400 qps, the highest rate offered"),
+        "{table}"
+    );
+    assert!(
+        stderr(&output).contains("step  2 plan   offered        400 qps"),
+        "{}",
+        stderr(&output)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(summary["capacity_qps"], 400.0);
+    assert!(
+        summary["command_line"]
+            .as_str()
+            .unwrap()
+            .contains("sweep --server"),
+        "{summary}"
+    );
+    assert_eq!(summary["steps"].as_array().unwrap().len(), 2);
+    assert_eq!(std::fs::read_to_string(&csv).unwrap().lines().count(), 3);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -528,12 +528,14 @@ fn tcp_connection_gauges_follow_connections() {
     for stream in &mut streams {
         stream.set_read_timeout(Some(PATIENCE)).unwrap();
         assert!(ask(stream).is_some(), "served");
+        // A connection goes idle (and gets its place in the eviction order)
+        // when its task is back waiting for a message, after the client
+        // already has the answer; no metric shows it, so give each task a
+        // moment before the next is served: the first is then idle the
+        // longest however a loaded machine schedules the two tasks.
+        std::thread::sleep(Duration::from_millis(300));
     }
     until(metrics, "two open", |s| open(s) == 2.0);
-    // A connection goes idle (and gets its place in the eviction order) when
-    // its task is back waiting for a message, after the client already has
-    // the answer; no metric shows it, so give both tasks a moment.
-    std::thread::sleep(Duration::from_millis(300));
 
     // Over the limit: the connection idle the longest is closed to make room,
     // and the new one is answered.

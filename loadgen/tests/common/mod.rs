@@ -139,6 +139,95 @@ impl TestServer {
             handle: Some(handle),
         }
     }
+
+    /// Starts a UDP server with a known capacity: it answers at most
+    /// `per_second` queries a second (a token bucket holding 50 ms of
+    /// tokens, so that the thread losing the CPU for a moment on a shared
+    /// machine does not lower its capacity), keeps the rest in a first-in first-out queue holding
+    /// `queue` worth of answers at that rate, and drops what does not fit.
+    /// Below capacity it answers at once; above it latency climbs to
+    /// `queue` and then queries are lost, the shape of a real server's knee.
+    /// Answers echo the query with QR set (as `satloc-server --echo-floor`),
+    /// so the server's own cost stays far below its limit.
+    pub fn udp_with_capacity(per_second: f64, queue: Duration) -> Self {
+        let socket = UdpSocket::bind("127.0.0.1:0").expect("bind test server");
+        let addr = socket.local_addr().unwrap();
+        Self::spawn(addr, move |stop, counters| {
+            serve_udp_capacity(&socket, per_second, queue, stop, counters);
+        })
+    }
+}
+
+/// Tokens of a token bucket that refills at `per_second`, holding at most
+/// `burst`.
+#[derive(Debug)]
+struct TokenBucket {
+    per_second: f64,
+    burst: f64,
+    tokens: f64,
+    refilled: Instant,
+}
+
+impl TokenBucket {
+    fn new(per_second: f64, burst: f64) -> Self {
+        Self {
+            per_second,
+            burst,
+            tokens: burst,
+            refilled: Instant::now(),
+        }
+    }
+
+    /// Takes a token if there is one.
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        let earned = now.duration_since(self.refilled).as_secs_f64() * self.per_second;
+        self.tokens = (self.tokens + earned).min(self.burst);
+        self.refilled = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// The serving loop of [`TestServer::udp_with_capacity`].
+fn serve_udp_capacity(
+    socket: &UdpSocket,
+    per_second: f64,
+    queue: Duration,
+    stop: &AtomicBool,
+    (received, answered, dropped): ServerCounters,
+) {
+    let queue_len = (per_second * queue.as_secs_f64()).max(1.0) as usize;
+    let mut bucket = TokenBucket::new(per_second, (per_second / 20.0).max(1.0));
+    let mut waiting: std::collections::VecDeque<(Vec<u8>, SocketAddr)> =
+        std::collections::VecDeque::with_capacity(queue_len);
+    // A short read timeout: the loop wakes for each arrival and, while
+    // answers wait, at least every 200 µs to spend the tokens earned.
+    socket
+        .set_read_timeout(Some(Duration::from_micros(200)))
+        .unwrap();
+    let mut buf = [0u8; 4096];
+    while !stop.load(Ordering::Relaxed) {
+        if let Ok((len, peer)) = socket.recv_from(&mut buf) {
+            received.fetch_add(1, Ordering::Relaxed);
+            if len >= 12 && waiting.len() < queue_len {
+                let mut response = buf[..len].to_vec();
+                response[2] |= 0x80;
+                waiting.push_back((response, peer));
+            } else {
+                dropped.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        while !waiting.is_empty() && bucket.take() {
+            let (response, peer) = waiting.pop_front().unwrap();
+            let _ = socket.send_to(&response, peer);
+            answered.fetch_add(1, Ordering::Relaxed);
+        }
+    }
 }
 
 /// The UDP serving loop.

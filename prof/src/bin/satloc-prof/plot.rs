@@ -8,17 +8,18 @@
 //! coz's viewer draws a loess-smoothed line instead, which the raw points make unnecessary
 //! for a handful of lines.
 //!
-//! Only plotters' SVG backend is used, with its built-in text metrics: no font files, no
-//! fontconfig, nothing to install. The viewer's browser picks the font.
+//! plotters comes set up from the workspace's plotting module (`satloc-plot`): the SVG
+//! backend with its built-in text metrics, nothing to install.
 //!
 //! A profile with nothing to plot still gets a file: its warnings, in words, instead of axes
 //! with no data on them.
 
 use std::path::Path;
 
-use anyhow::{Result, anyhow};
-use plotters::coord::Shift;
-use plotters::prelude::*;
+use anyhow::Result;
+use satloc_plot::plotters::coord::Shift;
+use satloc_plot::plotters::prelude::*;
+use satloc_plot::{FONT, plot_error, wrap};
 use satloc_prof::causal::{Analysis, Curve, PointKind, ProgressPoint};
 
 use crate::format::{PathDisplay, percent};
@@ -28,9 +29,6 @@ const PLOT_WIDTH: u32 = 560;
 const PLOT_HEIGHT: u32 = 320;
 const TEXT_LINE: u32 = 18;
 const WRAP_AT: usize = 140;
-const FONT: &str = "sans-serif";
-/// Indent of wrapped header lines.
-const INDENT: &str = "\u{a0}\u{a0}\u{a0}\u{a0}";
 
 pub fn write_svg(
     path: &Path,
@@ -183,26 +181,6 @@ fn y_range(analysis: &Analysis, lines: &[&satloc_prof::causal::RankedLine]) -> (
     (min - pad, max + pad)
 }
 
-/// Greedy word wrap, for warnings in the header.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
-            // No-break spaces: SVG collapses ordinary ones.
-            line.push_str(INDENT);
-        } else if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.trim().is_empty() {
-        lines.push(line);
-    }
-    lines
-}
-
 /// The last `max` characters of `text`, with an ellipsis when cut.
 fn tail(text: &str, max: usize) -> String {
     let count = text.chars().count();
@@ -212,10 +190,6 @@ fn tail(text: &str, max: usize) -> String {
         let kept: String = text.chars().skip(count - max + 1).collect();
         format!("…{kept}")
     }
-}
-
-fn plot_error(err: impl std::fmt::Display) -> anyhow::Error {
-    anyhow!("{err}")
 }
 
 fn to_u32(n: usize) -> u32 {
@@ -229,19 +203,6 @@ fn to_i32(n: impl TryInto<i32>) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn wrap_keeps_words_whole_and_indents_continuations() {
-        let lines = wrap("warning: one two three four", 14);
-        assert_eq!(
-            lines,
-            [
-                "warning: one",
-                "\u{a0}\u{a0}\u{a0}\u{a0}two three",
-                "\u{a0}\u{a0}\u{a0}\u{a0}four"
-            ]
-        );
-    }
 
     #[test]
     fn tail_keeps_the_end_of_long_paths() {
