@@ -22,7 +22,9 @@
 #             answered query: user + system time of the server's threads
 #             (/proc) over the run, divided by the answers; p50/p99 of each
 #             generator (the larger shown). Also the share of the server's CPU
-#             spent by the threads pinned to CPU 0.
+#             spent by the threads pinned to CPU 0, and the server's context
+#             switches per answer (exact: how often its workers slept and
+#             woke, which is what a smaller batch per worker costs).
 #   saturate  closed loop, SAT_CONCURRENCY outstanding per generator, the
 #             server's whole CPU capped by the cgroup v1 CPU controller at
 #             CAP_PERCENT of one core (cpu.cfs_quota_us: a quota for the
@@ -41,7 +43,7 @@
 #   DURATION=2 ROUNDS=1 scripts/compare-workers.sh   # a quick look
 #
 # Environment: DURATION (seconds per run, 5), ROUNDS (3), RATE (60000 in
-# all), CAP_PERCENT (60), SAT_CONCURRENCY (100 per generator), CONFIGS (all
+# all), CAP_PERCENT (40), SAT_CONCURRENCY (100 per generator), CONFIGS (all
 # three above), MEASURE ("rate saturate"), NOW (2026-11-28T12:00:00Z). Needs
 # two CPUs; needs root for the cgroup (without it, saturation is uncapped and
 # the table says so).
@@ -57,7 +59,7 @@ esac
 DURATION="${DURATION:-5}"
 ROUNDS="${ROUNDS:-3}"
 RATE="${RATE:-60000}"
-CAP_PERCENT="${CAP_PERCENT:-60}"
+CAP_PERCENT="${CAP_PERCENT:-40}"
 SAT_CONCURRENCY="${SAT_CONCURRENCY:-100}"
 CONFIGS="${CONFIGS:-1w 2w 2w-hash}"
 MEASURE="${MEASURE:-rate saturate}"
@@ -125,6 +127,13 @@ cpu0_ticks() {
     echo "$total"
 }
 
+# switches PID: context switches so far of all the threads of PID (voluntary:
+# a worker blocked for its next batch; involuntary: preempted). An exact
+# count: how many times the workers went to sleep and woke per answer.
+switches() {
+    cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches:/ { n += $2 } END { print n + 0 }'
+}
+
 # cpu_jiffies: "busy idle" jiffies of CPU 0 and of CPU 1 so far (/proc/stat;
 # iowait counts as idle), everything on the machine included.
 cpu_jiffies() {
@@ -174,18 +183,19 @@ generate() {
 
 # measure CONFIG KIND ROUND: one run, appended to $results.
 measure() {
-    local config=$1 kind=$2 round=$3 before after before0 after0 thr_before thr_after jiffies_before jiffies_after
+    local config=$1 kind=$2 round=$3 before after before0 after0 thr_before thr_after jiffies_before jiffies_after switches_before switches_after
     [[ $kind == rate ]] || set_cap "$CAP_PERCENT"
     before=$(tree_cpu_ticks "$server_pid"); before0=$(cpu0_ticks "$server_pid"); thr_before=$(throttled)
-    jiffies_before=$(cpu_jiffies)
+    jiffies_before=$(cpu_jiffies); switches_before=$(switches "$server_pid")
     generate "$kind"
-    jiffies_after=$(cpu_jiffies)
+    jiffies_after=$(cpu_jiffies); switches_after=$(switches "$server_pid")
     after=$(tree_cpu_ticks "$server_pid"); after0=$(cpu0_ticks "$server_pid"); thr_after=$(throttled)
     set_cap 0
     python3 - "$work" "$config" "$kind" "$round" $((after - before)) $((after0 - before0)) \
-        $((thr_after - thr_before)) "$jiffies_before" "$jiffies_after" >>"$results" <<'PY'
+        $((thr_after - thr_before)) "$jiffies_before" "$jiffies_after" $((switches_after - switches_before)) \
+        >>"$results" <<'PY'
 import json, sys
-work, config, kind, rnd, ticks, ticks0, throttled, j0, j1 = sys.argv[1:]
+work, config, kind, rnd, ticks, ticks0, throttled, j0, j1, switches = sys.argv[1:]
 # Busy share of CPU 0 and CPU 1 over the run.
 j0, j1 = [int(x) for x in j0.split()], [int(x) for x in j1.split()]
 busy = []
@@ -203,7 +213,7 @@ for cpu in (0, 1):
     user, system = open(f"{work}/gen{cpu}.time").read().split()[-2:]
     gen_cpu += float(user) + float(system)
 print(config, kind, rnd, qps, completed, failed, max(p50s), max(p99s), ticks, ticks0,
-      gen_cpu, throttled, "/".join(busy), sep="\t")
+      gen_cpu, throttled, "/".join(busy), switches, sep="\t")
 PY
 }
 
@@ -244,17 +254,18 @@ def us_per_answer(r):
 print(f"satloc {commit}, {len(set(r[2] for r in rows))} rounds of {duration:g} s; two satloc-loadgen "
       "processes, one pinned to each CPU, --spin 0; medians of the rounds")
 print()
-print(f"| at {int(rate):,} qps in all | server CPU per answer | share on CPU 0's threads | p50 / p99 (µs) | lost |")
-print("|---|---:|---:|---:|---:|")
+print(f"| at {int(rate):,} qps in all | server CPU per answer | server context switches per answer | share on CPU 0's threads | p50 / p99 (µs) | lost |")
+print("|---|---:|---:|---:|---:|---:|")
 for config in configs.split():
     r, n = median_row(config, "rate", us_per_answer)
     if r:
-        share = int(r[9]) / max(int(r[8]), 1) * 100
-        print(f"| {config} | {us_per_answer(r):.2f} µs | {share:.0f} % | {float(r[6]):.0f} / {float(r[7]):.0f} | {r[5]} |")
+        share = "n/a (unpinned)" if config == "2w-hash" else f"{int(r[9]) / max(int(r[8]), 1) * 100:.0f} %"
+        per = int(r[13]) / max(int(r[4]), 1)
+        print(f"| {config} | {us_per_answer(r):.2f} µs | {per:.2f} | {share} | {float(r[6]):.0f} / {float(r[7]):.0f} | {r[5]} |")
 print()
 cap_text = f"server capped at {cap} % of one core" if capped == "yes" else "server UNCAPPED (no cgroup)"
-print(f"| saturation, {cap_text}, {conc} outstanding per generator | qps | server CPU (of its quota) | generators' CPU | CPU 0 / CPU 1 busy | ran out first |")
-print("|---|---:|---:|---:|---:|---|")
+print(f"| saturation, {cap_text}, {conc} outstanding per generator | qps | server CPU (of its quota) | generators' CPU | CPU 0 / CPU 1 busy | server switches per answer | ran out first |")
+print("|---|---:|---:|---:|---:|---:|---|")
 for config in configs.split():
     r, n = median_row(config, "saturate", lambda r: float(r[3]))
     if not r:
@@ -274,5 +285,5 @@ for config in configs.split():
     else:
         side = "neither: both below their limits (waiting on each other)"
     print(f"| {config} | {float(r[3]):,.0f} | {server_use:.0f} % ({server_s:.2f} s, {r[11]} throttled periods) | "
-          f"{gen_s:.2f} s | {r[12]} % | {side} |")
+          f"{gen_s:.2f} s | {r[12]} % | {int(r[13]) / max(int(r[4]), 1):.3f} | {side} |")
 PY
