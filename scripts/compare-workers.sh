@@ -82,8 +82,9 @@ for measure in $MEASURE; do
 done
 grep -q '^Cpus_allowed_list:[[:space:]]*0-1\b\|^Cpus_allowed_list:[[:space:]]*0,1\b' /proc/self/status ||
     { echo "compare-workers.sh: needs CPUs 0 and 1 (this process may run on $(awk '/Cpus_allowed_list/ { print $2 }' /proc/self/status))" >&2; exit 2; }
-command -v python3 >/dev/null 2>&1 && command -v taskset >/dev/null 2>&1 &&
-    [[ -x /usr/bin/time ]] || apt_install python3 util-linux time >&2
+if ! command -v python3 >/dev/null 2>&1 || ! command -v taskset >/dev/null 2>&1 || [[ ! -x /usr/bin/time ]]; then
+    apt_install python3 util-linux time >&2
+fi
 
 build_server_and_loadgen
 
@@ -146,10 +147,10 @@ start() {
     local flags
     case "$1" in
         1w) flags=(--cpus 0) ;;
-        2w) flags=(--cpus 0,1) ;;
+        2w) flags=(--cpus "0,1") ;;
         2w-hash) flags=(--threads 2) ;;
     esac
-    local launch=(taskset -c 0,1 "$SERVER" "${flags[@]}" --now "$NOW" --listen 127.0.0.1:0)
+    local launch=(taskset -c "0,1" "$SERVER" "${flags[@]}" --now "$NOW" --listen 127.0.0.1:0)
     if [[ $capped == yes ]]; then
         bash -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' _ "$cgroot" "${launch[@]}" \
             >"$work/server.log" 2>&1 &
