@@ -130,8 +130,8 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 
-    /// Pin worker i to CPU LIST[i] (e.g. 0, 0,1 or 0-3,8): its UDP socket's
-    /// thread and runtime worker i; with the batch engine, each datagram goes
+    /// Pin the i-th worker to the i-th CPU of LIST (e.g. `0`, `0,1` or
+    /// `0-3,8`): its UDP socket's thread and the i-th runtime worker; with the batch engine, each datagram goes
     /// to the socket of the CPU that received it (SO_INCOMING_CPU and a
     /// reuseport BPF program, as Knot's socket-affinity). One worker per CPU:
     /// --threads defaults to the list's length and must match it.
