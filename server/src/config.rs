@@ -16,6 +16,7 @@ use hickory_proto::rr::Name;
 use crate::answer::{AnswerPath, CookieSecret};
 use crate::catalog::{NamingOptions, ObjectRef, Source, validate_label};
 use crate::clock::Clock;
+use crate::engine::affinity::{CpuList, allowed_cpus};
 use crate::engine::{EngineOptions, TcpOptions, UdpEngine};
 use crate::fetch::options::{DEFAULT_MAX_BODY_BYTES, MIN_CELESTRAK_REFRESH};
 use crate::fetch::{FetchOptions, celestrak_url, is_celestrak};
@@ -128,6 +129,14 @@ pub struct Args {
     /// Runtime worker threads (and UDP sockets per address). Default: one per CPU.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+
+    /// Pin the i-th worker to the i-th CPU of LIST (e.g. `0`, `0,1` or
+    /// `0-3,8`): its UDP socket's thread and the i-th runtime worker; with the batch engine, each datagram goes
+    /// to the socket of the CPU that received it (SO_INCOMING_CPU and a
+    /// reuseport BPF program, as Knot's socket-affinity). One worker per CPU:
+    /// --threads defaults to the list's length and must match it.
+    #[arg(long, value_name = "LIST")]
+    pub cpus: Option<String>,
 
     /// UDP strategy: recvmmsg/sendmmsg batches on a worker thread per socket
     /// (batch), an async receive loop per socket (loop), or a task per datagram (spawn).
@@ -295,12 +304,11 @@ impl Config {
         if args.listen.is_empty() {
             bail!("--listen: at least one address is needed");
         }
-        let threads = match args.threads {
-            Some(0) => bail!("--threads 0: at least one thread is needed"),
-            Some(n) => n,
-            None => std::thread::available_parallelism().map_or(1, usize::from),
+        let (threads, cpus) = workers(&args)?;
+        let engine = EngineOptions {
+            cpus,
+            ..engine(&args)?
         };
-        let engine = engine(&args)?;
         let stale_after = parse_duration(&args.stale_after).context("--stale-after")?;
         let stale_after = TimeDelta::from_std(stale_after).context("--stale-after is too long")?;
         let fetch = fetch_options(&args)?;
@@ -338,6 +346,33 @@ impl Config {
             cookie_secret,
         })
     }
+}
+
+/// `--threads` and `--cpus`: how many workers, and where they run.
+fn workers(args: &Args) -> Result<(usize, Option<CpuList>)> {
+    let cpus = args
+        .cpus
+        .as_deref()
+        .map(|text| {
+            let list = CpuList::parse(text).with_context(|| format!("--cpus {text}"))?;
+            let allowed = allowed_cpus().context("--cpus: reading this process's CPU affinity")?;
+            list.check_allowed(&allowed)
+                .with_context(|| format!("--cpus {text}"))?;
+            anyhow::Ok(list)
+        })
+        .transpose()?;
+    let threads = match (args.threads, &cpus) {
+        (Some(0), _) => bail!("--threads 0: at least one thread is needed"),
+        (Some(n), Some(list)) if n != list.len() => bail!(
+            "--threads {n} and --cpus {list} disagree: one worker runs on each listed CPU, \
+             so give {} threads or leave --threads out",
+            list.len()
+        ),
+        (Some(n), _) => n,
+        (None, Some(list)) => list.len(),
+        (None, None) => std::thread::available_parallelism().map_or(1, usize::from),
+    };
+    Ok((threads, cpus))
 }
 
 /// `--rrl-rate`, `--rrl-slip` and `--rrl-exempt`.
@@ -728,6 +763,46 @@ mod tests {
             (
                 &["--cookie-secret", "abcd"],
                 "--cookie-secret: expected 32 hexadecimal digits",
+            ),
+        ];
+        for (flags, expected) in cases {
+            let err = config(flags).unwrap_err();
+            assert!(format!("{err:#}").contains(expected), "{flags:?}: {err:#}");
+        }
+    }
+
+    #[test]
+    fn cpus_set_the_worker_count_and_threads_must_agree() {
+        // A CPU this test may run on, whatever taskset it was started under.
+        let cpu = allowed_cpus().unwrap()[0];
+        let text = cpu.to_string();
+        let pinned = config(&["--cpus", &text]).unwrap();
+        assert_eq!(pinned.threads, 1);
+        assert_eq!(pinned.engine.cpus.unwrap().cpus(), [cpu]);
+        let both = config(&["--cpus", &text, "--threads", "1"]).unwrap();
+        assert_eq!(both.threads, 1);
+        let err = format!(
+            "{:#}",
+            config(&["--cpus", &text, "--threads", "2"]).unwrap_err()
+        );
+        assert!(
+            err.contains(&format!("--threads 2 and --cpus {cpu} disagree")),
+            "{err}"
+        );
+        assert_eq!(config(&[]).unwrap().engine.cpus, None);
+        let cases: &[(&[&str], &str)] = &[
+            (
+                &["--cpus", "0-x"],
+                "--cpus 0-x: \"0-x\" is not a CPU number or range",
+            ),
+            (
+                &["--cpus", "1-0"],
+                "--cpus 1-0: \"1-0\": a range goes from the lower",
+            ),
+            (&["--cpus", ""], "--cpus : expected CPU numbers or ranges"),
+            (
+                &["--cpus", "1023"],
+                "--cpus 1023: CPU 1023 is not one this process may run on",
             ),
         ];
         for (flags, expected) in cases {

@@ -26,7 +26,7 @@ use satloc_profiling::cpu::CpuProfile;
 
 use crate::catalog::{Catalog, Loaded};
 use crate::config::Config;
-use crate::engine::{self, Listeners, UdpEngine};
+use crate::engine::{self, Listeners, UdpEngine, affinity};
 use crate::fetch::stats::RefreshStats;
 use crate::fetch::{Files, Sources};
 use crate::floor::EchoFloor;
@@ -54,13 +54,7 @@ pub fn run(config: Config) -> Result<()> {
         print_catalog(&load_catalog(&config)?.0, &config);
         return Ok(());
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(config.threads)
-        .thread_name("satloc-worker")
-        .on_thread_start(satloc_profiling::thread_init)
-        .enable_all()
-        .build()
-        .context("starting the runtime")?;
+    let runtime = build_runtime(&config)?;
     let shutdown = CancellationToken::new();
     let refresh = Arc::new(RefreshStats::default());
     let status = Arc::new(Status::new(
@@ -90,6 +84,42 @@ pub fn run(config: Config) -> Result<()> {
     }
     tracing::info!("stopped");
     result.context("serving")
+}
+
+/// The multi-threaded runtime, with `--threads` workers; with `--cpus`, the
+/// process confined to the list and worker `i` pinned to `LIST[i]`
+/// ([`affinity`]).
+fn build_runtime(config: &Config) -> Result<tokio::runtime::Runtime> {
+    let pins = match &config.engine.cpus {
+        Some(cpus) => {
+            // Every thread started from here on inherits the list.
+            affinity::pin_current_thread(cpus.cpus())
+                .with_context(|| format!("--cpus {cpus}: confining the process"))?;
+            Some(Arc::new(affinity::RuntimePins::new(cpus.clone())))
+        }
+        None => None,
+    };
+    let on_start = pins.clone();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.threads)
+        .thread_name("satloc-worker")
+        .on_thread_start(move || {
+            satloc_profiling::thread_init();
+            if let Some(pins) = &on_start {
+                pins.on_thread_start();
+            }
+        })
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    if let Some(pins) = pins
+        && !pins.wait_for_workers(Duration::from_secs(5))
+    {
+        tracing::warn!(
+            "--cpus: the runtime's workers did not all start in 5 s; some may be unpinned"
+        );
+    }
+    Ok(runtime)
 }
 
 /// The catalogue the configuration names (files, saved state of the URLs, or
@@ -205,6 +235,7 @@ fn bind_dns(config: &Config) -> Result<Listeners> {
         UdpEngine::Spawn => 1,
     };
     let listeners = Listeners::bind(&config.listen, per_address)?;
+    steer_by_cpu(config, &listeners);
     for addr in &listeners.local_addrs {
         tracing::info!(
             "listening on {addr} (UDP and TCP), zone {}",
@@ -212,6 +243,28 @@ fn bind_dns(config: &Config) -> Result<Listeners> {
         );
     }
     Ok(listeners)
+}
+
+/// `--cpus` with the batch engine, whose worker `i` owns socket `i` of each
+/// address: steers datagrams to the socket of the CPU that received them. A
+/// kernel that refuses only loses the locality, so it is a warning.
+fn steer_by_cpu(config: &Config, listeners: &Listeners) {
+    let Some(cpus) = &config.engine.cpus else {
+        return;
+    };
+    if config.engine.udp != UdpEngine::Batch {
+        return;
+    }
+    for (group, addr) in listeners.udp.chunks(cpus.len()).zip(&listeners.local_addrs) {
+        match affinity::steer_by_cpu(group, cpus) {
+            Ok(()) => tracing::info!(
+                "{addr}: one UDP worker on each of CPUs {cpus}, datagrams steered to the receiving CPU's"
+            ),
+            Err(err) => tracing::warn!(
+                "{addr}: cannot steer datagrams by CPU ({err}); the kernel spreads them by flow instead"
+            ),
+        }
+    }
 }
 
 /// The service `config` describes, answering from `catalog`. Start-up builds

@@ -15,7 +15,10 @@
 //! * [`tcp`] -- RFC 7766: length-prefixed messages, several (pipelined) queries
 //!   per connection, idle timeout, a cap on concurrent connections that closes
 //!   the oldest idle one to admit a new one (the slots: `tcp_slots`).
+//!
+//! [`affinity`] pins workers to CPUs and steers datagrams to them (`--cpus`).
 
+pub mod affinity;
 pub mod handler;
 pub mod listeners;
 pub mod tcp;
@@ -31,6 +34,7 @@ use std::sync::Arc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+pub use affinity::CpuList;
 pub use handler::{Family, Handler, Outcome, Protocol};
 pub use listeners::Listeners;
 pub use tcp::TcpOptions;
@@ -57,6 +61,9 @@ pub struct EngineOptions {
     /// Where the TCP transport counts its connections; whoever holds a clone
     /// (the metrics endpoint) reads them live.
     pub tcp_counters: Arc<TcpCounters>,
+    /// `--cpus`: the UDP worker of socket `i` (of each address) runs on
+    /// `cpus.of_worker(i)`.
+    pub cpus: Option<CpuList>,
 }
 
 impl Default for EngineOptions {
@@ -65,6 +72,7 @@ impl Default for EngineOptions {
             udp: UdpEngine::Batch,
             tcp: TcpOptions::default(),
             tcp_counters: Arc::default(),
+            cpus: None,
         }
     }
 }
@@ -80,13 +88,17 @@ pub async fn run<H: Handler>(
     shutdown: CancellationToken,
 ) -> io::Result<()> {
     let mut tasks = JoinSet::new();
-    for socket in listeners.udp {
+    for (i, socket) in listeners.udp.into_iter().enumerate() {
         let handler = Arc::clone(&handler);
         let shutdown = shutdown.clone();
+        let cpu = options.cpus.as_ref().map(|cpus| cpus.of_worker(i));
         match options.udp {
-            UdpEngine::Batch => {
-                tasks.spawn_blocking(move || udp_batch::serve(socket, handler, shutdown))
-            }
+            UdpEngine::Batch => tasks.spawn_blocking(move || {
+                if let Some(cpu) = cpu {
+                    affinity::pin_worker(cpu)?;
+                }
+                udp_batch::serve(socket, handler, shutdown)
+            }),
             UdpEngine::Loop => tasks.spawn(udp_loop::serve(
                 tokio::net::UdpSocket::from_std(socket)?,
                 handler,
