@@ -22,9 +22,12 @@
 # the cases rotating; the table shows each cell's median-qps round.
 #
 # CPU comes from /proc: the generator's threads (/proc/PID/task/TID/stat) and
-# the server's (all threads) are read 0.5 s after warm-up ends and 0.5 s
-# before the run does, so the window is (seconds - 1) s of steady load; CPU
-# per query is that CPU over (qps x window). "ran out first" says *server*
+# the server's (all threads) are read 0.5 s after the run starts and 0.5 s
+# before it ends, so the window is (seconds - 1) s of steady load; CPU per
+# query is that CPU over (qps x window). The generator's system calls are
+# counted exactly over its whole run (`perf stat`, syscall tracepoints;
+# installs linux-perf if missing), per query sent. Output: the table on
+# stdout, each run's files in $CARGO_TARGET_DIR/loadgen-threads. "ran out first" says *server*
 # when the server used at least 90 % of the cores it may use, *generator*
 # when the generator did, *the shared cores* when the two share cores and
 # together used 90 % of them, *other work* when neither did but all the
@@ -58,6 +61,12 @@ done
 ((seconds >= 3)) || { echo "--seconds: at least 3 (0.5 s at each end is left out)" >&2; exit 2; }
 (($(nproc) >= 2)) || { echo "this needs at least 2 CPUs" >&2; exit 1; }
 
+command -v perf >/dev/null 2>&1 || apt_install linux-perf >&2
+perf stat -e syscalls:sys_enter_ppoll true >/dev/null 2>&1 ||
+    { echo "perf cannot count system calls here (tracepoints; perf_event_paranoid, or not root)" >&2; exit 1; }
+# The generator's system calls over its whole run, all threads.
+events=syscalls:sys_enter_recvmmsg,syscalls:sys_enter_sendmmsg,syscalls:sys_enter_ppoll
+perf_stat=(perf stat -x "," -e "$events")
 build_server_and_loadgen
 out=$target_dir/loadgen-threads
 mkdir -p "$out"
@@ -127,15 +136,20 @@ run_one() {
     start_server "$server_threads" "$server_cpus"
     "$LOADGEN" -s 127.0.0.1 -p "$port" --qname iss.sat.example --qtype LOC --edns \
         --requests 1000 --quiet >/dev/null 2>&1 || true # warm the server's path
-    taskset -c "$cpus" "$LOADGEN" -s 127.0.0.1 -p "$port" --qname iss.sat.example --qtype LOC \
-        --edns -T "$threads" "${load_args[@]}" -l "${seconds}s" --warmup 1s --quiet \
-        --json "$out/$tag.json" >"$out/$tag.log" 2>&1 &
+    # No warm-up: the server's path is warm, and perf counts the process's
+    # whole life, so every query it sent is a measured one.
+    taskset -c "$cpus" "${perf_stat[@]}" -o "$out/$tag.perf" -- "$LOADGEN" -s 127.0.0.1 -p "$port" \
+        --qname iss.sat.example --qtype LOC --edns -T "$threads" "${load_args[@]}" -l "${seconds}s" \
+        --quiet --json "$out/$tag.json" >"$out/$tag.log" 2>&1 &
     load_pid=$!
-    sleep 1.5
-    { echo "t0 $(date +%s.%N)"; thread_ticks "$load_pid" | sed 's/^/gen0 /'
+    sleep 0.5
+    local gen_pid
+    gen_pid=$(child_pid "$load_pid" "$LOADGEN")
+    [[ -n $gen_pid ]] || { cat "$out/$tag.log" >&2; echo "no $LOADGEN under perf (pid $load_pid)" >&2; exit 1; }
+    { echo "t0 $(date +%s.%N)"; thread_ticks "$gen_pid" | sed 's/^/gen0 /'
       echo "srv0 x $(tree_cpu_ticks "$server_pid")"; echo "all0 $(machine_ticks)"; } >"$out/$tag.cpu"
     sleep "$((seconds - 1))"
-    { echo "t1 $(date +%s.%N)"; thread_ticks "$load_pid" | sed 's/^/gen1 /'
+    { echo "t1 $(date +%s.%N)"; thread_ticks "$gen_pid" | sed 's/^/gen1 /'
       echo "srv1 x $(tree_cpu_ticks "$server_pid")"; echo "all1 $(machine_ticks)"; } >>"$out/$tag.cpu"
     wait "$load_pid" || { cat "$out/$tag.log" >&2; exit 1; }
     load_pid=""
@@ -182,6 +196,11 @@ for line in open(f"{out}/results.tsv"):
         else:
             srv[f[0]] = int(f[2])
     window = t["t1"] - t["t0"]
+    syscalls = {}
+    for row in open(f"{out}/{tag}.perf"):
+        f = row.strip().split(",")
+        if len(f) > 2 and f[2].startswith("syscalls:sys_enter_"):
+            syscalls[f[2].removeprefix("syscalls:sys_enter_")] = int(f[0])
     workers = sorted(k for k in gen if k.startswith("loadgen-"))
     per_thread = [(gen[k].get("gen1", 0) - gen[k].get("gen0", 0)) / tick / window for k in workers]
     gen_all = sum(v.get("gen1", 0) - v.get("gen0", 0) for v in gen.values()) / tick / window
@@ -201,14 +220,15 @@ for line in open(f"{out}/results.tsv"):
     key = (name, load)
     if key not in cells:
         order.append(key)
-    cells[key].append(dict(qps=qps, lost=doc["lost"], us=gen_all / qps * 1e6 if qps else float("nan"),
+    cells[key].append(dict(qps=qps, calls={k: v / max(doc["sent"], 1) for k, v in syscalls.items()}, lost=doc["lost"], us=gen_all / qps * 1e6 if qps else float("nan"),
                            per_thread=per_thread, gen=gen_all, srv=srv_use, first=first,
                            srv_cores=len(srv_set), gen_cores=len(gen_set)))
 print(f"satloc-loadgen --threads against the echo floor; {seconds} s per run ({seconds - 1} s CPU window), "
       f"median-qps round of {rounds}")
 print("| case | load | qps | lost | generator CPU µs/query | generator threads, % of a core each | "
-      "generator / server CPU, % of their cores | ran out first | all rounds qps |")
-print("|---|---|---:|---:|---:|---|---|---|---|")
+      "generator / server CPU, % of their cores | generator recvmmsg / sendmmsg / ppoll per query | "
+      "ran out first | all rounds qps |")
+print("|---|---|---:|---:|---:|---|---|---|---|---|")
 load_order = lambda load: (load.startswith("rate="), int(load.split("=")[1]))
 case_order = ["t1", "t2-one-core", "t2-two-cores", "t2-echo2"]
 for key in sorted(order, key=lambda k: (load_order(k[1]), case_order.index(k[0]))):
@@ -216,8 +236,9 @@ for key in sorted(order, key=lambda k: (load_order(k[1]), case_order.index(k[0])
     r = runs[(len(runs) - 1) // 2]
     threads = " + ".join(f"{u:.0%}" for u in r["per_thread"])
     all_qps = ", ".join(f"{x['qps']:,.0f}" for x in runs)
+    calls = " / ".join(f"{r['calls'].get(k, float('nan')):.3f}" for k in ("recvmmsg", "sendmmsg", "ppoll"))
     print(f"| {key[0]} | {key[1].replace('q=', 'closed, q=').replace('rate=', 'open, ')} | {r['qps']:,.0f} | "
           f"{r['lost']:,} | {r['us']:.2f} | {threads} | {r['gen'] / r['gen_cores']:.0%} of {r['gen_cores']} / "
-          f"{r['srv'] / r['srv_cores']:.0%} of {r['srv_cores']} | {r['first']} | "
+          f"{r['srv'] / r['srv_cores']:.0%} of {r['srv_cores']} | {calls} | {r['first']} | "
           f"{all_qps} |")
 PY
