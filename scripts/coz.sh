@@ -2,7 +2,7 @@
 # Causal profile of satloc-server under load.
 #
 #   scripts/coz.sh [--seconds N] [--concurrency N] [--append] [--out DIR]
-#                  [--fixed-line FILE:LINE] [-- server flags...]
+#                  [--fixed-line FILE:LINE] [--scope-crate NAME]... [-- server flags...]
 #
 # Installs coz-profiler from Debian if missing, builds the server with the
 # `profiling` profile and the `coz` feature (GNU ld, frame pointers: see
@@ -21,6 +21,12 @@
 # (coz's --fixed-line): a tight curve for a suspect in the same time, instead
 # of experiments spread over every line coz samples.
 #
+# --scope-crate NAME (repeatable) adds a dependency's sources to coz's source
+# scope, from the directory `cargo metadata` gives for it, e.g. tokio: its
+# scheduler's lines then get samples and experiments of their own instead of
+# being credited to the server line that called into them (the case study's
+# spawn test, docs/case-study.md, "What coz says").
+#
 # Server and load generator are pinned to different CPUs (taskset) when there
 # are at least two. Extra arguments after `--` go to satloc-server, e.g.
 #   scripts/coz.sh --seconds 600 -- --udp-engine spawn --threads 1
@@ -34,6 +40,7 @@ concurrency=10
 append=0
 out=target/coz
 fixed_line=""
+scope_crates=()
 server_args=()
 while (($#)); do
     case "$1" in
@@ -42,6 +49,7 @@ while (($#)); do
         --append) append=1 ;;
         --out) out="$2"; shift ;;
         --fixed-line) fixed_line="$2"; shift ;;
+        --scope-crate) scope_crates+=("$2"); shift ;;
         --) shift; server_args=("$@"); break ;;
         -h|--help) usage; exit 0 ;;
         *) server_args+=("$1") ;;
@@ -70,6 +78,12 @@ mkdir -p "$out"
 pick_cpus
 
 coz_args=(-s "$root/server/%" -o "$out/profile.coz")
+scope="$root/server/%"
+for crate in "${scope_crates[@]}"; do
+    dir=$(crate_source_dir "$crate") || exit 2
+    coz_args+=(-s "$dir/%")
+    scope+=", $dir/%"
+done
 if [[ -n $fixed_line ]]; then
     [[ $fixed_line == /* ]] || fixed_line="$root/$fixed_line"
     [[ -f ${fixed_line%:*} ]] || { echo "--fixed-line: no such file ${fixed_line%:*}" >&2; exit 2; }
@@ -77,7 +91,7 @@ if [[ -n $fixed_line ]]; then
 fi
 
 log="$out/server.log"
-echo "==> coz run satloc-server ${server_args[*]:-} (scope: $root/server/%${fixed_line:+, fixed line $fixed_line})"
+echo "==> coz run satloc-server ${server_args[*]:-} (scope: $scope${fixed_line:+; fixed line $fixed_line})"
 taskset -c "$server_cpus" coz run "${coz_args[@]}" --- \
     "$server_bin" --listen 127.0.0.1:0 "${server_args[@]}" >"$log" 2>&1 &
 coz_pid=$!

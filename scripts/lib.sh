@@ -140,3 +140,19 @@ tree_cpu_ticks() {
     done
     echo "$total"
 }
+
+# crate_source_dir NAME: prints the source directory of the package NAME that
+# this workspace builds with (from `cargo metadata`, so the version in
+# Cargo.lock), as a physical path, as in the debug info. Fails with a message
+# when the workspace has no such package, or more than one version of it.
+crate_source_dir() {
+    cargo metadata --format-version 1 --locked 2>/dev/null | python3 -c '
+import json, os, sys
+name = sys.argv[1]
+dirs = sorted({os.path.realpath(os.path.dirname(p["manifest_path"]))
+               for p in json.load(sys.stdin)["packages"] if p["name"] == name})
+if len(dirs) != 1:
+    sys.exit(f"--scope-crate {name}: expected one package of that name in the workspace'"'"'s dependencies, found {len(dirs)}")
+print(dirs[0])
+' "$1"
+}
