@@ -201,7 +201,7 @@ fn start_pdns_backend(
 /// the engines that use several, and a TCP listener per address.
 fn bind_dns(config: &Config) -> Result<Listeners> {
     let per_address = match config.engine.udp {
-        UdpEngine::Loop | UdpEngine::Batch => config.threads,
+        UdpEngine::Loop | UdpEngine::Batch | UdpEngine::Uring => config.threads,
         UdpEngine::Spawn => 1,
     };
     let listeners = Listeners::bind(&config.listen, per_address)?;
