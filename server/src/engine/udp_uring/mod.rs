@@ -169,7 +169,11 @@ impl Worker {
                 state.arm_receive(&submitter, &mut sq)?;
             }
             sq.sync();
-            wait(&submitter, &args)?;
+            // Every send in flight (most complete inside this very call) and
+            // one completion more: the call returns with the next datagrams,
+            // not at once with only the sends' completions, which would cost a
+            // second call per batch.
+            wait(&submitter, state.sending + 1, &args)?;
             cq.sync();
             for cqe in &mut cq {
                 state.complete(&cqe, handler, &submitter, &mut sq)?;
@@ -197,7 +201,7 @@ impl Worker {
         let deadline = Instant::now() + DRAIN_LIMIT;
         while (state.receiving || state.sending > 0) && Instant::now() < deadline {
             sq.sync();
-            if wait(&submitter, &args).is_err() {
+            if wait(&submitter, 1, &args).is_err() {
                 return false;
             }
             cq.sync();
@@ -212,9 +216,10 @@ impl Worker {
     }
 }
 
-/// Submits what is queued and waits for a completion or the timeout in `args`.
-fn wait(submitter: &Submitter<'_>, args: &SubmitArgs<'_, '_>) -> io::Result<()> {
-    match submitter.submit_with_args(1, args) {
+/// Submits what is queued and waits until `want` completions are there or the
+/// timeout in `args` has passed.
+fn wait(submitter: &Submitter<'_>, want: usize, args: &SubmitArgs<'_, '_>) -> io::Result<()> {
+    match submitter.submit_with_args(want, args) {
         Ok(_) => Ok(()),
         // ETIME: the timeout, nothing completed; EINTR: a signal; EBUSY: the
         // completion queue overflowed, reading it (next) makes room.
