@@ -169,6 +169,9 @@ impl Worker {
                 state.arm_receive(&submitter, &mut sq)?;
             }
             sq.sync();
+            // Tells the kernel which completions were read, so the wait below
+            // counts only new ones.
+            cq.sync();
             // Every send in flight (most complete inside this very call) and
             // one completion more: the call returns with the next datagrams,
             // not at once with only the sends' completions, which would cost a
@@ -201,6 +204,7 @@ impl Worker {
         let deadline = Instant::now() + DRAIN_LIMIT;
         while (state.receiving || state.sending > 0) && Instant::now() < deadline {
             sq.sync();
+            cq.sync();
             if wait(&submitter, 1, &args).is_err() {
                 return false;
             }
