@@ -21,7 +21,8 @@
 # Environment: ENGINES ("batch uring"; any --udp-engine value), LOADS ("q:1
 # rate:30000 rate:100000"), DURATION (seconds per run, 5), ROUNDS (3), FLOOR (0; 1 serves
 # --echo-floor instead of answers), NOW (--now, 2026-11-28T12:00:00Z),
-# SERVER_ARGS (more satloc-server arguments, e.g. "--udp-engine uring" tests).
+# SERVER_ARGS (more satloc-server arguments), SERVER_FEATURES (cargo features
+# to build satloc-server with, e.g. uring-sqpoll: the busy-polling experiment).
 # Needs perf (linux-perf) and permission to read tracepoints (root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +43,9 @@ read -r -a extra_args <<<"${SERVER_ARGS:-}"
 command -v perf >/dev/null || apt_install linux-perf >&2
 pick_cpus
 build_server_and_loadgen
+if [[ -n ${SERVER_FEATURES:-} ]]; then
+    cargo build --release -q -p satloc-server --features "$SERVER_FEATURES"
+fi
 
 work=$(mktemp -d)
 server_pid=""

@@ -86,10 +86,16 @@ fn unavailable(err: io::Error) -> io::Error {
 /// A ring with one submitting thread whose completion work runs only when it
 /// waits (it always waits before reading completions).
 fn build_ring() -> io::Result<IoUring> {
-    IoUring::builder()
-        .setup_single_issuer()
-        .setup_defer_taskrun()
-        .build(RING_ENTRIES)
+    let mut builder = IoUring::builder();
+    if cfg!(feature = "uring-sqpoll") {
+        // The busy-polling experiment: a kernel thread polls the submission
+        // queue (for 10 ms after the last work). It does not pay: see
+        // `docs/case-study.md`, "UDP on io_uring".
+        builder.setup_sqpoll(10);
+    } else {
+        builder.setup_single_issuer().setup_defer_taskrun();
+    }
+    builder.build(RING_ENTRIES)
 }
 
 /// Serves `socket` on the calling thread until `shutdown` is cancelled. Call it
