@@ -11,7 +11,7 @@
 //! `SO_REUSEPORT` socket, nothing spawned or allocated per query, a wait that
 //! times out every [`SHUTDOWN_POLL`] to notice shutdown, datagrams longer than
 //! a slot dropped. Receive buffer `i` and send slot `i` go together
-//! ([`send_slots`]): a buffer returns to the ring when its answer's send
+//! (`send_slots.rs`): a buffer returns to the ring when its answer's send
 //! completes, so a burst larger than the ring waits in the socket's receive
 //! queue (the multishot receive ends with `ENOBUFS` and is re-armed once a
 //! buffer is back) rather than being dropped by the server.
