@@ -7,7 +7,7 @@
 //! `sendmmsg`); here the steady state is one (`docs/case-study.md`, "UDP on
 //! io_uring": the counts and what they bought).
 //!
-//! Shaped like [`udp_batch`](super::udp_batch): a blocking thread per
+//! Shaped like [`udp_batch`]: a blocking thread per
 //! `SO_REUSEPORT` socket, nothing spawned or allocated per query, a wait that
 //! times out every [`SHUTDOWN_POLL`] to notice shutdown, datagrams longer than
 //! a slot dropped. Receive buffer `i` and send slot `i` go together
