@@ -11,6 +11,9 @@
 #   satloc       satloc-server with its defaults (batch engine, fast path)
 #   satloc-spawn satloc-server --udp-engine spawn --answer-path hickory (the
 #                case study's baseline A, the hickory-dns server pattern)
+#   satloc-uring satloc-server --udp-engine uring (io_uring, one system call
+#                per batch)
+#   echo-uring   the echo floor on --udp-engine uring (only when SERVERS names it)
 #
 # satloc computes every answer with SGP4 at a frozen --now; the peers' zone
 # holds the records satloc answers at that instant (read with dig), so every
@@ -45,7 +48,7 @@
 #
 # Environment: DURATION (seconds per run, 5), ROUNDS (3), RATES ("30000
 # 100000"), CAP_PERCENT (50), SAT_CONCURRENCY (100), SAT_CONNECTIONS (4),
-# SERVERS (all six above), MEASURE ("rate saturate"), NOW (satloc's --now,
+# SERVERS (all above but echo-uring), MEASURE ("rate saturate"), NOW (satloc's --now,
 # 2026-11-28T12:00:00Z).
 #
 # Installs knot, nsd, dnsperf, pdns-server, pdns-backend-bind, dig and time
@@ -70,7 +73,7 @@ RATES="${RATES:-30000 100000}"
 CAP_PERCENT="${CAP_PERCENT:-50}"
 SAT_CONCURRENCY="${SAT_CONCURRENCY:-100}"
 SAT_CONNECTIONS="${SAT_CONNECTIONS:-4}"
-SERVERS="${SERVERS:-knot nsd pdns echo satloc satloc-spawn}"
+SERVERS="${SERVERS:-knot nsd pdns echo satloc satloc-spawn satloc-uring}"
 MEASURE="${MEASURE:-rate saturate}"
 NOW="${NOW:-2026-11-28T12:00:00Z}"
 
@@ -94,8 +97,8 @@ positive_integer SAT_CONNECTIONS "$SAT_CONNECTIONS"
 ((CAP_PERCENT <= 100)) || { echo "compare-servers.sh: CAP_PERCENT=$CAP_PERCENT: expected at most 100 (one core)" >&2; exit 2; }
 for server in $SERVERS; do
     case "$server" in
-        knot|nsd|pdns|echo|satloc|satloc-spawn) ;;
-        *) echo "compare-servers.sh: SERVERS: unknown server '$server' (expected knot, nsd, pdns, echo, satloc, satloc-spawn)" >&2; exit 2 ;;
+        knot|nsd|pdns|echo|satloc|satloc-spawn|satloc-uring|echo-uring) ;;
+        *) echo "compare-servers.sh: SERVERS: unknown server '$server' (expected knot, nsd, pdns, echo, satloc, satloc-spawn, satloc-uring, echo-uring)" >&2; exit 2 ;;
     esac
 done
 for measure in $MEASURE; do
@@ -221,8 +224,8 @@ wait_answering() {
 }
 
 # --- The servers ---------------------------------------------------------------
-read -r -a ports <<<"$(free_ports 7)"
-names=(knot nsd pdns echo satloc satloc-spawn reference)
+read -r -a ports <<<"$(free_ports 9)"
+names=(knot nsd pdns echo satloc satloc-spawn satloc-uring echo-uring reference)
 for i in "${!names[@]}"; do port_of[${names[i]}]=${ports[i]}; done
 
 # satloc's answers at --now become the peers' zone: started first, unpinned
@@ -330,6 +333,10 @@ for server in $SERVERS; do
         satloc) start satloc "$log" "$SERVER" "${satloc_args[@]}" --listen "127.0.0.1:${port_of[satloc]}" ;;
         satloc-spawn) start satloc-spawn "$log" "$SERVER" "${satloc_args[@]}" \
             --udp-engine spawn --answer-path hickory --listen "127.0.0.1:${port_of[satloc-spawn]}" ;;
+        satloc-uring) start satloc-uring "$log" "$SERVER" "${satloc_args[@]}" \
+            --udp-engine uring --listen "127.0.0.1:${port_of[satloc-uring]}" ;;
+        echo-uring) start echo-uring "$log" "$SERVER" --threads 1 --echo-floor --udp-engine uring \
+            --listen "127.0.0.1:${port_of[echo-uring]}" ;;
     esac
 done
 for server in $SERVERS; do wait_answering "$server" "$work/$server.log"; done
@@ -469,7 +476,8 @@ def median(server, kind, gen, arg, key):
 
 titles = {"knot": knot_v, "nsd": nsd_v, "pdns": f"{pdns_v} (bind backend, packet cache)",
           "echo": "echo floor (recvmmsg/sendmmsg, no DNS)", "satloc": "satloc default (batch + fast path)",
-          "satloc-spawn": "satloc spawn + hickory"}
+          "satloc-spawn": "satloc spawn + hickory", "satloc-uring": "satloc uring (io_uring + fast path)",
+          "echo-uring": "echo floor on io_uring"}
 gen_names = {"dnsperf": "dnsperf", "loadgen": "satloc-loadgen"}
 
 def with_ratios(server, value, refs, text):

@@ -139,7 +139,8 @@ pub struct Args {
     pub cpus: Option<String>,
 
     /// UDP strategy: recvmmsg/sendmmsg batches on a worker thread per socket
-    /// (batch), an async receive loop per socket (loop), or a task per datagram (spawn).
+    /// (batch), an async receive loop per socket (loop), a task per datagram (spawn),
+    /// or io_uring with one system call per batch on a worker per socket (uring; Linux 6.1+).
     #[arg(long, value_enum, default_value = "batch")]
     pub udp_engine: UdpEngine,
 

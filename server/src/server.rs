@@ -231,7 +231,7 @@ fn start_pdns_backend(
 /// the engines that use several, and a TCP listener per address.
 fn bind_dns(config: &Config) -> Result<Listeners> {
     let per_address = match config.engine.udp {
-        UdpEngine::Loop | UdpEngine::Batch => config.threads,
+        UdpEngine::Loop | UdpEngine::Batch | UdpEngine::Uring => config.threads,
         UdpEngine::Spawn => 1,
     };
     let listeners = Listeners::bind(&config.listen, per_address)?;
@@ -245,14 +245,14 @@ fn bind_dns(config: &Config) -> Result<Listeners> {
     Ok(listeners)
 }
 
-/// `--cpus` with the batch engine, whose worker `i` owns socket `i` of each
-/// address: steers datagrams to the socket of the CPU that received them. A
+/// `--cpus` with an engine whose worker `i` owns socket `i` of each address
+/// (batch, uring): steers datagrams to the socket of the CPU that received them. A
 /// kernel that refuses only loses the locality, so it is a warning.
 fn steer_by_cpu(config: &Config, listeners: &Listeners) {
     let Some(cpus) = &config.engine.cpus else {
         return;
     };
-    if config.engine.udp != UdpEngine::Batch {
+    if !matches!(config.engine.udp, UdpEngine::Batch | UdpEngine::Uring) {
         return;
     }
     for (group, addr) in listeners.udp.chunks(cpus.len()).zip(&listeners.local_addrs) {

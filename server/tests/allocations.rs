@@ -194,7 +194,7 @@ fn allocations_per_query_through_each_udp_engine() {
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     let queries = 1000;
-    for udp in [UdpEngine::Batch, UdpEngine::Loop] {
+    for udp in [UdpEngine::Batch, UdpEngine::Loop, UdpEngine::Uring] {
         for metrics in [false, true] {
             let used = allocations_through_engine(udp, queries, metrics);
             eprintln!("{udp:?}, metrics {metrics}: {used} allocations in {queries} queries");

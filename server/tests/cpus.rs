@@ -78,7 +78,16 @@ fn queries_from_cpu(addr: SocketAddr, cpu: usize, count: usize) {
 }
 
 #[test]
-fn workers_run_on_the_listed_cpus_and_answer_on_the_receiving_one() {
+fn batch_workers_run_on_the_listed_cpus_and_answer_on_the_receiving_one() {
+    workers_run_on_the_listed_cpus_and_answer_on_the_receiving_one("batch");
+}
+
+#[test]
+fn uring_workers_run_on_the_listed_cpus_and_answer_on_the_receiving_one() {
+    workers_run_on_the_listed_cpus_and_answer_on_the_receiving_one("uring");
+}
+
+fn workers_run_on_the_listed_cpus_and_answer_on_the_receiving_one(engine: &str) {
     let allowed = allowed_cpus().unwrap();
     if !(allowed.contains(&0) && allowed.contains(&1)) {
         let (code, _, stderr) = run_to_exit(&["--cpus", "0,1", "--listen", "127.0.0.1:0"]);
@@ -90,7 +99,7 @@ fn workers_run_on_the_listed_cpus_and_answer_on_the_receiving_one() {
         );
         return;
     }
-    let server = Server::start(&["--cpus", "0,1", "--now", NOW]);
+    let server = Server::start(&["--cpus", "0,1", "--now", NOW, "--udp-engine", engine]);
     let response = udp(server.addr, &query("25544.sat.example", LOC, None));
     assert_eq!(response.metadata.response_code, ResponseCode::NoError);
     assert_eq!(response.answers.len(), 1);

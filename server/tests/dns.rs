@@ -383,6 +383,7 @@ fn every_engine_and_answer_path_gives_the_same_bytes() {
     let spawned = default_server(&["--udp-engine", "spawn"]);
     let hickory = default_server(&["--answer-path", "hickory"]);
     let looped_async = default_server(&["--udp-engine", "loop"]);
+    let uring = default_server(&["--udp-engine", "uring"]);
     for (name, rtype, edns) in [
         ("iss.sat.example.", LOC, None),
         ("iss.sat.example.", LOC, Some(1232)),
@@ -391,7 +392,7 @@ fn every_engine_and_answer_path_gives_the_same_bytes() {
     ] {
         let bytes = query(name, rtype, edns).to_vec().unwrap();
         let reference = udp_raw(batched.addr, &bytes, Duration::from_secs(5)).unwrap();
-        for other in [&spawned, &hickory, &looped_async] {
+        for other in [&spawned, &hickory, &looped_async, &uring] {
             let got = udp_raw(other.addr, &bytes, Duration::from_secs(5)).unwrap();
             assert_eq!(got, reference, "{name} {rtype}: responses differ");
         }

@@ -8,6 +8,9 @@
 //! * [`udp_batch`] -- the default: one blocking worker thread per
 //!   `SO_REUSEPORT` socket; each `recvmmsg` takes every waiting datagram, one
 //!   `sendmmsg` sends the responses.
+//! * [`udp_uring`] -- the batch engine's shape on io_uring: a multishot receive
+//!   into a provided-buffer ring, the answers' sends submitted with the wait for
+//!   the next datagrams, one system call per batch. Linux 6.1+.
 //! * [`udp_loop`] -- one async receive loop per socket (one socket per runtime
 //!   worker), buffers reused, no task per query.
 //! * [`udp_spawn`] -- one socket, a new task (and new buffers) per datagram, as
@@ -27,6 +30,7 @@ pub mod udp_batch;
 mod udp_error;
 pub mod udp_loop;
 pub mod udp_spawn;
+pub mod udp_uring;
 
 use std::io;
 use std::sync::Arc;
@@ -49,6 +53,9 @@ pub enum UdpEngine {
     Batch,
     /// A task per datagram (the hickory-dns pattern).
     Spawn,
+    /// A worker per socket on io_uring: multishot receive, sends submitted
+    /// with the wait (Linux 6.1+).
+    Uring,
 }
 
 /// Engine settings.
@@ -87,6 +94,9 @@ pub async fn run<H: Handler>(
     options: EngineOptions,
     shutdown: CancellationToken,
 ) -> io::Result<()> {
+    if options.udp == UdpEngine::Uring {
+        udp_uring::check_available()?;
+    }
     let mut tasks = JoinSet::new();
     for (i, socket) in listeners.udp.into_iter().enumerate() {
         let handler = Arc::clone(&handler);
@@ -98,6 +108,12 @@ pub async fn run<H: Handler>(
                     affinity::pin_worker(cpu)?;
                 }
                 udp_batch::serve(socket, handler, shutdown)
+            }),
+            UdpEngine::Uring => tasks.spawn_blocking(move || {
+                if let Some(cpu) = cpu {
+                    affinity::pin_worker(cpu)?;
+                }
+                udp_uring::serve(socket, handler, shutdown)
             }),
             UdpEngine::Loop => tasks.spawn(udp_loop::serve(
                 tokio::net::UdpSocket::from_std(socket)?,
