@@ -50,11 +50,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
-case "${1:-}" in
-    -h|--help) usage; exit 0 ;;
-    "") ;;
-    *) echo "compare-workers.sh: unknown argument '$1' (it takes none; settings are environment variables, see --help)" >&2; exit 2 ;;
-esac
+environment_settings_only "$@"
 
 DURATION="${DURATION:-5}"
 ROUNDS="${ROUNDS:-3}"

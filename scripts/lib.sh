@@ -17,6 +17,17 @@ usage() {
     sed -n '2,$ { /^#/!q; s/^# \{0,1\}//; p; }' "scripts/${0##*/}"
 }
 
+# environment_settings_only "$@": for a script that takes its settings from
+# environment variables: --help prints its header and exits, any other
+# argument is refused naming the script and where its settings go.
+environment_settings_only() {
+    case "${1:-}" in
+        -h|--help) usage; exit 0 ;;
+        "") ;;
+        *) echo "${0##*/}: unknown argument '$1' (it takes none; settings are environment variables, see --help)" >&2; exit 2 ;;
+    esac
+}
+
 # apt_install PACKAGE...: install Debian packages (through sudo unless root),
 # saying so on stdout. Does nothing without arguments.
 apt_install() {

@@ -27,11 +27,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
-case "${1:-}" in
-    -h|--help) usage; exit 0 ;;
-    "") ;;
-    *) echo "udp-syscalls.sh: unknown argument '$1' (settings are environment variables, see --help)" >&2; exit 2 ;;
-esac
+environment_settings_only "$@"
 
 ENGINES="${ENGINES:-batch uring}"
 LOADS="${LOADS:-q:1 rate:30000 rate:100000}"

@@ -200,8 +200,8 @@ fn the_outputs_hold_every_step_and_the_log_tags_each_one() {
             "500,1000",
             "--step-duration",
             "1200ms",
-            // Generous: this test is about the outputs, and a machine shared
-            // with builds has shown a p99 of 235 ms at 1,000 qps on loopback.
+            // Generous: this test is about the outputs, not the latency,
+            // which a busy machine stretches far beyond a real SLO.
             "--slo",
             "p50=1s",
             "--hdr-log",
