@@ -17,8 +17,7 @@ use satloc_plot::PlotError;
 use crate::config::Config;
 use crate::error::LoadgenError;
 use crate::run::RunResult;
-use crate::sweep::output::{by_rate, capacity_line, phase_name, rcodes_text};
-use crate::sweep::slo::format_us;
+use crate::sweep::output::{by_rate, capacity_line, step_cells};
 use crate::sweep::step::Step;
 use crate::sweep::{SweepConfig, SweepResult};
 use plots::TimedSecond;
@@ -227,27 +226,13 @@ fn steps_table(html: &mut String, steps: &[&Step]) {
 <th>p99.9</th><th>max</th><th>rcodes</th><th class=\"verdict\">verdict</th></tr>\n",
     );
     for step in steps {
-        let latency = &step.latency;
-        let _ = writeln!(
-            html,
-            "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{:.0}</td><td>{:.0}</td><td>{:.0}</td>\
-<td>{:.2}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
-<td class=\"verdict\">{}</td></tr>",
-            if step.verdict.meets() { "ok" } else { "bad" },
-            step.number,
-            phase_name(step.phase),
-            step.offered_qps,
-            step.sent_qps,
-            step.answered_qps,
-            step.lost_pct,
-            format_us(latency.p50),
-            format_us(latency.p90),
-            format_us(latency.p99),
-            format_us(latency.p999),
-            format_us(latency.max),
-            escape(&rcodes_text(step)),
-            escape(&step.verdict.describe())
-        );
+        let [cells @ .., verdict] = step_cells(step);
+        let class = if step.verdict.meets() { "ok" } else { "bad" };
+        let _ = write!(html, "<tr class=\"{class}\">");
+        for cell in &cells {
+            let _ = write!(html, "<td>{}</td>", escape(cell));
+        }
+        let _ = writeln!(html, "<td class=\"verdict\">{}</td></tr>", escape(&verdict));
     }
     html.push_str("</table>\n");
 }

@@ -73,6 +73,28 @@ pub fn step_line(step: &Step) -> String {
 }
 
 /// "plan" or "refine".
+/// A step's row as the tables show it, column by column (step, phase,
+/// offered, sent/s, answered/s, lost %, p50, p90, p99, p99.9, max, rcodes,
+/// verdict): the text table and the report's HTML table format the same cells.
+pub fn step_cells(step: &Step) -> [String; 13] {
+    let latency = &step.latency;
+    [
+        step.number.to_string(),
+        phase_name(step.phase).to_owned(),
+        format!("{:.0}", step.offered_qps),
+        format!("{:.0}", step.sent_qps),
+        format!("{:.0}", step.answered_qps),
+        format!("{:.2}", step.lost_pct),
+        format_us(latency.p50),
+        format_us(latency.p90),
+        format_us(latency.p99),
+        format_us(latency.p999),
+        format_us(latency.max),
+        rcodes_text(step),
+        step.verdict.describe(),
+    ]
+}
+
 pub fn phase_name(phase: Phase) -> &'static str {
     match phase {
         Phase::Plan => "plan",
@@ -100,23 +122,24 @@ pub fn to_text(sweep: &SweepConfig, result: &SweepResult) -> String {
         "rcodes"
     );
     for step in by_rate(&result.steps) {
-        let latency = &step.latency;
+        let [
+            number,
+            phase,
+            offered,
+            sent,
+            answered,
+            lost,
+            p50,
+            p90,
+            p99,
+            p999,
+            max,
+            rcodes,
+            verdict,
+        ] = step_cells(step);
         let _ = writeln!(
             text,
-            "{:>4} {:<6} {:>10.0} {:>10.0} {:>10.0} {:>7.2} {:>9} {:>9} {:>9} {:>9} {:>9}  {:<24} {}",
-            step.number,
-            phase_name(step.phase),
-            step.offered_qps,
-            step.sent_qps,
-            step.answered_qps,
-            step.lost_pct,
-            format_us(latency.p50),
-            format_us(latency.p90),
-            format_us(latency.p99),
-            format_us(latency.p999),
-            format_us(latency.max),
-            rcodes_text(step),
-            step.verdict.describe()
+            "{number:>4} {phase:<6} {offered:>10} {sent:>10} {answered:>10} {lost:>7} {p50:>9} {p90:>9} {p99:>9} {p999:>9} {max:>9}  {rcodes:<24} {verdict}"
         );
     }
     text.push_str(&capacity_line(sweep, &result.capacity));
