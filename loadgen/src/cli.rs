@@ -57,6 +57,44 @@ pub enum Command {
     /// Find a server's capacity: open-loop runs at rising rates, each held
     /// to a latency objective, then a bisection at the knee.
     Sweep(Box<SweepArgs>),
+    /// Judge a run or sweep (its --json) against a baseline: exit 1 if any
+    /// figure is worse by more than --threshold and beyond the noise the
+    /// two documents show, 2 if they cannot be compared.
+    Compare(CompareArgs),
+}
+
+/// Arguments of `compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The --json of the baseline run or sweep.
+    #[arg(value_name = "BASELINE.json")]
+    pub baseline: PathBuf,
+    /// The --json of the run or sweep to judge.
+    #[arg(value_name = "CURRENT.json")]
+    pub current: PathBuf,
+    /// Smallest change, in percent of the baseline, that can fail the
+    /// comparison (it must also leave the noise band).
+    #[arg(long, default_value_t = 5.0, value_parser = parse_threshold, value_name = "PERCENT")]
+    pub threshold: f64,
+    /// Also write CURRENT's figures as Bencher Metric Format JSON to PATH
+    /// ("-" for stdout; the table then goes to stderr).
+    #[arg(long, value_name = "PATH")]
+    pub bmf: Option<String>,
+    /// The benchmark name in the BMF output (a sweep's steps are
+    /// NAME@RATEqps).
+    #[arg(long, default_value = "satloc-loadgen", value_name = "NAME")]
+    pub name: String,
+}
+
+/// A `--threshold`: a percentage of at least 0, with or without "%".
+fn parse_threshold(text: &str) -> Result<f64, String> {
+    let number = text.trim().trim_end_matches('%');
+    match number.parse::<f64>() {
+        Ok(value) if value.is_finite() && value >= 0.0 => Ok(value),
+        _ => Err(format!(
+            "expected a percentage of at least 0, e.g. 5 or 5%, got {text:?}"
+        )),
+    }
 }
 
 /// Arguments of `merge`.

@@ -27,7 +27,9 @@
 //! - [`run`]: a whole run, start to report, with the coordinating
 //!   thread's collecting of the workers' seconds in `collect`;
 //! - [`sweep`]: runs at rising rates against a latency objective, and the
-//!   capacity they show; [`page`]: the HTML report with its plots.
+//!   capacity they show; [`page`]: the HTML report with its plots;
+//! - [`compare`]: two runs' or sweeps' JSON judged against their noise,
+//!   for a CI gate and a tracker's history.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -48,6 +50,7 @@
 pub mod alignment;
 pub mod cli;
 mod collect;
+pub mod compare;
 pub mod config;
 pub mod error;
 pub mod hdrlog;

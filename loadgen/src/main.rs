@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::Context;
 use clap::Parser;
 use nix::sys::signal::{SigSet, Signal};
-use satloc_loadgen::cli::{Cli, Command, MergeArgs, SweepArgs, json_target};
+use satloc_loadgen::cli::{Cli, Command, CompareArgs, MergeArgs, SweepArgs, json_target};
+use satloc_loadgen::compare::{compare_files, output as compare_output};
 use satloc_loadgen::config::JsonTarget;
 use satloc_loadgen::hdrlog::merge_logs_within;
 use satloc_loadgen::page::{write_run_report, write_sweep_report};
@@ -22,6 +23,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Merge(args)) => merge(args),
         Some(Command::Sweep(args)) => sweep(*args),
+        Some(Command::Compare(args)) => return compare(&args),
         None => run_load(cli),
     };
     match result {
@@ -47,6 +49,41 @@ fn run_load(cli: Cli) -> anyhow::Result<()> {
     match result.error {
         Some(err) => Err(err.into()),
         None => Ok(()),
+    }
+}
+
+/// Compares two documents: exit 0 if nothing regressed, 1 if something
+/// did, 2 if they cannot be compared (diff's convention, so a CI step can
+/// tell a regression from a broken input).
+fn compare(args: &CompareArgs) -> ExitCode {
+    let judged = compare_files(&args.baseline, &args.current, args.threshold)
+        .map_err(anyhow::Error::from)
+        .and_then(|(current, comparison)| {
+            let to_stdout = args.bmf.as_deref() == Some("-");
+            let table = compare_output::to_text(&comparison);
+            if to_stdout {
+                eprint!("{table}");
+            } else {
+                print!("{table}");
+            }
+            if let Some(target) = &args.bmf {
+                let bmf = compare_output::to_bmf(&current, &args.name);
+                if to_stdout {
+                    print!("{bmf}");
+                } else {
+                    std::fs::write(target, bmf)
+                        .with_context(|| format!("cannot write --bmf {target}"))?;
+                }
+            }
+            Ok(comparison.regressed())
+        });
+    match judged {
+        Ok(false) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::from(1),
+        Err(err) => {
+            eprintln!("satloc-loadgen: error: {err:#}");
+            ExitCode::from(2)
+        }
     }
 }
 

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::alignment::Alignment;
 use crate::hdrlog::{HostLog, Merged};
-use crate::stats::{Counters, LatencySummary, rcode_name};
+use crate::stats::{Counters, LatencySummary, SecondFigures, rcode_name};
 
 /// Closed or open loop as reported.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -46,6 +46,44 @@ pub struct OpenLoopReport {
     /// unanswered queries: when the rate fell short, the server's backlog
     /// rather than the generator held it back.
     pub window_stalls: u64,
+}
+
+/// One measured second as reported: what `compare` estimates noise from.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+pub struct SecondReport {
+    /// Start, in seconds after the end of warm-up.
+    pub start_s: f64,
+    /// How long it lasted (a run's last second, its drain, is short).
+    pub length_s: f64,
+    /// Answers per second in it.
+    pub answered_qps: f64,
+    /// Its percentiles in µs (null if nothing was answered).
+    pub p50_us: Option<u64>,
+    /// 90th percentile.
+    pub p90_us: Option<u64>,
+    /// 99th percentile.
+    pub p99_us: Option<u64>,
+    /// 99.9th percentile.
+    pub p999_us: Option<u64>,
+}
+
+impl From<&SecondFigures> for SecondReport {
+    fn from(second: &SecondFigures) -> Self {
+        Self {
+            start_s: second.start.as_secs_f64(),
+            length_s: second.length.as_secs_f64(),
+            answered_qps: second.answered_qps,
+            p50_us: second.p50_us,
+            p90_us: second.p90_us,
+            p99_us: second.p99_us,
+            p999_us: second.p999_us,
+        }
+    }
+}
+
+/// Every second of `figures`, as reported.
+pub fn second_reports(figures: &[SecondFigures]) -> Vec<SecondReport> {
+    figures.iter().map(SecondReport::from).collect()
 }
 
 /// A run's or a merge's summary.
@@ -99,6 +137,8 @@ pub struct Report {
     pub hosts: Option<Vec<HostReport>>,
     /// Merge only: how the logs line up in time.
     pub alignment: Option<AlignmentReport>,
+    /// Run only: each measured second.
+    pub seconds: Option<Vec<SecondReport>>,
     /// Why the run ended early, if it did.
     pub error: Option<String>,
 }
@@ -136,6 +176,7 @@ impl Report {
             merged_logs: None,
             hosts: None,
             alignment: None,
+            seconds: None,
             error: None,
         }
     }

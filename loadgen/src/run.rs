@@ -19,7 +19,7 @@ use crate::error::LoadgenError;
 use crate::hdrlog::LogHeader;
 use crate::progress::Progress;
 use crate::query::QuerySet;
-use crate::report::{LoadReport, OpenLoopReport, Report};
+use crate::report::{LoadReport, OpenLoopReport, Report, second_reports};
 use crate::schedule::{Clock, OpenLoopSchedule, duration_ns, split_evenly};
 use crate::stats::{Counters, LatencySummary, MeasuredSecond, SecondFigures};
 use crate::transport::Transport;
@@ -383,7 +383,7 @@ fn finish(
     let error = worker_error
         .or_else(|| no_response(config, &totals, start.abort))
         .or(output_error);
-    let report = build_report(
+    let mut report = build_report(
         config,
         &totals,
         &histogram,
@@ -392,6 +392,7 @@ fn finish(
         start.measure_start_ns,
         error.as_ref(),
     );
+    report.seconds = Some(second_reports(&figures));
     RunResult {
         report,
         histogram,

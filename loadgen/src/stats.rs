@@ -48,8 +48,9 @@ pub struct MeasuredSecond {
     pub counters: Counters,
 }
 
-/// One measured second reduced to what a report plots: kept for every
-/// second of every run (a few bytes each), unlike [`MeasuredSecond`].
+/// One measured second reduced to what a report plots and what `compare`
+/// takes its noise from: kept for every second of every run (a few bytes
+/// each), unlike [`MeasuredSecond`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SecondFigures {
     /// Start, after the end of warm-up.
@@ -58,8 +59,14 @@ pub struct SecondFigures {
     pub length: std::time::Duration,
     /// Answers per second in it.
     pub answered_qps: f64,
+    /// Its median in µs, if anything was answered.
+    pub p50_us: Option<u64>,
+    /// Its 90th percentile in µs, if anything was answered.
+    pub p90_us: Option<u64>,
     /// Its 99th percentile in µs, if anything was answered.
     pub p99_us: Option<u64>,
+    /// Its 99.9th percentile in µs, if anything was answered.
+    pub p999_us: Option<u64>,
 }
 
 impl SecondFigures {
@@ -80,9 +87,17 @@ impl SecondFigures {
             } else {
                 0.0
             },
-            p99_us: (!histogram.is_empty()).then(|| histogram.value_at_quantile(0.99)),
+            p50_us: quantile(histogram, 0.50),
+            p90_us: quantile(histogram, 0.90),
+            p99_us: quantile(histogram, 0.99),
+            p999_us: quantile(histogram, 0.999),
         }
     }
+}
+
+/// The value at `q`, if anything was recorded.
+fn quantile(histogram: &Histogram<u64>, q: f64) -> Option<u64> {
+    (!histogram.is_empty()).then(|| histogram.value_at_quantile(q))
 }
 
 /// Number of RCODE values counted individually: the 12-bit extended range.

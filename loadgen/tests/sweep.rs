@@ -12,8 +12,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use clap::Parser;
-use common::{Behaviour, TestServer};
+use common::{Behaviour, TempDir, TestServer};
 use satloc_loadgen::cli::{Cli, Command};
+use satloc_loadgen::compare::document::{Evidence, parse};
 use satloc_loadgen::sweep::step::Verdict;
 use satloc_loadgen::sweep::{CapacityLimit, SweepConfig, SweepResult, output, run_sweep};
 
@@ -24,24 +25,6 @@ fn one_at_a_time() -> MutexGuard<'static, ()> {
     ONE_AT_A_TIME
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// A directory under the system's temporary one, removed when dropped, so a
-/// failing test leaves nothing behind.
-struct TempDir(std::path::PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("satloc-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// The sweep configured by `extra` against `server`, asking `test.example. A`.
@@ -187,6 +170,27 @@ fn a_rate_the_generator_cannot_send_is_its_own_shortfall_not_the_servers() {
     assert!(text.contains("not the server's limit"), "{text}");
 }
 
+/// What `compare` reads of the two-step sweep's JSON: the capacity, a
+/// lower bound since every rate met the objective, and p50 and p99 at each
+/// rate.
+fn compare_reads(json: &str) {
+    let document = parse(json).unwrap();
+    let names: Vec<String> = document.metrics.iter().map(|m| m.name()).collect();
+    assert_eq!(
+        names,
+        [
+            "capacity",
+            "p50 at 500/s",
+            "p99 at 500/s",
+            "p50 at 1,000/s",
+            "p99 at 1,000/s"
+        ]
+    );
+    assert_eq!(document.metrics[0].value, 1000.0);
+    assert_eq!(document.metrics[0].evidence, Evidence::LowerBound);
+    assert!(matches!(&document.metrics[4].evidence, Evidence::Seconds(s) if !s.is_empty()));
+}
+
 #[test]
 fn the_outputs_hold_every_step_and_the_log_tags_each_one() {
     let _serial = one_at_a_time();
@@ -223,6 +227,9 @@ fn the_outputs_hold_every_step_and_the_log_tags_each_one() {
     assert_eq!(steps[1]["offered_qps"], 1000.0);
     assert_eq!(steps[1]["verdict"], "ok");
     assert!(steps[1]["rcodes"]["NOERROR"].as_u64().unwrap() > 900);
+    assert!(steps[1]["seconds"][0]["p99_us"].is_u64());
+
+    compare_reads(&output::to_json(&config, &result));
 
     let csv = output::to_csv(&result);
     assert_eq!(csv.lines().count(), 3, "{csv}");

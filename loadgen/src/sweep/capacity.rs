@@ -1,11 +1,11 @@
 //! The capacity a sweep's steps show, and what bounds it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::sweep::step::{Step, Verdict};
 
 /// What limited the capacity found.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum CapacityLimit {
     /// The server: the first rate above the capacity missed the SLO or
@@ -26,7 +26,7 @@ pub enum CapacityLimit {
 }
 
 /// The sweep's answer.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Capacity {
     /// The highest offered rate that met every objective below the first
     /// failing one; `None` if the lowest rate already failed.

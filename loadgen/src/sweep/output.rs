@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::report::{SecondReport, second_reports};
 use crate::stats::{LatencySummary, rcode_name};
 use crate::sweep::capacity::{Capacity, CapacityLimit};
 use crate::sweep::config::SweepConfig;
@@ -196,6 +197,7 @@ struct StepJson<'a> {
     max_send_lag_us: u64,
     verdict: &'static str,
     verdict_detail: String,
+    seconds: Vec<SecondReport>,
 }
 
 /// The whole JSON summary.
@@ -243,6 +245,7 @@ pub fn to_json(sweep: &SweepConfig, result: &SweepResult) -> String {
             max_send_lag_us: step.max_send_lag_us,
             verdict: step.verdict.label(),
             verdict_detail: step.verdict.describe(),
+            seconds: second_reports(&step.seconds),
         })
         .collect();
     let summary = SweepJson {

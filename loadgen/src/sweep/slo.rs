@@ -14,7 +14,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 /// One objective: the `percentile` of latency at most `limit`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct Slo {
     /// The percentile, in (0, 100]; 100 is the maximum.
     pub percentile: f64,

@@ -411,3 +411,22 @@ pub fn run(args: Vec<String>) -> satloc_loadgen::run::RunResult {
     let config = cli.run.into_config().expect("valid configuration");
     satloc_loadgen::run::run(&config, Arc::new(AtomicBool::new(false))).expect("run starts")
 }
+
+/// A directory under the system's temporary one, removed when dropped, so a
+/// failing test leaves nothing behind.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    /// A new directory named for `name` and this process.
+    pub fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("satloc-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
