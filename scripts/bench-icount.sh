@@ -5,6 +5,13 @@
 #   scripts/bench-icount.sh              # print the table
 #   scripts/bench-icount.sh --save       # also write benches/icount-baseline.tsv
 #   scripts/bench-icount.sh --check 2    # exit 1 if any workload got >2% worse
+#   scripts/bench-icount.sh --bmf out.json  # also write the counts as BMF JSON
+#   scripts/bench-icount.sh --bmf -      # BMF JSON on stdout, the table on stderr
+#
+# --bmf writes Bencher Metric Format (https://bencher.dev/docs/reference/bencher-metric-format),
+# the current counts only, for `bencher run --adapter json`:
+#   {"answer/WORKLOAD": {"instructions": {"value": INSTRUCTIONS_PER_ANSWER}}, ...}
+# It is written before --check fails, so a regression is still recorded.
 #
 # Instruction counts do not depend on what else the machine is doing, so this
 # is the regression check for shared, noisy CI machines. Each workload is run
@@ -18,18 +25,38 @@ iterations=2000
 baseline=benches/icount-baseline.tsv
 save=0
 check=""
+bmf=""
 while (($#)); do
     case "$1" in
         --save) save=1 ;;
         --check) check="$2"; shift ;;
         --iterations) iterations="$2"; shift ;;
+        --bmf) bmf="${2:?--bmf needs a PATH, or - for stdout}"; shift ;;
         -h|--help) usage; exit 0 ;;
-        *) echo "usage: $0 [--save] [--check PERCENT] [--iterations N]" >&2; exit 2 ;;
+        *) echo "usage: $0 [--save] [--check PERCENT] [--iterations N] [--bmf PATH|-]" >&2; exit 2 ;;
     esac
     shift
 done
+# With `--bmf -` stdout carries only the JSON: everything else, the table
+# included, goes to stderr, and fd 3 keeps the real stdout for the JSON.
+if [[ $bmf == - ]]; then exec 3>&1 1>&2; fi
+
+# bmf_json "WORKLOAD<TAB>INSTRUCTIONS"...: the counts as BMF JSON, built by
+# python's json module so that any workload name is escaped correctly.
+bmf_json() {
+    python3 -c '
+import json, sys
+bmf = {}
+for line in sys.argv[1:]:
+    name, value = line.split("\t")
+    bmf["answer/" + name] = {"instructions": {"value": int(value)}}
+json.dump(bmf, sys.stdout, indent=2)
+print()
+' "$@"
+}
 
 command -v valgrind >/dev/null || apt_install valgrind
+[[ -z $bmf ]] || command -v python3 >/dev/null || apt_install python3
 
 cargo build --release -q -p satloc-benches --bin satloc-icount
 bin="$release_dir"/satloc-icount
@@ -75,6 +102,13 @@ if ((save)); then
         printf '%s\n' "${results[@]}"
     } >"$baseline"
     echo "saved $baseline"
+fi
+if [[ $bmf == - ]]; then
+    bmf_json "${results[@]}" >&3
+elif [[ -n $bmf ]]; then
+    mkdir -p "$(dirname "$bmf")"
+    bmf_json "${results[@]}" >"$bmf"
+    echo "wrote $bmf"
 fi
 if ((worse)); then
     echo "regression: some workload costs more than ${check}% over the baseline" >&2

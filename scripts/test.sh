@@ -43,7 +43,21 @@ echo "==> the instrumentation with its features on (coz progress points, pprof s
 cargo clippy -p satloc-server --all-targets --features coz,pprof -- -D warnings
 cargo test -p satloc-profiling --features coz,pprof
 echo "==> instructions per answer (fails if any workload got more than 10% worse)"
-scripts/bench-icount.sh --check 10
+# The same run writes the counts in Bencher Metric Format, for a CI that
+# tracks them; checked here so that a malformed file fails the build.
+bmf="$target_dir/icount-bmf.json"
+scripts/bench-icount.sh --check 10 --bmf "$bmf"
+python3 -c '
+import json, sys
+bmf = json.load(open(sys.argv[1]))
+assert isinstance(bmf, dict) and bmf, "no benchmarks"
+for name, measures in bmf.items():
+    assert name.startswith("answer/"), name
+    assert list(measures) == ["instructions"], (name, measures)
+    value = measures["instructions"]["value"]
+    assert type(value) is int and value > 0, (name, value)
+print(f"{sys.argv[1]}: {len(bmf)} benchmarks in Bencher Metric Format")
+' "$bmf"
 echo "==> cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 echo "==> all checks passed"
