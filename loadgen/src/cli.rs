@@ -86,6 +86,14 @@ pub struct CompareArgs {
     pub name: String,
 }
 
+/// A `--rate`: a positive number of queries per second, `k` and `M`
+/// allowed as in `sweep --rates`.
+fn parse_qps(text: &str) -> Result<f64, String> {
+    crate::sweep::plan::parse_rate(text.trim()).ok_or_else(|| {
+        format!("expected queries per second above 0, e.g. 5000, 50k or 1.5M, got {text:?}")
+    })
+}
+
 /// A `--threshold`: a percentage of at least 0, with or without "%".
 fn parse_threshold(text: &str) -> Result<f64, String> {
     let number = text.trim().trim_end_matches('%');
@@ -277,9 +285,9 @@ pub struct RunArgs {
     #[arg(short = 'q', long, value_name = "N", conflicts_with = "rate")]
     pub concurrency: Option<usize>,
 
-    /// Open loop: queries per second on a fixed timetable; latency is timed
-    /// from each query's due time.
-    #[arg(short = 'Q', long, value_name = "QPS")]
+    /// Open loop: queries per second on a fixed timetable (k and M allowed:
+    /// 50k); latency is timed from each query's due time.
+    #[arg(short = 'Q', long, value_parser = parse_qps, value_name = "QPS")]
     pub rate: Option<f64>,
 
     /// How long to send, after warm-up (e.g. 10s, 1m) [default: 10s].

@@ -325,3 +325,41 @@ fn a_sweep_prints_its_table_and_capacity_and_writes_json_and_csv() {
     assert_eq!(std::fs::read_to_string(&csv).unwrap().lines().count(), 3);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_rate_takes_k_and_m_as_sweep_rates_do_and_refuses_anything_else() {
+    use clap::Parser;
+    use satloc_loadgen::config::LoadModel;
+    let config = |rate: &str| {
+        satloc_loadgen::cli::Cli::try_parse_from([
+            "satloc-loadgen",
+            "--qname",
+            "a.example",
+            "--rate",
+            rate,
+        ])
+        .map(|cli| cli.run.into_config().unwrap().load)
+    };
+    assert_eq!(
+        config("50k").unwrap(),
+        LoadModel::Open { rate_qps: 50_000.0 }
+    );
+    assert_eq!(
+        config("1.5M").unwrap(),
+        LoadModel::Open {
+            rate_qps: 1_500_000.0
+        }
+    );
+    assert_eq!(config("250").unwrap(), LoadModel::Open { rate_qps: 250.0 });
+    for bad in ["fast", "0", "-5k"] {
+        let message = loadgen(&["--qname", "a.example", &format!("--rate={bad}")]);
+        assert_eq!(message.status.code(), Some(2), "{bad}");
+        assert!(
+            stderr(&message).contains(&format!(
+                "invalid value '{bad}' for '--rate <QPS>': expected queries per second above 0"
+            )),
+            "{bad}: {}",
+            stderr(&message)
+        );
+    }
+}

@@ -97,7 +97,7 @@ pub fn parse_rates(text: &str) -> Result<Rates, RatesError> {
 
 /// One rate: a positive finite number, optionally with `k` (thousand) or
 /// `M` (million).
-fn parse_rate(text: &str) -> Option<f64> {
+pub fn parse_rate(text: &str) -> Option<f64> {
     let (number, scale) = match text.as_bytes().last()? {
         b'k' | b'K' => (&text[..text.len() - 1], 1e3),
         b'M' => (&text[..text.len() - 1], 1e6),

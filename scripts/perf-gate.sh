@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Gate a change on measured latency: builds satloc-server at BASE (a git ref,
+# default main) and from the working tree, runs the same open-loop load
+# against each in turn on this machine (the server on CPU 0, the generator on
+# CPU 1; one satloc-loadgen, built from the working tree, measures both), and
+# judges the current build against the base with `satloc-loadgen compare`.
+# The exit status is compare's: 0 pass, 1 regression, 2 inputs that cannot be
+# compared. When to use this and when the instruction-count gate is enough:
+# docs/benchmarking.md, "Gating a pull request".
+#
+#   scripts/perf-gate.sh [BASE]                  # default main
+#   RATE=50k DURATION=10s WARMUP=2s THRESHOLD=5 OUT=/tmp/gate scripts/perf-gate.sh origin/main
+#   SERVER_ARGS="--threads 1 --udp-engine uring" scripts/perf-gate.sh main
+#
+# The base is built from a temporary git worktree into its own target
+# directory (target/perf-gate-base, kept so the next gate only rebuilds what
+# changed). OUT (default: a temporary directory, removed) receives
+# base.json, current.json, compare.txt and current.bmf.json.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+case "${1:-}" in -h|--help) usage; exit 0 ;; esac
+
+base_ref="${1:-main}"
+RATE="${RATE:-50k}"
+DURATION="${DURATION:-10s}"
+WARMUP="${WARMUP:-2s}"
+THRESHOLD="${THRESHOLD:-5}"
+read -r -a server_args <<<"${SERVER_ARGS:---threads 1}"
+git rev-parse --verify --quiet "$base_ref^{commit}" >/dev/null || {
+    echo "perf-gate.sh: $base_ref is not a commit in this repository" >&2
+    exit 2
+}
+pick_cpus
+command -v taskset >/dev/null 2>&1 || apt_install util-linux >&2
+
+work=$(mktemp -d -t perf-gate.XXXXXX)
+out="${OUT:-$work/out}"
+mkdir -p "$out"
+server_pid=""
+cleanup() {
+    if [[ -n $server_pid ]]; then
+        kill -INT "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    git worktree remove --force "$work/base" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+build_server_and_loadgen
+echo "==> building satloc-server at $base_ref ($(git rev-parse --short "$base_ref"))" >&2
+git worktree add --quiet --detach "$work/base" "$base_ref"
+base_target="$target_dir/perf-gate-base"
+(cd "$work/base" && CARGO_TARGET_DIR="$base_target" cargo build --release -q -p satloc-server)
+base_server="$base_target/release/satloc-server"
+
+# measure NAME SERVER: the open-loop run against SERVER, its JSON to OUT/NAME.json.
+measure() {
+    local name=$1 server=$2 port
+    taskset -c "$server_cpus" "$server" "${server_args[@]}" --listen 127.0.0.1:0 \
+        >"$work/$name.log" 2>&1 &
+    server_pid=$!
+    port=$(listening_port "$work/$name.log" "$server_pid")
+    echo "==> $name: satloc-server ${server_args[*]} (CPU $server_cpus), $RATE qps for $DURATION (CPU $load_cpus)" >&2
+    taskset -c "$load_cpus" "$LOADGEN" -s 127.0.0.1 -p "$port" --qname iss.sat.example \
+        --qtype LOC --edns --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP" --quiet \
+        --json "$out/$name.json" >/dev/null
+    kill -INT "$server_pid"
+    wait "$server_pid" 2>/dev/null || true
+    server_pid=""
+}
+measure base "$base_server"
+measure current "$SERVER"
+
+status=0
+"$LOADGEN" compare --threshold "$THRESHOLD" --bmf "$out/current.bmf.json" --name satloc-server \
+    "$out/base.json" "$out/current.json" | tee "$out/compare.txt" || status=${PIPESTATUS[0]}
+exit "$status"
