@@ -26,7 +26,8 @@
 #   RATES=10k..100k STEPS=6 STEP=5s SLO=p99=1ms OUT=/tmp/sweep scripts/sweep-demo.sh
 #
 # Environment: MODE (default), RATES (5k..200k), STEPS (6), STEP (2s per
-# step), WARMUP (500ms), SLO (p99=1ms), OUT, SHOT.
+# step), WARMUP (500ms), SLO (p99=1ms; several, space-separated, must all
+# hold), OUT, SHOT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -96,8 +97,9 @@ else
 fi
 
 sweep_args=(sweep -s 127.0.0.1 -p "$port" --qname iss.sat.example --qtype LOC --edns
-    --rates "$RATES" --steps "$STEPS" --step-duration "$STEP" --warmup "$WARMUP" --slo "$SLO"
+    --rates "$RATES" --steps "$STEPS" --step-duration "$STEP" --warmup "$WARMUP"
     --json "$out/sweep.json" --csv "$out/sweep.csv" --hdr-log "$out/sweep.hlog" --report "$out")
+for slo in $SLO; do sweep_args+=(--slo "$slo"); done
 echo "\$ satloc-loadgen ${sweep_args[*]}   # CPU $load_cpus" | placeholders >&2
 taskset -c "$load_cpus" "$LOADGEN" "${sweep_args[@]}" 2>&1 | placeholders
 if [[ -n $SHOT ]]; then
