@@ -24,8 +24,10 @@
 # say so next to the table, and re-run it on a quiet one to replace them.
 #
 # Installs dnsperf, nsd and time from Debian if missing. NSD gets its own
-# config, zone and state in a temporary directory (rrl-ratelimit: 0, a free
-# port); the system's NSD configuration is not touched. Every run's lost
+# config, zone and state in a temporary directory (server-count 1,
+# rrl-ratelimit: 0, a free port; lib.sh's write_nsd_conf, as in
+# compare-servers.sh and sweep-demo.sh); the system's NSD configuration is not
+# touched. Every run's lost
 # queries are counted: dnsperf's "Queries lost", satloc-loadgen's "lost".
 set -euo pipefail
 cd "$(dirname "$0")/.."

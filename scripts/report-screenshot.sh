@@ -13,15 +13,16 @@
 #   WINDOW=960,3000 scripts/report-screenshot.sh /tmp/sweep/report.html /tmp/sweep.png
 set -euo pipefail
 # The paths are the caller's, resolved before moving to the workspace root.
-report=$(realpath -m -- "${1:-}")
-out=$(realpath -m -- "${2:-}")
+report=${1:+$(realpath -m -- "$1")}
+out=${2:+$(realpath -m -- "$2")}
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 case "${1:-}" in -h|--help) usage; exit 0 ;; esac
 (($# == 2)) || { usage >&2; exit 2; }
 [[ -f $report ]] || { echo "report-screenshot.sh: $1: no such file" >&2; exit 1; }
-# The page is at most 900 pixels wide, centred; the top plot ends near 640.
-window="${WINDOW:-960,680}"
+# The page is at most 900 pixels wide, centred; the top plot ends near 670
+# when the capacity line takes two lines.
+window="${WINDOW:-960,700}"
 
 screenshot "file://$report" "$out" "$window"
 echo "$2: $(stat -c %s "$out") bytes, $1 in a window of $window"

@@ -16,29 +16,41 @@
 #            rate limiting does not answer for it. NSD's main process, its
 #            server process and xfrd are all pinned to CPU 0 like satloc.
 #
+# NSD's answer also carries the zone's NS record and its address (its
+# default, minimal-responses: no), a few bytes more than satloc's.
+#
 # The JSON, CSV, interval log and HTML report go to OUT (default: a temporary
 # directory, removed at the end; give OUT to keep them). SHOT=PATH.png also
 # writes a screenshot of the report's top (scripts/report-screenshot.sh).
 #
-#   scripts/sweep-demo.sh                              # default server, 5k..200k qps
-#   MODE=echo scripts/sweep-demo.sh
-#   MODE=nsd RATES=20k..300k SLO=p99=5ms OUT=/tmp/nsd SHOT=/tmp/nsd.png scripts/sweep-demo.sh
-#   RATES=10k..100k STEPS=6 STEP=5s SLO=p99=1ms OUT=/tmp/sweep scripts/sweep-demo.sh
+# SLO: below its capacity a server answers in tens of µs at the median, and
+# past it the queue takes the median to milliseconds, so a median objective
+# finds the knee; the p99 of a server idle between queries is a few ms of
+# wake-ups on a virtual machine, so a p99 objective of 1 ms fails at every
+# rate there. The default rates double from 25k to 400k qps, past what one
+# core of NSD or satloc answers; the generator's core offers a few hundred
+# thousand, and a rate it cannot keep is reported as its shortfall, not
+# as the server's limit.
 #
-# Environment: MODE (default), RATES (5k..200k), STEPS (6), STEP (2s per
-# step), WARMUP (500ms), SLO (p99=1ms; several, space-separated, must all
-# hold), OUT, SHOT.
+#   scripts/sweep-demo.sh                  # satloc-server, 25k..400k qps, ~20 s
+#   MODE=nsd SHOT=/tmp/nsd.png scripts/sweep-demo.sh
+#   MODE=echo RATES=50k..400k STEPS=4 scripts/sweep-demo.sh
+#   MODE=nsd RATES=25k..400k STEPS=9 STEP=5s WARMUP=1s OUT=/tmp/sweep-nsd scripts/sweep-demo.sh
+#
+# Environment: MODE (default, echo or nsd), RATES (25k..400k), STEPS (5),
+# STEP (2s per step), WARMUP (500ms), SLO ("p50=1ms p99=20ms": every
+# objective, space-separated, must hold), OUT, SHOT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 environment_settings_only "$@"
 
 MODE="${MODE:-default}"
-RATES="${RATES:-5k..200k}"
-STEPS="${STEPS:-6}"
+RATES="${RATES:-25k..400k}"
+STEPS="${STEPS:-5}"
 STEP="${STEP:-2s}"
 WARMUP="${WARMUP:-500ms}"
-SLO="${SLO:-p99=1ms}"
+SLO="${SLO:-p50=1ms p99=20ms}"
 SHOT="${SHOT:-}"
 case "$MODE" in
     default|echo|nsd) ;;
