@@ -95,7 +95,6 @@ if [[ $MODE == nsd ]]; then
     sat_example_zone 60 "${static_locs[@]}" >"$out/nsd/sat.example.zone"
     write_nsd_conf "$out/nsd" "$port" "$out/nsd/sat.example.zone"
     start_nsd "$out/nsd" "$server_cpus"
-    server_pid=$nsd_pid
     wait_answering NSD "$port" "$nsd_pid" "$out/nsd/nsd.out" "$out/nsd/nsd.log"
     echo "\$ $NSD -d -c $out/nsd/nsd.conf   # MODE=nsd ($("$NSD" -v 2>&1 | head -n1)), CPU $server_cpus; server-count 1, rrl-ratelimit 0" |
         placeholders >&2
