@@ -24,13 +24,15 @@
 # say so next to the table, and re-run it on a quiet one to replace them.
 #
 # Installs dnsperf, nsd and time from Debian if missing. NSD gets its own
-# config, zone and state in a temporary directory (rrl-ratelimit: 0, a free
-# port); the system's NSD configuration is not touched. Every run's lost
+# config, zone and state in a temporary directory (server-count 1,
+# rrl-ratelimit: 0, a free port; lib.sh's write_nsd_conf, as in
+# compare-servers.sh and sweep-demo.sh); the system's NSD configuration is not
+# touched. Every run's lost
 # queries are counted: dnsperf's "Queries lost", satloc-loadgen's "lost".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
-case "${1:-}" in -h|--help) usage; exit 0 ;; esac
+environment_settings_only "$@"
 
 DURATION="${DURATION:-3}"
 REPEAT="${REPEAT:-3}"
@@ -48,13 +50,14 @@ fi
 need_packages=()
 command -v dnsperf >/dev/null 2>&1 || need_packages+=(dnsperf)
 if [[ " $SERVERS " == *" nsd "* ]]; then
-    command -v nsd >/dev/null 2>&1 || [[ -x /usr/sbin/nsd ]] || need_packages+=(nsd)
+    [[ -n $(nsd_path) ]] || need_packages+=(nsd)
 fi
 [[ -x /usr/bin/time ]] || need_packages+=(time)
 command -v taskset >/dev/null 2>&1 || need_packages+=(util-linux)
 command -v python3 >/dev/null 2>&1 || need_packages+=(python3)
 apt_install "${need_packages[@]}" >&2
-NSD=$(command -v nsd || echo /usr/sbin/nsd)
+stop_new_services "${need_packages[@]}"
+NSD=$(nsd_path)
 
 build_server_and_loadgen
 
@@ -71,98 +74,28 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A port free for both UDP and TCP on 127.0.0.1.
-free_port() {
-    python3 - <<'EOF'
-import socket
-while True:
-    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    tcp.bind(("127.0.0.1", 0))
-    port = tcp.getsockname()[1]
-    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        udp.bind(("127.0.0.1", port))
-    except OSError:
-        continue
-    print(port)
-    break
-EOF
-}
+sat_example_zone 60 "${static_locs[@]}" >"$work/sat.example.zone"
+loc_queries iss hubble tiangong >"$work/queries.txt"
 
-cat >"$work/sat.example.zone" <<'EOF'
-$ORIGIN sat.example.
-$TTL 60
-@        IN SOA ns1 hostmaster 2024010101 3600 600 86400 60
-@        IN NS  ns1
-ns1      IN A   127.0.0.1
-iss      IN LOC 43 46 46.715 S 145 49 45.069 W 417946.18m 1m 1m 1m
-hubble   IN LOC 28 30 0.000 N 80 33 0.000 W 540000m 1m 1m 1m
-tiangong IN LOC 12 0 0.000 N 100 0 0.000 E 380000m 1m 1m 1m
-EOF
-cat >"$work/queries.txt" <<'EOF'
-; dnsperf format: name TYPE
-iss.sat.example LOC
-hubble.sat.example LOC
-tiangong.sat.example LOC
-EOF
-
-# wait_answering NAME LOG...: waits until the server on $port answers, or
-# prints LOG and fails.
-wait_answering() {
-    local name=$1
-    shift
-    for _ in $(seq 50); do
-        if "$LOADGEN" -s 127.0.0.1 -p "$port" --qname iss.sat.example --qtype LOC \
-            --requests 1 --timeout 100ms --quiet >/dev/null 2>&1; then
-            return 0
-        fi
-        sleep 0.1
-    done
-    cat "$@" >&2
-    echo "$name did not answer on 127.0.0.1:$port" >&2
-    exit 1
-}
-
-# start_nsd: NSD with its own config on a free port, pinned to SERVER_CPU.
-start_nsd() {
-    port=$(free_port)
-    cat >"$work/nsd.conf" <<EOF
-server:
-    ip-address: 127.0.0.1
-    port: $port
-    server-count: 1
-    username: ""
-    chroot: ""
-    zonesdir: "$work"
-    database: ""
-    zonelistfile: "$work/zone.list"
-    xfrdfile: "$work/xfrd.state"
-    pidfile: "$work/nsd.pid"
-    logfile: "$work/nsd.log"
-    verbosity: 0
-    hide-version: yes
-    rrl-ratelimit: 0
-remote-control:
-    control-enable: no
-zone:
-    name: sat.example
-    zonefile: "$work/sat.example.zone"
-EOF
+# nsd_on_port: NSD (one server process, no rate limiting: write_nsd_conf)
+# serving the static zone on a free port, pinned to SERVER_CPU.
+nsd_on_port() {
+    port=$(free_ports 1)
+    write_nsd_conf "$work/nsd" "$port" "$work/sat.example.zone"
     echo "==> starting NSD on 127.0.0.1:$port (CPU $SERVER_CPU)" >&2
-    taskset -c "$SERVER_CPU" "$NSD" -d -c "$work/nsd.conf" >"$work/nsd.out" 2>&1 &
-    nsd_pid=$!
-    wait_answering NSD "$work/nsd.out" "$work/nsd.log"
+    start_nsd "$work/nsd" "$SERVER_CPU"
+    wait_answering NSD "$port" "$nsd_pid" "$work/nsd/nsd.out" "$work/nsd/nsd.log"
 }
 
 # start_echo: the echo floor (recvmmsg/sendmmsg batch engine, one thread),
 # pinned to SERVER_CPU.
 start_echo() {
-    port=$(free_port)
+    port=$(free_ports 1)
     echo "==> starting satloc-server --echo-floor on 127.0.0.1:$port (CPU $SERVER_CPU)" >&2
     taskset -c "$SERVER_CPU" "$SERVER" --echo-floor --threads 1 --listen "127.0.0.1:$port" \
         >"$work/echo.out" 2>&1 &
     echo_pid=$!
-    wait_answering "the echo floor" "$work/echo.out"
+    wait_answering "the echo floor" "$port" "$echo_pid" "$work/echo.out"
 }
 
 stop_server() {
@@ -220,7 +153,7 @@ PY
 
 for server in $SERVERS; do
     case $server in
-        nsd) start_nsd; levels=$NSD_LEVELS ;;
+        nsd) nsd_on_port; levels=$NSD_LEVELS ;;
         echo) start_echo; levels=$ECHO_LEVELS ;;
     esac
     for rep in $(seq "$REPEAT"); do

@@ -111,7 +111,7 @@ need_packages=()
 has() { command -v "$1" >/dev/null 2>&1 || [[ -x /usr/sbin/$1 ]]; }
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
 has knotd || need_packages+=(knot)
-has nsd || need_packages+=(nsd)
+[[ -n $(nsd_path) ]] || need_packages+=(nsd)
 has dnsperf || need_packages+=(dnsperf)
 has pdns_server || need_packages+=(pdns-server)
 installed pdns-backend-bind || need_packages+=(pdns-backend-bind)
@@ -120,20 +120,11 @@ has dig || need_packages+=(bind9-dnsutils)
 has taskset || need_packages+=(util-linux)
 has python3 || need_packages+=(python3)
 apt_install "${need_packages[@]}" >&2
-# Debian starts a package's service on install where an init system runs; it
-# would listen on port 53 and take CPU 0 time, so a service this script just
-# brought in is stopped again (only those: a running system server was there
-# before and is left alone — the free ports below never collide with it).
-for package in "${need_packages[@]}"; do
-    case "$package" in knot|nsd|pdns-server) ;; *) continue ;; esac
-    service=${package%-server}
-    if command -v service >/dev/null 2>&1 && service "$service" status >/dev/null 2>&1; then
-        echo "==> stopping the $service service the install started" >&2
-        service "$service" stop >&2 || true
-    fi
-done
+# (A running system server was there before and is left alone: the free ports
+# below never collide with it.)
+stop_new_services "${need_packages[@]}"
 KNOTD=$(command -v knotd || echo /usr/sbin/knotd)
-NSD=$(command -v nsd || echo /usr/sbin/nsd)
+NSD=$(nsd_path)
 PDNS=$(command -v pdns_server || echo /usr/sbin/pdns_server)
 
 build_server_and_loadgen
@@ -198,25 +189,9 @@ start() {
     pid_of[$name]=$!
 }
 
-# answers PORT: a LOC query on PORT got a NOERROR answer (from satloc-loadgen,
-# which checks ID, question and rcode).
-answers() {
-    "$LOADGEN" -s 127.0.0.1 -p "$1" --qname iss.sat.example --qtype LOC --requests 1 \
-        --timeout 200ms --quiet --json "$work/probe.json" >/dev/null 2>&1 &&
-        python3 -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["rcodes"].get("NOERROR",0)==1 else 1)' \
-            "$work/probe.json" 2>/dev/null
-}
-
-# wait_answering NAME LOG: until server NAME answers, or stop with its log.
-wait_answering() {
-    for _ in $(seq 100); do
-        answers "${port_of[$1]}" && return 0
-        kill -0 "${pid_of[$1]}" 2>/dev/null || break
-        sleep 0.1
-    done
-    cat "$2" >&2
-    echo "compare-servers.sh: $1 on 127.0.0.1:${port_of[$1]} did not answer a LOC query; its log is above" >&2
-    exit 1
+# answering NAME: until server NAME answers a LOC query, or stop with its log.
+answering() {
+    wait_answering "$1" "${port_of[$1]}" "${pid_of[$1]}" "$work/$1.log"
 }
 
 # --- The servers ---------------------------------------------------------------
@@ -229,24 +204,16 @@ for i in "${!names[@]}"; do port_of[${names[i]}]=${ports[i]}; done
 echo "==> reading satloc's records at $NOW for the peers' zone" >&2
 "$SERVER" --threads 1 --listen "127.0.0.1:${port_of[reference]}" --now "$NOW" >"$work/reference.log" 2>&1 &
 pid_of[reference]=$!
-wait_answering reference "$work/reference.log"
+answering reference
 qnames=(iss hubble css)
-{
-    echo "\$ORIGIN sat.example."
-    echo "\$TTL 5"
-    echo "@ IN SOA ns1 hostmaster 2024010101 3600 600 86400 5"
-    echo "@ IN NS ns1"
-    echo "ns1 IN A 127.0.0.1"
-    for name in "${qnames[@]}"; do
-        loc=$(dig @127.0.0.1 -p "${port_of[reference]}" +short +time=2 +tries=1 "$name.sat.example" LOC)
-        [[ -n $loc ]] || { echo "compare-servers.sh: satloc gave no LOC record for $name.sat.example" >&2; exit 1; }
-        echo "$name IN LOC $loc"
-    done
-} >"$work/sat.example.zone"
-{
-    echo "; dnsperf format: name TYPE"
-    for name in "${qnames[@]}"; do echo "$name.sat.example LOC"; done
-} >"$work/queries.txt"
+records=()
+for name in "${qnames[@]}"; do
+    loc=$(dig @127.0.0.1 -p "${port_of[reference]}" +short +time=2 +tries=1 "$name.sat.example" LOC)
+    [[ -n $loc ]] || { echo "compare-servers.sh: satloc gave no LOC record for $name.sat.example" >&2; exit 1; }
+    records+=("$name" "$loc")
+done
+sat_example_zone 5 "${records[@]}" >"$work/sat.example.zone"
+loc_queries "${qnames[@]}" >"$work/queries.txt"
 kill "${pid_of[reference]}"; wait "${pid_of[reference]}" 2>/dev/null || true
 unset 'pid_of[reference]'
 
@@ -270,29 +237,7 @@ zone:
     zonefile-sync: -1
 EOF
 
-mkdir -p "$work/nsd"
-cat >"$work/nsd/nsd.conf" <<EOF
-server:
-    ip-address: 127.0.0.1
-    port: ${port_of[nsd]}
-    server-count: 1
-    username: ""
-    chroot: ""
-    zonesdir: "$work"
-    database: ""
-    zonelistfile: "$work/nsd/zone.list"
-    xfrdfile: "$work/nsd/xfrd.state"
-    pidfile: "$work/nsd/nsd.pid"
-    logfile: "$work/nsd/nsd.log"
-    verbosity: 0
-    hide-version: yes
-    rrl-ratelimit: 0
-remote-control:
-    control-enable: no
-zone:
-    name: sat.example
-    zonefile: "$work/sat.example.zone"
-EOF
+write_nsd_conf "$work/nsd" "${port_of[nsd]}" "$work/sat.example.zone"
 
 # PowerDNS reads the same zone file through its bind backend rather than
 # asking satloc (--pdns-listen, measured in compare-pdns.sh): here it stands
@@ -335,7 +280,7 @@ for server in $SERVERS; do
             --listen "127.0.0.1:${port_of[echo-uring]}" ;;
     esac
 done
-for server in $SERVERS; do wait_answering "$server" "$work/$server.log"; done
+for server in $SERVERS; do answering "$server"; done
 
 # --- Measurements ----------------------------------------------------------------
 results="$work/results.tsv"

@@ -167,3 +167,154 @@ if len(dirs) != 1:
 print(dirs[0])
 ' "$1"
 }
+
+# sat_example_zone TTL [NAME LOC]...: prints a zone file for sat.example,
+# every record at TTL seconds: SOA, NS and the name server's address, then
+# `NAME IN LOC LOC` for each pair (LOC in presentation form, as `dig +short`
+# prints it), for the peers that serve satloc's names from a zone file.
+sat_example_zone() {
+    local ttl=$1
+    shift
+    echo "\$ORIGIN sat.example."
+    echo "\$TTL $ttl"
+    echo "@ IN SOA ns1 hostmaster 2024010101 3600 600 86400 $ttl"
+    echo "@ IN NS ns1"
+    echo "ns1 IN A 127.0.0.1"
+    while (($# >= 2)); do
+        echo "$1 IN LOC $2"
+        shift 2
+    done
+}
+
+# Fixed LOC records (NAME LOC pairs for sat_example_zone), for a server that
+# serves satloc's names from a static zone when what is measured is the
+# server rather than whether the positions are current. Every LOC RDATA is 16
+# bytes, so the answers are as long as satloc's.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+static_locs=(
+    iss "43 46 46.715 S 145 49 45.069 W 417946.18m 1m 1m 1m"
+    hubble "28 30 0.000 N 80 33 0.000 W 540000m 1m 1m 1m"
+    tiangong "12 0 0.000 N 100 0 0.000 E 380000m 1m 1m 1m"
+)
+
+# loc_queries NAME...: prints a dnsperf query file (also satloc-loadgen's
+# -d) asking for the LOC record of each NAME.sat.example.
+loc_queries() {
+    echo "; dnsperf format: name TYPE"
+    local name
+    for name in "$@"; do echo "$name.sat.example LOC"; done
+}
+
+# nsd_path: prints where nsd is (on PATH, or /usr/sbin where Debian puts it
+# and a user's PATH often lacks), or nothing when NSD is not installed.
+nsd_path() {
+    command -v nsd || { [[ -x /usr/sbin/nsd ]] && echo /usr/sbin/nsd; } || true
+}
+
+# stop_new_services PACKAGE...: Debian starts a server package's service on
+# install where an init system runs; it would listen on port 53 and take CPU
+# time from the server measured. Stops the service of each PACKAGE (those of
+# knot, nsd, pdns-server; others are skipped) that is running: pass only the
+# packages just installed, so a server that ran before is left alone.
+stop_new_services() {
+    local package service
+    for package in "$@"; do
+        case "$package" in knot|nsd|pdns-server) ;; *) continue ;; esac
+        service=${package%-server}
+        if command -v service >/dev/null 2>&1 && service "$service" status >/dev/null 2>&1; then
+            echo "==> stopping the $service service the install started" >&2
+            service "$service" stop >&2 || true
+        fi
+    done
+}
+
+# write_nsd_conf DIR PORT ZONE_FILE: writes DIR/nsd.conf, NSD serving
+# sat.example from ZONE_FILE on 127.0.0.1:PORT with its state, pid file and
+# log in DIR (the system's /etc/nsd is never read), one server process
+# (server-count 1, as the others measured run one worker) and no response
+# rate limiting (rrl-ratelimit 0: a benchmark's one client would be limited).
+write_nsd_conf() {
+    local dir=$1 port=$2 zone=$3
+    mkdir -p "$dir"
+    cat >"$dir/nsd.conf" <<CONF
+server:
+    ip-address: 127.0.0.1
+    port: $port
+    server-count: 1
+    username: ""
+    chroot: ""
+    zonesdir: "$dir"
+    database: ""
+    zonelistfile: "$dir/zone.list"
+    xfrdfile: "$dir/xfrd.state"
+    pidfile: "$dir/nsd.pid"
+    logfile: "$dir/nsd.log"
+    verbosity: 0
+    hide-version: yes
+    rrl-ratelimit: 0
+remote-control:
+    control-enable: no
+zone:
+    name: sat.example
+    zonefile: "$zone"
+CONF
+}
+
+# start_nsd DIR CPUS: starts NSD (path in NSD) in the foreground (-d) with
+# DIR/nsd.conf (see write_nsd_conf), pinned to CPUS with taskset (the server
+# process it forks and xfrd inherit the pinning), its output in DIR/nsd.out;
+# sets nsd_pid. It may not answer yet: see wait_answering.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+start_nsd() {
+    taskset -c "$2" "$NSD" -d -c "$1/nsd.conf" >"$1/nsd.out" 2>&1 &
+    nsd_pid=$!
+}
+
+# answers_loc PORT: an iss.sat.example LOC query to 127.0.0.1:PORT got a
+# NOERROR answer (satloc-loadgen checks the ID and the question; its JSON
+# summary, the rcode).
+answers_loc() {
+    local json status=0
+    json=$(mktemp -t answers-loc.XXXXXX)
+    "$LOADGEN" -s 127.0.0.1 -p "$1" --qname iss.sat.example --qtype LOC --requests 1 \
+        --timeout 200ms --quiet --json "$json" >/dev/null 2>&1 &&
+        python3 -c 'import json,sys; sys.exit(0 if json.load(open(sys.argv[1]))["rcodes"].get("NOERROR",0)==1 else 1)' \
+            "$json" 2>/dev/null || status=1
+    rm -f "$json"
+    return "$status"
+}
+
+# wait_answering NAME PORT PID LOG...: waits up to 10 s until the server NAME
+# (process PID) on 127.0.0.1:PORT answers a LOC query (answers_loc); if PID
+# exits first or the time runs out, shows each LOG on stderr and exits.
+wait_answering() {
+    local name=$1 port=$2 pid=$3
+    shift 3
+    for _ in $(seq 100); do
+        answers_loc "$port" && return 0
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    cat "$@" >&2 2>/dev/null || true
+    echo "${0##*/}: $name on 127.0.0.1:$port did not answer a LOC query; its log is above" >&2
+    exit 1
+}
+
+# screenshot URL OUT WIDTH,HEIGHT: headless chromium renders URL in a window
+# of that many pixels and writes it to OUT as a small PNG (colours reduced
+# with pngquant). Installs chromium and pngquant from Debian if missing.
+screenshot() {
+    local url=$1 out=$2 window=$3 need_packages=() shot status=0
+    command -v chromium >/dev/null 2>&1 || need_packages+=(chromium)
+    command -v pngquant >/dev/null 2>&1 || need_packages+=(pngquant)
+    apt_install "${need_packages[@]}" >&2
+    shot=$(mktemp -d -t screenshot.XXXXXX)
+    # A budget of virtual time lets scripts and timers run before the shot.
+    timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --hide-scrollbars \
+        --user-data-dir="$shot/profile" --window-size="$window" \
+        --virtual-time-budget=5000 --screenshot="$shot/page.png" "$url" 2>/dev/null &&
+        pngquant --force --quality=70-95 --strip --output "$out" "$shot/page.png" || status=$?
+    rm -rf "$shot"
+    ((status == 0)) || echo "screenshot of $url failed (status $status)" >&2
+    return "$status"
+}

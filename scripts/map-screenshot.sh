@@ -2,8 +2,9 @@
 # The README's picture of the live map: starts the server with the embedded
 # catalogue, the clock frozen at NOW and the map on a free loopback port,
 # lets headless chromium render the page, and writes a small PNG (colours
-# reduced with pngquant) to OUT. Installs chromium and pngquant from Debian
-# if they are missing.
+# reduced with pngquant) to OUT (lib.sh's screenshot, which
+# scripts/report-screenshot.sh uses too). Installs chromium and pngquant
+# from Debian if they are missing.
 #
 #   scripts/map-screenshot.sh [OUT] [NOW]    # default docs/map.png, 2026-11-28T12:00:00Z
 set -euo pipefail
@@ -15,11 +16,6 @@ out=${1:-docs/map.png}
 now=${2:-2026-11-28T12:00:00Z}
 # The page at this size shows the whole map and the object list.
 window=1100,540
-
-need_packages=()
-command -v chromium >/dev/null 2>&1 || need_packages+=(chromium)
-command -v pngquant >/dev/null 2>&1 || need_packages+=(pngquant)
-apt_install "${need_packages[@]}"
 
 cargo build --release -p satloc-server --quiet
 work=$(mktemp -d)
@@ -42,8 +38,5 @@ for _ in $(seq 1 200); do
 done
 [[ -n $url ]] || { cat "$work/server.log" >&2; echo "the map did not start" >&2; exit 1; }
 
-timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --hide-scrollbars \
-  --user-data-dir="$work/profile" --window-size="$window" \
-  --virtual-time-budget=5000 --screenshot="$work/map.png" "$url" 2>/dev/null
-pngquant --force --quality=70-95 --strip --output "$out" "$work/map.png"
+screenshot "$url" "$out" "$window"
 echo "$out: $(stat -c %s "$out") bytes, the map at $now ($url)"
