@@ -1,27 +1,30 @@
 #!/usr/bin/env bash
 # Gate a change on measured latency: builds satloc-server at BASE (a git ref,
 # default main) and from the working tree, runs the same open-loop load
-# against each in turn on this machine (the server on CPU 0, the generator on
-# CPU 1; one satloc-loadgen, built from the working tree, measures both), and
-# judges the current build against the base with `satloc-loadgen compare`.
+# against each, ROUNDS times in turn (base, current, base, ...) on this
+# machine (the server on CPU 0, the generator on CPU 1; one satloc-loadgen,
+# built from the working tree, measures both), and judges the current
+# build's rounds against the base's with `satloc-loadgen compare`.
 # The exit status is compare's: 0 pass, 1 regression, 2 inputs that cannot be
 # compared. When to use this and when the instruction-count gate is enough:
 # docs/benchmarking.md, "Gating a pull request".
 #
 #   scripts/perf-gate.sh [BASE]                  # default main
-#   RATE=50k DURATION=10s WARMUP=2s THRESHOLD=5 OUT=/tmp/gate scripts/perf-gate.sh origin/main
+#   ROUNDS=5 RATE=50k DURATION=10s WARMUP=2s THRESHOLD=5 OUT=/tmp/gate scripts/perf-gate.sh origin/main
 #   SERVER_ARGS="--threads 1 --udp-engine uring" scripts/perf-gate.sh main
 #
 # The base is built from a temporary git worktree into its own target
 # directory (target/perf-gate-base, kept so the next gate only rebuilds what
 # changed). OUT (default: a temporary directory, removed) receives
-# base.json, current.json, compare.txt and current.bmf.json.
+# base-N.json and current-N.json for each round, compare.txt and
+# current.bmf.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 case "${1:-}" in -h|--help) usage; exit 0 ;; esac
 
 base_ref="${1:-main}"
+ROUNDS="${ROUNDS:-3}"
 RATE="${RATE:-50k}"
 DURATION="${DURATION:-10s}"
 WARMUP="${WARMUP:-2s}"
@@ -70,10 +73,17 @@ measure() {
     wait "$server_pid" 2>/dev/null || true
     server_pid=""
 }
-measure base "$base_server"
-measure current "$SERVER"
+base_rounds=()
+current_rounds=()
+for round in $(seq 1 "$ROUNDS"); do
+    measure "base-$round" "$base_server"
+    measure "current-$round" "$SERVER"
+    base_rounds+=("$out/base-$round.json")
+    current_rounds+=("$out/current-$round.json")
+done
 
 status=0
 "$LOADGEN" compare --threshold "$THRESHOLD" --bmf "$out/current.bmf.json" --name satloc-server \
-    "$out/base.json" "$out/current.json" | tee "$out/compare.txt" || status=${PIPESTATUS[0]}
+    "$(IFS=,; echo "${base_rounds[*]}")" "$(IFS=,; echo "${current_rounds[*]}")" \
+    | tee "$out/compare.txt" || status=${PIPESTATUS[0]}
 exit "$status"

@@ -66,12 +66,13 @@ pub enum Command {
 /// Arguments of `compare`.
 #[derive(Debug, Args)]
 pub struct CompareArgs {
-    /// The --json of the baseline run or sweep.
-    #[arg(value_name = "BASELINE.json")]
-    pub baseline: PathBuf,
-    /// The --json of the run or sweep to judge.
-    #[arg(value_name = "CURRENT.json")]
-    pub current: PathBuf,
+    /// The --json of the baseline run or sweep; several rounds of it as a
+    /// comma list (A1.json,A2.json,A3.json).
+    #[arg(value_name = "BASELINE.json", value_delimiter = ',', required = true)]
+    pub baseline: Vec<PathBuf>,
+    /// The --json of the run or sweep to judge, or its rounds.
+    #[arg(value_name = "CURRENT.json", value_delimiter = ',', required = true)]
+    pub current: Vec<PathBuf>,
     /// Smallest change, in percent of the baseline, that can fail the
     /// comparison (it must also leave the noise band).
     #[arg(long, default_value_t = 5.0, value_parser = parse_threshold, value_name = "PERCENT")]

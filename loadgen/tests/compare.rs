@@ -1,5 +1,6 @@
 //! `satloc-loadgen compare` on real runs against a server with a known
-//! delay: two runs of the same server pass, a server 20 % slower fails,
+//! delay: two runs of the same server pass, a server 20 % slower fails (one
+//! run a side, and rounds),
 //! a run cannot be judged against a sweep, and the BMF output holds the
 //! current run's figures.
 
@@ -76,6 +77,20 @@ fn the_same_server_passes_a_twenty_percent_slower_one_fails() {
     let p50 = table.lines().find(|line| line.starts_with("p50 ")).unwrap();
     assert!(p50.ends_with("WORSE"), "{table}");
     assert!(table.contains("verdict: REGRESSION in p50"), "{table}");
+
+    // Rounds, as comma lists: the baseline's two runs against themselves
+    // pass, against the slower server's run (taken twice) fail.
+    let rounds = format!("{baseline},{again}");
+    let same = compare(&["--threshold", "10", &rounds, &rounds]);
+    assert_eq!(same.status.code(), Some(0), "{}", text(&same));
+    assert!(
+        text(&same).contains("median of 2 rounds"),
+        "{}",
+        text(&same)
+    );
+    let slower_rounds = format!("{regressed},{regressed}");
+    let worse = compare(&["--threshold", "10", &rounds, &slower_rounds]);
+    assert_eq!(worse.status.code(), Some(1), "{}", text(&worse));
 }
 
 #[test]

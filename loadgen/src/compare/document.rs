@@ -5,7 +5,9 @@
 //! every measured second as repeated samples of each. A sweep gives its
 //! capacity (bracketed by the lowest rate that failed) and the p50 and p99
 //! of every step that met the objective, keyed by the offered rate so that
-//! two sweeps over the same rates line up step by step.
+//! two sweeps over the same rates line up step by step. Several rounds of
+//! the same measurement combine into one document whose figures are the
+//! rounds' medians, with the rounds as the samples.
 
 use std::path::Path;
 
@@ -94,8 +96,16 @@ impl Measure {
 /// How far a metric's value can be trusted.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Evidence {
-    /// The same figure measured over each second.
+    /// The same figure measured over each second of one run.
     Seconds(Vec<f64>),
+    /// The figure of each round, when several were combined.
+    Rounds {
+        /// One per round.
+        values: Vec<f64>,
+        /// For a capacity, the widest gap between a round's capacity and
+        /// the lowest rate that failed, as a share of the capacity.
+        resolution: Option<f64>,
+    },
     /// A capacity: the true value lies between it and the lowest rate that
     /// failed.
     Bracket {
@@ -139,6 +149,8 @@ impl Metric {
 pub struct Document {
     /// Run or sweep.
     pub kind: Kind,
+    /// How many rounds it combines (1 for a single file).
+    pub rounds: usize,
     /// What was measured, in a few words: two documents that differ here
     /// measured different things.
     pub setup: String,
@@ -268,6 +280,7 @@ fn from_run(run: RunJson) -> Document {
     });
     Document {
         kind: Kind::Run,
+        rounds: 1,
         setup: format!("run over {}{load}", run.transport.unwrap_or_default()),
         metrics,
     }
@@ -294,6 +307,7 @@ fn from_sweep(sweep: SweepJson) -> Document {
     }
     Document {
         kind: Kind::Sweep,
+        rounds: 1,
         setup: format!(
             "sweep over {}, objective {}",
             sweep.transport,
@@ -305,5 +319,141 @@ fn from_sweep(sweep: SweepJson) -> Document {
                 .join(" ")
         ),
         metrics,
+    }
+}
+
+/// The middle value of `values` (the mean of the middle two if even).
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let middle = values.len() / 2;
+    if values.len() % 2 == 1 {
+        values[middle]
+    } else {
+        (values[middle - 1] + values[middle]) / 2.0
+    }
+}
+
+/// How far the capacity of a metric may be off, as a share of it.
+pub fn resolution(metric: &Metric) -> Option<f64> {
+    match &metric.evidence {
+        Evidence::Bracket { failed_qps } if metric.value > 0.0 => {
+            Some((failed_qps - metric.value) / metric.value)
+        }
+        Evidence::Rounds { resolution, .. } => *resolution,
+        _ => None,
+    }
+}
+
+/// Rounds of the same measurement (all runs or all sweeps, checked by the
+/// caller) as one document: each metric every round has, at the rounds'
+/// median, with the rounds as its samples. A capacity that is a lower
+/// bound in any round stays a lower bound.
+pub fn combine(mut rounds: Vec<Document>) -> Document {
+    if rounds.len() == 1 {
+        return rounds.remove(0);
+    }
+    let first = &rounds[0];
+    let metrics = first
+        .metrics
+        .iter()
+        .filter_map(|metric| {
+            let name = metric.name();
+            let found: Vec<&Metric> = rounds
+                .iter()
+                .filter_map(|round| round.metrics.iter().find(|other| other.name() == name))
+                .collect();
+            (found.len() == rounds.len()).then(|| combine_metric(metric, &found))
+        })
+        .collect();
+    Document {
+        kind: first.kind,
+        rounds: rounds.len(),
+        setup: first.setup.clone(),
+        metrics,
+    }
+}
+
+/// One metric over the rounds `found`.
+fn combine_metric(metric: &Metric, found: &[&Metric]) -> Metric {
+    let mut values: Vec<f64> = found.iter().map(|round| round.value).collect();
+    let value = median(&mut values.clone());
+    let evidence = if found
+        .iter()
+        .any(|round| round.evidence == Evidence::LowerBound)
+    {
+        Evidence::LowerBound
+    } else {
+        values.sort_by(f64::total_cmp);
+        Evidence::Rounds {
+            values,
+            resolution: found
+                .iter()
+                .filter_map(|round| resolution(round))
+                .reduce(f64::max),
+        }
+    };
+    Metric {
+        value,
+        evidence,
+        ..metric.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round(p99: f64, capacity: Evidence) -> Document {
+        Document {
+            kind: Kind::Sweep,
+            rounds: 1,
+            setup: "sweep".into(),
+            metrics: vec![
+                Metric {
+                    measure: Measure::Capacity,
+                    at_qps: None,
+                    value: 1000.0,
+                    evidence: capacity,
+                },
+                Metric {
+                    measure: Measure::P99,
+                    at_qps: Some(500.0),
+                    value: p99,
+                    evidence: Evidence::Seconds(vec![p99; 5]),
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn rounds_combine_to_their_median_with_the_rounds_as_samples() {
+        let bracket = |failed_qps| Evidence::Bracket { failed_qps };
+        let combined = combine(vec![
+            round(300.0, bracket(1100.0)),
+            round(100.0, bracket(1050.0)),
+            round(200.0, bracket(1200.0)),
+        ]);
+        assert_eq!(combined.rounds, 3);
+        let p99 = &combined.metrics[1];
+        assert_eq!(p99.value, 200.0);
+        assert_eq!(
+            p99.evidence,
+            Evidence::Rounds {
+                values: vec![100.0, 200.0, 300.0],
+                resolution: None
+            }
+        );
+        // The widest bracket of the three: 1200 over 1000.
+        let resolution = resolution(&combined.metrics[0]).unwrap();
+        assert!((resolution - 0.2).abs() < 1e-9, "{resolution}");
+    }
+
+    #[test]
+    fn a_lower_bound_in_any_round_keeps_the_capacity_a_lower_bound() {
+        let combined = combine(vec![
+            round(100.0, Evidence::Bracket { failed_qps: 1100.0 }),
+            round(100.0, Evidence::LowerBound),
+        ]);
+        assert_eq!(combined.metrics[0].evidence, Evidence::LowerBound);
     }
 }

@@ -87,7 +87,7 @@ pub fn compare(baseline: &Document, current: &Document, threshold_pct: f64) -> C
             .find(|other| other.name() == metric.name())
             .cloned()
     };
-    let rows = current
+    let rows: Vec<Row> = current
         .metrics
         .iter()
         .filter_map(|metric| {
@@ -101,9 +101,13 @@ pub fn compare(baseline: &Document, current: &Document, threshold_pct: f64) -> C
             .map(Metric::name)
             .collect()
     };
+    let setup = |document: &Document| match document.rounds {
+        1 => document.setup.clone(),
+        rounds => format!("{}, median of {rounds} rounds", document.setup),
+    };
     Comparison {
-        baseline_setup: baseline.setup.clone(),
-        current_setup: current.setup.clone(),
+        baseline_setup: setup(baseline),
+        current_setup: setup(current),
         threshold_pct,
         rows,
         only_baseline: missing(baseline, current),
@@ -161,6 +165,7 @@ mod tests {
             .collect();
         Document {
             kind: Kind::Run,
+            rounds: 1,
             setup: "run".into(),
             metrics: vec![Metric {
                 measure: Measure::P99,
@@ -194,7 +199,7 @@ mod tests {
     #[test]
     fn a_change_within_the_noise_passes_and_the_band_is_what_passes_it() {
         // 12 % worse, over the 5 % threshold, but the seconds scatter by
-        // ±40 %: the band (about ±57 %) covers the change.
+        // ±40 %: the band (about ±54 %) covers the change.
         let noisy = compare(&run(1000.0, 400.0), &run(1120.0, 400.0), 5.0);
         assert_eq!(noisy.rows[0].outcome, Outcome::WithinNoise);
         assert!(!noisy.regressed());
@@ -218,6 +223,7 @@ mod tests {
     fn capacity(value: f64, evidence: Evidence) -> Document {
         Document {
             kind: Kind::Sweep,
+            rounds: 1,
             setup: "sweep".into(),
             metrics: vec![Metric {
                 measure: Measure::Capacity,

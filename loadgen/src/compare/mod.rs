@@ -16,7 +16,7 @@ pub mod output;
 
 use std::path::PathBuf;
 
-pub use document::{Document, load};
+pub use document::{Document, combine, load};
 pub use judge::{Comparison, compare};
 
 /// What stops a comparison.
@@ -44,40 +44,53 @@ pub enum CompareError {
     },
     /// A run compared with a sweep.
     #[error(
-        "{} is a {} and {} is a {}: compare a run with a run, a sweep with a sweep",
-        baseline.display(),
-        baseline_kind,
-        current.display(),
-        current_kind
+        "{} is a {} and {} is a {}: compare runs with runs, sweeps with sweeps",
+        first.display(),
+        first_kind,
+        other.display(),
+        other_kind
     )]
     Kinds {
-        /// The baseline file.
-        baseline: PathBuf,
+        /// The first file.
+        first: PathBuf,
         /// What it is.
-        baseline_kind: &'static str,
-        /// The current file.
-        current: PathBuf,
-        /// What it is.
-        current_kind: &'static str,
+        first_kind: &'static str,
+        /// A file of another kind.
+        other: PathBuf,
+        /// What that is.
+        other_kind: &'static str,
     },
 }
 
-/// Reads both files and compares them.
+/// Reads the baseline's rounds and the current rounds, checks they are all
+/// of one kind, and compares their combinations.
 pub fn compare_files(
-    baseline: &std::path::Path,
-    current: &std::path::Path,
+    baseline: &[PathBuf],
+    current: &[PathBuf],
     threshold_pct: f64,
 ) -> Result<(Document, Comparison), CompareError> {
-    let base = load(baseline)?;
-    let cur = load(current)?;
-    if base.kind != cur.kind {
+    let read = |paths: &[PathBuf]| {
+        paths
+            .iter()
+            .map(|path| load(path))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let (base, cur) = (read(baseline)?, read(current)?);
+    let paths = baseline.iter().chain(current);
+    let documents = base.iter().chain(&cur);
+    let mut all = paths.zip(documents);
+    if let Some((first, first_document)) = all.next()
+        && let Some((other, other_document)) =
+            all.find(|(_, document)| document.kind != first_document.kind)
+    {
         return Err(CompareError::Kinds {
-            baseline: baseline.to_owned(),
-            baseline_kind: base.kind.name(),
-            current: current.to_owned(),
-            current_kind: cur.kind.name(),
+            first: first.clone(),
+            first_kind: first_document.kind.name(),
+            other: other.clone(),
+            other_kind: other_document.kind.name(),
         });
     }
+    let (base, cur) = (combine(base), combine(cur));
     let comparison = compare(&base, &cur, threshold_pct);
     Ok((cur, comparison))
 }

@@ -1,45 +1,74 @@
-//! How much a figure moves between runs of the same thing, estimated from
-//! the evidence each document carries.
+//! How much a figure moves between measurements of the same thing,
+//! estimated from the evidence each document carries.
 //!
-//! A run's seconds are repeated measurements of its percentiles and rate:
-//! the standard error of their mean says how far the run's figure would
-//! move if the run were repeated, and the band of a change is
-//! [`STANDARD_ERRORS`] standard errors of the difference of two such means
-//! (a Welch-style interval). Seconds next to each other are not fully
-//! independent, so this estimate is on the narrow side; the threshold is
-//! what absorbs the rest (docs/benchmarking.md, "Gating a pull request").
-//! A capacity's band is the sweep's resolution: the gap between the
-//! capacity and the lowest rate that failed.
+//! Samples are either rounds (several runs or sweeps of the same thing,
+//! combined) or, for a single run, its seconds. The band of a change is the
+//! half-width of a two-sided 99 % confidence interval of the difference of
+//! the two sides' means, Welch's: Student's t at the Welch–Satterthwaite
+//! degrees of freedom times the standard error of the difference. Seconds
+//! of one run share that run's conditions (placement, caches, neighbours),
+//! so a band from seconds leaves out the variation between runs and is
+//! narrower than the truth; rounds include it (docs/benchmarking.md,
+//! "Gating a pull request"). A capacity's band is also at least the sweep's
+//! resolution: the gap between the capacity and the lowest rate that
+//! failed.
 
-use crate::compare::document::{Evidence, Metric};
+use crate::compare::document::{Evidence, Metric, resolution};
 
-/// Standard errors each side of a change that count as noise: a change
-/// from noise alone lands outside about 3 times in 1,000.
-pub const STANDARD_ERRORS: f64 = 3.0;
+/// The confidence of the band, for the table's legend.
+pub const CONFIDENCE: &str = "99%";
 
-/// Fewest samples a spread is estimated from.
-pub const FEWEST_SAMPLES: usize = 3;
+/// Student's t at 0.995 (two-sided 99 %) by degrees of freedom 1 to 30,
+/// then at 40, 60 and 120; beyond, the normal 2.576.
+const T_995: [f64; 30] = [
+    63.657, 9.925, 5.841, 4.604, 4.032, 3.707, 3.499, 3.355, 3.250, 3.169, 3.106, 3.055, 3.012,
+    2.977, 2.947, 2.921, 2.898, 2.878, 2.861, 2.845, 2.831, 2.819, 2.807, 2.797, 2.787, 2.779,
+    2.771, 2.763, 2.756, 2.750,
+];
 
-/// The mean and the squared standard error of the mean of `samples`, if
-/// there are enough of them.
-fn mean_and_squared_error(samples: &[f64]) -> Option<(f64, f64)> {
-    if samples.len() < FEWEST_SAMPLES {
-        return None;
+/// Student's t quantile for a two-sided 99 % interval at `df` degrees of
+/// freedom, rounded down to a tabled value (so the band errs wide).
+pub fn t_quantile(df: f64) -> f64 {
+    match df {
+        df if df < 1.0 || df.is_nan() => T_995[0],
+        df if df < 31.0 => T_995[df as usize - 1],
+        df if df < 60.0 => 2.704,
+        df if df < 120.0 => 2.660,
+        df if df.is_finite() => 2.617,
+        _ => 2.576,
     }
-    let n = samples.len() as f64;
-    let mean = samples.iter().sum::<f64>() / n;
-    let variance = samples.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
-    Some((mean, variance / n))
 }
 
-/// How far the capacity of `metric` may be off, as a share of it.
-fn resolution(metric: &Metric) -> Option<f64> {
-    match metric.evidence {
-        Evidence::Bracket { failed_qps } if metric.value > 0.0 => {
-            Some((failed_qps - metric.value) / metric.value)
-        }
+/// The samples a metric carries, if any.
+fn samples(metric: &Metric) -> Option<&[f64]> {
+    match &metric.evidence {
+        Evidence::Seconds(values) | Evidence::Rounds { values, .. } => Some(values),
         _ => None,
     }
+}
+
+/// The squared standard error of the mean of `values` and its degrees of
+/// freedom, if there are at least two.
+fn squared_error(values: &[f64]) -> Option<(f64, f64)> {
+    if values.len() < 2 {
+        return None;
+    }
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let variance = values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    Some((variance / n, n - 1.0))
+}
+
+/// Welch's half-width for the difference of the means of `a` and `b`.
+fn welch_half_width(a: &[f64], b: &[f64]) -> Option<f64> {
+    let (error_a, df_a) = squared_error(a)?;
+    let (error_b, df_b) = squared_error(b)?;
+    let error = error_a + error_b;
+    if error == 0.0 {
+        return Some(0.0);
+    }
+    let df = error.powi(2) / (error_a.powi(2) / df_a + error_b.powi(2) / df_b);
+    Some(t_quantile(df) * error.sqrt())
 }
 
 /// The half-width of the band around a change from `base` to `current`, in
@@ -49,30 +78,28 @@ pub fn band_pct(base: &Metric, current: &Metric) -> Option<f64> {
     if base.value == 0.0 {
         return None;
     }
-    match (&base.evidence, &current.evidence) {
-        (Evidence::Seconds(a), Evidence::Seconds(b)) => {
-            let (_, error_a) = mean_and_squared_error(a)?;
-            let (_, error_b) = mean_and_squared_error(b)?;
-            Some(100.0 * STANDARD_ERRORS * (error_a + error_b).sqrt() / base.value.abs())
-        }
-        _ => {
-            let widest = resolution(base).into_iter().chain(resolution(current));
-            widest.reduce(f64::max).map(|share| 100.0 * share)
-        }
-    }
+    let spread = match (samples(base), samples(current)) {
+        (Some(a), Some(b)) => welch_half_width(a, b).map(|half| 100.0 * half / base.value.abs()),
+        _ => None,
+    };
+    let widest = resolution(base).into_iter().chain(resolution(current));
+    let grid = widest.reduce(f64::max).map(|share| 100.0 * share);
+    spread.into_iter().chain(grid).reduce(f64::max)
 }
 
 /// The range a metric's true value lies in as far as its own document
 /// shows (lower, upper): its band for a tracker's history.
 pub fn bounds(metric: &Metric) -> (Option<f64>, Option<f64>) {
     match &metric.evidence {
-        Evidence::Seconds(samples) => match mean_and_squared_error(samples) {
-            Some((_, squared_error)) => {
-                let half = STANDARD_ERRORS * squared_error.sqrt();
-                (Some(metric.value - half), Some(metric.value + half))
+        Evidence::Seconds(values) | Evidence::Rounds { values, .. } => {
+            match squared_error(values) {
+                Some((error, df)) => {
+                    let half = t_quantile(df) * error.sqrt();
+                    (Some(metric.value - half), Some(metric.value + half))
+                }
+                None => (None, None),
             }
-            None => (None, None),
-        },
+        }
         Evidence::Bracket { failed_qps } => (Some(metric.value), Some(*failed_qps)),
         Evidence::LowerBound => (Some(metric.value), None),
     }
@@ -93,23 +120,32 @@ mod tests {
     }
 
     #[test]
-    fn band_is_three_standard_errors_of_the_difference() {
-        // Samples 9, 10, 11: variance 1, squared error 1/3 each.
+    fn band_is_welchs_interval_of_the_difference() {
+        // Samples 9, 10, 11 on both sides: variance 1, squared error 1/3
+        // each; Welch's degrees of freedom (2/3)² / (2 × (1/3)² / 2) = 4.
         let a = seconds(10.0, &[9.0, 10.0, 11.0]);
         let band = band_pct(&a, &a).unwrap();
-        let expected = 100.0 * 3.0 * (2.0_f64 / 3.0).sqrt() / 10.0;
+        let expected = 100.0 * 4.604 * (2.0_f64 / 3.0).sqrt() / 10.0;
         assert!((band - expected).abs() < 1e-9, "{band} vs {expected}");
     }
 
     #[test]
-    fn too_few_seconds_give_no_band() {
-        let a = seconds(10.0, &[9.0, 11.0]);
+    fn t_rounds_down_to_a_tabled_value() {
+        assert_eq!(t_quantile(4.0), 4.604);
+        assert_eq!(t_quantile(4.9), 4.604);
+        assert_eq!(t_quantile(45.0), 2.704);
+        assert_eq!(t_quantile(f64::INFINITY), 2.576);
+    }
+
+    #[test]
+    fn one_sample_gives_no_band() {
+        let a = seconds(10.0, &[9.0]);
         assert_eq!(band_pct(&a, &a), None);
         assert_eq!(bounds(&a), (None, None));
     }
 
     #[test]
-    fn capacity_band_is_the_wider_resolution() {
+    fn capacity_band_is_at_least_the_wider_resolution() {
         let capacity = |value, failed_qps| Metric {
             measure: Measure::Capacity,
             at_qps: None,
@@ -122,5 +158,17 @@ mod tests {
             bounds(&capacity(1000.0, 1050.0)),
             (Some(1000.0), Some(1050.0))
         );
+        let rounds = |values: &[f64], resolution| Metric {
+            measure: Measure::Capacity,
+            at_qps: None,
+            value: 1000.0,
+            evidence: Evidence::Rounds {
+                values: values.to_vec(),
+                resolution: Some(resolution),
+            },
+        };
+        // Identical rounds have no spread; the grid still bounds the band.
+        let same = rounds(&[1000.0, 1000.0, 1000.0], 0.05);
+        assert!((band_pct(&same, &same).unwrap() - 5.0).abs() < 1e-9);
     }
 }

@@ -11,9 +11,9 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value, json};
 
-use crate::compare::document::{Document, Measure, Metric};
+use crate::compare::document::{Document, Evidence, Measure, Metric};
 use crate::compare::judge::{Comparison, Outcome};
-use crate::compare::noise::{STANDARD_ERRORS, bounds};
+use crate::compare::noise::{CONFIDENCE, bounds};
 use crate::report::group;
 use crate::sweep::slo::format_us;
 
@@ -40,6 +40,16 @@ pub fn to_text(comparison: &Comparison) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "baseline: {}", comparison.baseline_setup);
     let _ = writeln!(out, "current:  {}", comparison.current_setup);
+    if comparison
+        .rows
+        .iter()
+        .any(|row| matches!(row.current.evidence, Evidence::Seconds(_)))
+    {
+        out.push_str(
+            "noise: from the seconds of one run a side, which leave out how runs differ; \
+give rounds (A1.json,A2.json,A3.json B1.json,B2.json,B3.json) for a gate\n",
+        );
+    }
     let _ = writeln!(
         out,
         "{:<22} {:>12} {:>12} {:>8} {:>8}  verdict",
@@ -80,7 +90,7 @@ fn verdict_line(comparison: &Comparison) -> String {
         .collect();
     if regressed.is_empty() {
         format!(
-            "verdict: pass (nothing worse by more than {threshold}% and beyond the noise band of {STANDARD_ERRORS} standard errors)\n"
+            "verdict: pass (nothing worse by more than {threshold}% and beyond the {CONFIDENCE} noise band)\n"
         )
     } else {
         format!(
