@@ -12,6 +12,7 @@
 #   scripts/perf-gate.sh [BASE]                  # default main
 #   ROUNDS=5 RATE=50k DURATION=10s WARMUP=2s THRESHOLD=5 OUT=/tmp/gate scripts/perf-gate.sh origin/main
 #   SERVER_ARGS="--threads 1 --udp-engine uring" scripts/perf-gate.sh main
+#   CURRENT_ARGS="--udp-engine spawn" scripts/perf-gate.sh HEAD   # a setting, not a commit, under test
 #
 # The base is built from a temporary git worktree into its own target
 # directory (target/perf-gate-base, kept so the next gate only rebuilds what
@@ -30,6 +31,7 @@ DURATION="${DURATION:-10s}"
 WARMUP="${WARMUP:-2s}"
 THRESHOLD="${THRESHOLD:-5}"
 read -r -a server_args <<<"${SERVER_ARGS:---threads 1}"
+read -r -a current_args <<<"${CURRENT_ARGS:-}"
 git rev-parse --verify --quiet "$base_ref^{commit}" >/dev/null || {
     echo "perf-gate.sh: $base_ref is not a commit in this repository" >&2
     exit 2
@@ -58,14 +60,17 @@ base_target="$target_dir/perf-gate-base"
 (cd "$work/base" && CARGO_TARGET_DIR="$base_target" cargo build --release -q -p satloc-server)
 base_server="$base_target/release/satloc-server"
 
-# measure NAME SERVER: the open-loop run against SERVER, its JSON to OUT/NAME.json.
+# measure NAME SERVER [ARG...]: the open-loop run against SERVER started with
+# SERVER_ARGS and ARGs, its JSON to OUT/NAME.json.
 measure() {
     local name=$1 server=$2 port
-    taskset -c "$server_cpus" "$server" "${server_args[@]}" --listen 127.0.0.1:0 \
+    shift 2
+    local args=("${server_args[@]}" "$@")
+    taskset -c "$server_cpus" "$server" "${args[@]}" --listen 127.0.0.1:0 \
         >"$work/$name.log" 2>&1 &
     server_pid=$!
     port=$(listening_port "$work/$name.log" "$server_pid")
-    echo "==> $name: satloc-server ${server_args[*]} (CPU $server_cpus), $RATE qps for $DURATION (CPU $load_cpus)" >&2
+    echo "==> $name: satloc-server ${args[*]} (CPU $server_cpus), $RATE qps for $DURATION (CPU $load_cpus)" >&2
     taskset -c "$load_cpus" "$LOADGEN" -s 127.0.0.1 -p "$port" --qname iss.sat.example \
         --qtype LOC --edns --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP" --quiet \
         --json "$out/$name.json" >/dev/null
@@ -77,7 +82,7 @@ base_rounds=()
 current_rounds=()
 for round in $(seq 1 "$ROUNDS"); do
     measure "base-$round" "$base_server"
-    measure "current-$round" "$SERVER"
+    measure "current-$round" "$SERVER" "${current_args[@]}"
     base_rounds+=("$out/base-$round.json")
     current_rounds+=("$out/current-$round.json")
 done
