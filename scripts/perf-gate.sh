@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Gate a change on measured latency: builds satloc-server at BASE (a git ref,
-# default main) and from the working tree, runs the same open-loop load
-# against each, ROUNDS times in turn (base, current, base, ...) on this
+# default main) and from the working tree, runs the same load against each,
+# ROUNDS times in turn (base, current, base, ...) on this
 # machine (the server on CPU 0, the generator on CPU 1; one satloc-loadgen,
 # built from the working tree, measures both), and judges the current
 # build's rounds against the base's with `satloc-loadgen compare`.
@@ -10,7 +10,14 @@
 # docs/benchmarking.md, "Gating a pull request".
 #
 #   scripts/perf-gate.sh [BASE]                  # default main
-#   ROUNDS=5 RATE=50k DURATION=10s WARMUP=2s THRESHOLD=5 OUT=/tmp/gate scripts/perf-gate.sh origin/main
+#   ROUNDS=5 DURATION=10s WARMUP=2s THRESHOLD=5 OUT=/tmp/gate scripts/perf-gate.sh origin/main
+#   LOAD="--rate 50k" scripts/perf-gate.sh main     # latency at a fixed rate instead
+#
+# LOAD (default "--concurrency 10", the case study's closed loop) is what
+# satloc-loadgen offers: a closed loop shows a costlier answer as fewer
+# answers per second and a longer median; an open loop well below capacity
+# hides it (the server keeps up), and shows only what changes latency at
+# that rate.
 #   SERVER_ARGS="--threads 1 --udp-engine uring" scripts/perf-gate.sh main
 #   CURRENT_ARGS="--udp-engine spawn" scripts/perf-gate.sh HEAD   # a setting, not a commit, under test
 #
@@ -25,8 +32,8 @@ cd "$(dirname "$0")/.."
 case "${1:-}" in -h|--help) usage; exit 0 ;; esac
 
 base_ref="${1:-main}"
-ROUNDS="${ROUNDS:-3}"
-RATE="${RATE:-50k}"
+ROUNDS="${ROUNDS:-5}"
+read -r -a load <<<"${LOAD:---concurrency 10}"
 DURATION="${DURATION:-10s}"
 WARMUP="${WARMUP:-2s}"
 THRESHOLD="${THRESHOLD:-5}"
@@ -70,9 +77,9 @@ measure() {
         >"$work/$name.log" 2>&1 &
     server_pid=$!
     port=$(listening_port "$work/$name.log" "$server_pid")
-    echo "==> $name: satloc-server ${args[*]} (CPU $server_cpus), $RATE qps for $DURATION (CPU $load_cpus)" >&2
+    echo "==> $name: satloc-server ${args[*]} (CPU $server_cpus); satloc-loadgen ${load[*]} for $DURATION (CPU $load_cpus)" >&2
     taskset -c "$load_cpus" "$LOADGEN" -s 127.0.0.1 -p "$port" --qname iss.sat.example \
-        --qtype LOC --edns --rate "$RATE" --duration "$DURATION" --warmup "$WARMUP" --quiet \
+        --qtype LOC --edns "${load[@]}" --duration "$DURATION" --warmup "$WARMUP" --quiet \
         --json "$out/$name.json" >/dev/null
     kill -INT "$server_pid"
     wait "$server_pid" 2>/dev/null || true

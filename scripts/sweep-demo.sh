@@ -91,11 +91,13 @@ placeholders() { sed "s|$work|OUT|g; s|-p $port|-p PORT|; s|127.0.0.1:$port|127.
 
 if [[ $MODE == nsd ]]; then
     port=$(free_ports 1)
-    mkdir -p "$out/nsd"
-    sat_example_zone 60 "${static_locs[@]}" >"$out/nsd/sat.example.zone"
-    write_nsd_conf "$out/nsd" "$port" "$out/nsd/sat.example.zone"
-    start_nsd "$out/nsd" "$server_cpus"
-    wait_answering NSD "$port" "$nsd_pid" "$out/nsd/nsd.out" "$out/nsd/nsd.log"
+    # NSD resolves its files from its own directory: give it whole paths.
+    nsd_dir=$(realpath -m "$out/nsd")
+    mkdir -p "$nsd_dir"
+    sat_example_zone 60 "${static_locs[@]}" >"$nsd_dir/sat.example.zone"
+    write_nsd_conf "$nsd_dir" "$port" "$nsd_dir/sat.example.zone"
+    start_nsd "$nsd_dir" "$server_cpus"
+    wait_answering NSD "$port" "$nsd_pid" "$nsd_dir/nsd.out" "$nsd_dir/nsd.log"
     echo "\$ $NSD -d -c $out/nsd/nsd.conf   # MODE=nsd ($("$NSD" -v 2>&1 | head -n1)), CPU $server_cpus; server-count 1, rrl-ratelimit 0" |
         placeholders >&2
 else

@@ -150,7 +150,16 @@ fn write_sweep_outputs(sweep: &SweepConfig, result: &SweepResult) -> anyhow::Res
 /// The command line as typed, quoted where a shell would need it, for the
 /// outputs to say how they were made.
 fn command_line() -> String {
-    std::env::args()
+    // The program by its name alone: a report is shared, and the directory
+    // the binary sat in on the measuring machine means nothing elsewhere.
+    let program = std::env::args().next().map(|arg0| {
+        std::path::Path::new(&arg0)
+            .file_name()
+            .map_or(arg0.clone(), |name| name.to_string_lossy().into_owned())
+    });
+    program
+        .into_iter()
+        .chain(std::env::args().skip(1))
         .map(|arg| {
             if !arg.is_empty()
                 && arg
