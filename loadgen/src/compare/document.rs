@@ -13,7 +13,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::compare::CompareError;
+use crate::compare::error::CompareError;
 use crate::report::SecondReport;
 use crate::sweep::capacity::{Capacity, CapacityLimit};
 use crate::sweep::slo::Slo;

@@ -4,12 +4,14 @@
 //! document's figures in Bencher Metric Format for a tracker's history.
 //!
 //! - [`document`]: the JSON read and reduced to metrics with their
-//!   evidence (seconds, or a capacity's bracket);
+//!   evidence (seconds, rounds, or a capacity's bracket); [`error`]: what
+//!   stops a comparison;
 //! - [`noise`]: the band a change must leave to count;
 //! - [`judge`]: the verdict per metric;
 //! - [`output`]: the table and the BMF JSON.
 
 pub mod document;
+pub mod error;
 pub mod judge;
 pub mod noise;
 pub mod output;
@@ -17,50 +19,8 @@ pub mod output;
 use std::path::PathBuf;
 
 pub use document::{Document, combine, load};
+pub use error::CompareError;
 pub use judge::{Comparison, compare};
-
-/// What stops a comparison.
-#[derive(Debug, thiserror::Error)]
-pub enum CompareError {
-    /// A file that cannot be read.
-    #[error("cannot read {}", path.display())]
-    Read {
-        /// The file as given.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
-    /// A file that is not the JSON of a run or a sweep.
-    #[error(
-        "{}: not the --json of a satloc-loadgen run or sweep: {source}",
-        path.display()
-    )]
-    Parse {
-        /// The file as given.
-        path: PathBuf,
-        /// What the parser found.
-        source: serde_json::Error,
-    },
-    /// A run compared with a sweep.
-    #[error(
-        "{} is a {} and {} is a {}: compare runs with runs, sweeps with sweeps",
-        first.display(),
-        first_kind,
-        other.display(),
-        other_kind
-    )]
-    Kinds {
-        /// The first file.
-        first: PathBuf,
-        /// What it is.
-        first_kind: &'static str,
-        /// A file of another kind.
-        other: PathBuf,
-        /// What that is.
-        other_kind: &'static str,
-    },
-}
 
 /// Reads the baseline's rounds and the current rounds, checks they are all
 /// of one kind, and compares their combinations.

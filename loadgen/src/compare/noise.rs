@@ -94,8 +94,13 @@ pub fn bounds(metric: &Metric) -> (Option<f64>, Option<f64>) {
         Evidence::Seconds(values) | Evidence::Rounds { values, .. } => {
             match squared_error(values) {
                 Some((error, df)) => {
+                    // Latencies and rates are never negative, however wide
+                    // the band.
                     let half = t_quantile(df) * error.sqrt();
-                    (Some(metric.value - half), Some(metric.value + half))
+                    (
+                        Some((metric.value - half).max(0.0)),
+                        Some(metric.value + half),
+                    )
                 }
                 None => (None, None),
             }
@@ -135,6 +140,12 @@ mod tests {
         assert_eq!(t_quantile(4.9), 4.604);
         assert_eq!(t_quantile(45.0), 2.704);
         assert_eq!(t_quantile(f64::INFINITY), 2.576);
+    }
+
+    #[test]
+    fn bounds_stop_at_zero() {
+        let wide = seconds(10.0, &[1.0, 100.0, 1.0]);
+        assert_eq!(bounds(&wide).0, Some(0.0));
     }
 
     #[test]

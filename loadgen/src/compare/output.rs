@@ -1,11 +1,6 @@
 //! A comparison for people (a table and the verdict line) and a document's
-//! metrics for benchmark trackers, in Bencher Metric Format (BMF) JSON.
-//!
-//! BMF rather than github-action-benchmark's `customSmallerIsBetter`: one
-//! BMF document carries measures of both directions (latency down,
-//! capacity up) where that format holds only smaller-is-better values, and
-//! its `lower_value`/`upper_value` carry the noise band this tool already
-//! estimates (docs/benchmarking.md, "Tracking the history").
+//! metrics for benchmark trackers, in Bencher Metric Format (BMF) JSON:
+//! why that format, docs/benchmarking.md, "Tracking the history".
 
 use std::fmt::Write as _;
 
