@@ -1,25 +1,26 @@
 #!/usr/bin/env bash
-# Gate a change on measured latency: builds satloc-server at BASE (a git ref,
-# default main) and from the working tree, runs the same load against each,
-# ROUNDS times in turn (base, current, base, ...) on this
+# Gate a change on measured latency and throughput: builds satloc-server at
+# BASE (a git ref, default main) and from the working tree, runs the same load
+# against each, ROUNDS times in turn (base, current, base, ...), on this
 # machine (the server on CPU 0, the generator on CPU 1; one satloc-loadgen,
-# built from the working tree, measures both), and judges the current
-# build's rounds against the base's with `satloc-loadgen compare`.
-# The exit status is compare's: 0 pass, 1 regression, 2 inputs that cannot be
-# compared. When to use this and when the instruction-count gate is enough:
+# built from the working tree, measures both), and judges the current build's
+# rounds against the base's with `satloc-loadgen compare`. The exit status is
+# compare's: 0 pass, 1 regression, 2 inputs that cannot be compared. When to
+# use this and when the instruction-count gate is enough:
 # docs/benchmarking.md, "Gating a pull request".
 #
-#   scripts/perf-gate.sh [BASE]                  # default main
-#   ROUNDS=5 DURATION=10s WARMUP=2s THRESHOLD=5 OUT=/tmp/gate scripts/perf-gate.sh origin/main
-#   LOAD="--rate 50k" scripts/perf-gate.sh main     # latency at a fixed rate instead
-#
-# LOAD (default "--concurrency 10", the case study's closed loop) is what
-# satloc-loadgen offers: a closed loop shows a costlier answer as fewer
-# answers per second and a longer median; an open loop well below capacity
-# hides it (the server keeps up), and shows only what changes latency at
-# that rate.
+#   scripts/perf-gate.sh [BASE]                                  # default main
+#   ROUNDS=7 DURATION=10s WARMUP=2s THRESHOLD=5 OUT=/tmp/gate scripts/perf-gate.sh origin/main
+#   LOAD="--rate 50k" scripts/perf-gate.sh main                  # latency at a fixed rate
 #   SERVER_ARGS="--threads 1 --udp-engine uring" scripts/perf-gate.sh main
-#   CURRENT_ARGS="--udp-engine spawn" scripts/perf-gate.sh HEAD   # a setting, not a commit, under test
+#   CURRENT_ARGS="--udp-engine spawn" scripts/perf-gate.sh HEAD  # a setting under test, not a commit
+#
+# Environment: ROUNDS (5), DURATION (10s) and WARMUP (2s) per round,
+# THRESHOLD (5, percent), LOAD (satloc-loadgen's load options, default
+# "--concurrency 10", the case study's closed loop: it shows a costlier
+# answer as fewer answers per second and a longer median, where an open loop
+# well below capacity hides it), SERVER_ARGS (both servers, default
+# "--threads 1"), CURRENT_ARGS (the current server only), OUT.
 #
 # The base is built from a temporary git worktree into its own target
 # directory (target/perf-gate-base, kept so the next gate only rebuilds what
