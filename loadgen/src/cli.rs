@@ -68,10 +68,20 @@ pub enum Command {
 pub struct CompareArgs {
     /// The --json of the baseline run or sweep; several rounds of it as a
     /// comma list (A1.json,A2.json,A3.json).
-    #[arg(value_name = "BASELINE.json", value_delimiter = ',', required = true)]
+    #[arg(
+        value_name = "BASELINE.json",
+        num_args = 1,
+        value_delimiter = ',',
+        required = true
+    )]
     pub baseline: Vec<PathBuf>,
     /// The --json of the run or sweep to judge, or its rounds.
-    #[arg(value_name = "CURRENT.json", value_delimiter = ',', required = true)]
+    #[arg(
+        value_name = "CURRENT.json",
+        num_args = 1,
+        value_delimiter = ',',
+        required = true
+    )]
     pub current: Vec<PathBuf>,
     /// Smallest change, in percent of the baseline, that can fail the
     /// comparison (it must also leave the noise band).

@@ -363,3 +363,11 @@ fn a_rate_takes_k_and_m_as_sweep_rates_do_and_refuses_anything_else() {
         );
     }
 }
+
+#[test]
+fn the_command_line_definition_is_consistent() {
+    // clap checks its definition only when a debug build parses: this
+    // makes every build check it, subcommands included.
+    use clap::CommandFactory;
+    satloc_loadgen::cli::Cli::command().debug_assert();
+}
