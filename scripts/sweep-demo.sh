@@ -39,7 +39,8 @@
 #
 # Environment: MODE (default, echo or nsd), RATES (25k..400k), STEPS (5),
 # STEP (2s per step), WARMUP (500ms), SLO ("p50=1ms p99=20ms": every
-# objective, space-separated, must hold), OUT, SHOT.
+# objective, space-separated, must hold), CONFIRM (the sweep's --confirm:
+# times a failing rate is run again), OUT, SHOT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -52,6 +53,7 @@ STEP="${STEP:-2s}"
 WARMUP="${WARMUP:-500ms}"
 SLO="${SLO:-p50=1ms p99=20ms}"
 SHOT="${SHOT:-}"
+CONFIRM="${CONFIRM:-}"
 case "$MODE" in
     default|echo|nsd) ;;
     *) echo "sweep-demo.sh: MODE=$MODE: expected default, echo or nsd" >&2; exit 2 ;;
@@ -113,6 +115,7 @@ sweep_args=(sweep -s 127.0.0.1 -p "$port" --qname iss.sat.example --qtype LOC --
     --rates "$RATES" --steps "$STEPS" --step-duration "$STEP" --warmup "$WARMUP"
     --json "$out/sweep.json" --csv "$out/sweep.csv" --hdr-log "$out/sweep.hlog" --report "$out")
 for slo in $SLO; do sweep_args+=(--slo "$slo"); done
+[[ -z $CONFIRM ]] || sweep_args+=(--confirm "$CONFIRM")
 echo "\$ satloc-loadgen ${sweep_args[*]}   # CPU $load_cpus" | placeholders >&2
 taskset -c "$load_cpus" "$LOADGEN" "${sweep_args[@]}" 2>&1 | placeholders
 if [[ -n $SHOT ]]; then

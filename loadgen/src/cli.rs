@@ -185,6 +185,11 @@ pub struct SweepArgs {
     /// Bisection steps between the last good and the first failing rate.
     #[arg(long, default_value_t = 3, value_name = "N")]
     pub refine: usize,
+    /// Run a rate that fails up to N times more (0 to 3) before its
+    /// failure counts: on a shared machine a disturbance that does not
+    /// repeat is not the server's limit. Every attempt is in the outputs.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=3), value_name = "N")]
+    pub confirm: u8,
     /// Also write the table of steps as CSV to PATH.
     #[arg(long, value_name = "PATH")]
     pub csv: Option<PathBuf>,
@@ -254,6 +259,7 @@ impl SweepArgs {
                 far_factor: self.stop_factor,
             },
             refine: self.refine,
+            confirm: self.confirm,
             json,
             csv: self.csv,
             hdr_log,

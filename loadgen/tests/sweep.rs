@@ -127,6 +127,69 @@ fn the_capacity_found_is_within_ten_percent_of_the_servers_and_the_knee_misses_t
     );
 }
 
+/// The sweep of `--rates 500,1000,1500` against a server that stalls
+/// 400 ms once, in the middle of the 1000 qps step's measurement.
+fn sweep_through_a_stall(extra: &[&str]) -> (SweepResult, String) {
+    // Step 1 sends 100 queries of warm-up and 500 measured; step 2's
+    // measurement starts at its 200th query, the 800th of the sweep.
+    let server = TestServer::udp(Behaviour::StallAtQuery {
+        nth: 1100,
+        stall: Duration::from_millis(400),
+    });
+    let mut args = vec![
+        "--rates",
+        "500,1000,1500",
+        "--step-duration",
+        "1s",
+        "--warmup",
+        "200ms",
+        "--slo",
+        "p99=150ms",
+        "--refine",
+        "0",
+    ];
+    args.extend_from_slice(extra);
+    let config = sweep_config(server.addr, &args);
+    let result = sweep(&config);
+    let text = output::to_text(&config, &result);
+    (result, text)
+}
+
+#[test]
+fn confirm_runs_a_failing_rate_again_and_a_stall_that_does_not_repeat_is_not_the_capacity() {
+    let _serial = one_at_a_time();
+    // Without --confirm the stall is taken for the server's limit.
+    let (once, text) = sweep_through_a_stall(&[]);
+    assert_eq!(once.capacity.qps, Some(500.0), "{text}");
+    assert!(!once.steps[1].verdict.meets(), "{text}");
+
+    let (confirmed, text) = sweep_through_a_stall(&["--confirm", "1"]);
+    let phases: Vec<_> = confirmed
+        .steps
+        .iter()
+        .map(|step| (output::phase_name(step.phase), step.offered_qps))
+        .collect();
+    assert_eq!(
+        phases,
+        [
+            ("plan", 500.0),
+            ("plan", 1000.0),
+            ("confirm", 1000.0),
+            ("plan", 1500.0)
+        ],
+        "{text}"
+    );
+    assert!(!confirmed.steps[1].verdict.meets(), "{text}");
+    assert!(confirmed.steps[2].verdict.meets(), "{text}");
+    assert_eq!(confirmed.capacity.qps, Some(1500.0), "{text}");
+    assert_eq!(
+        confirmed.capacity.limit,
+        CapacityLimit::NotReached,
+        "{text}"
+    );
+    assert!(text.contains(" confirm "), "{text}");
+}
+
 #[test]
 fn a_rate_the_generator_cannot_send_is_its_own_shortfall_not_the_servers() {
     let _serial = one_at_a_time();

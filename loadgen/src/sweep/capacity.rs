@@ -45,11 +45,17 @@ pub fn failed_rate(limit: CapacityLimit) -> Option<f64> {
 }
 
 /// The highest rate that met everything below the lowest rate that did
-/// not (a good step above a failed one is noise, not capacity).
+/// not (a good step above a failed one is noise, not capacity). A rate
+/// that failed and then met when `--confirm` ran it again counts as met.
 pub fn capacity(steps: &[Step]) -> Capacity {
+    let met = |rate: f64| {
+        steps
+            .iter()
+            .any(|step| step.verdict.meets() && step.offered_qps == rate)
+    };
     let first_bad = steps
         .iter()
-        .filter(|step| !step.verdict.meets())
+        .filter(|step| !step.verdict.meets() && !met(step.offered_qps))
         .min_by(|a, b| a.offered_qps.total_cmp(&b.offered_qps));
     let below = first_bad.map_or(f64::INFINITY, |step| step.offered_qps);
     let qps = steps

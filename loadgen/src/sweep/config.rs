@@ -21,6 +21,8 @@ pub struct SweepConfig {
     pub limits: Limits,
     /// Bisection steps between the last good and the first bad rate.
     pub refine: usize,
+    /// Times a failing rate is run again before its failure counts.
+    pub confirm: u8,
     /// Where the JSON summary goes.
     pub json: Option<JsonTarget>,
     /// Where the CSV table goes.

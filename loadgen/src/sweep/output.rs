@@ -100,6 +100,7 @@ pub fn phase_name(phase: Phase) -> &'static str {
     match phase {
         Phase::Plan => "plan",
         Phase::Refine => "refine",
+        Phase::Confirm => "confirm",
     }
 }
 

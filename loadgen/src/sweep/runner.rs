@@ -92,7 +92,7 @@ impl StepRunner<'_> {
     /// not go on to refine.
     fn planned(&mut self, on_step: &mut impl FnMut(&Step)) -> Result<Next, LoadgenError> {
         for &rate in &self.sweep.rates {
-            match self.step(Phase::Plan, rate, on_step)? {
+            match self.confirmed_step(Phase::Plan, rate, on_step)? {
                 Next::Judged(verdict) if verdict.stops_sweep() => break,
                 Next::Judged(_) => {}
                 end @ Next::End(_) => return Ok(end),
@@ -112,7 +112,7 @@ impl StepRunner<'_> {
                 break;
             }
             let rate = (good + bad) / 2.0;
-            match self.step(Phase::Refine, rate, on_step) {
+            match self.confirmed_step(Phase::Refine, rate, on_step) {
                 Ok(Next::End(error)) => return error,
                 Err(error) => return Some(error),
                 Ok(Next::Judged(verdict)) if verdict.meets() => good = rate,
@@ -120,6 +120,27 @@ impl StepRunner<'_> {
             }
         }
         None
+    }
+
+    /// Runs the step at `rate`, and again (`--confirm` times at most) while
+    /// it fails in a way another attempt could change; the last attempt's
+    /// verdict stands.
+    fn confirmed_step(
+        &mut self,
+        phase: Phase,
+        rate: f64,
+        on_step: &mut impl FnMut(&Step),
+    ) -> Result<Next, LoadgenError> {
+        let mut next = self.step(phase, rate, on_step)?;
+        for _ in 0..self.sweep.confirm {
+            match next {
+                Next::Judged(verdict) if verdict.worth_confirming() => {
+                    next = self.step(Phase::Confirm, rate, on_step)?;
+                }
+                _ => break,
+            }
+        }
+        Ok(next)
     }
 
     /// Runs one step at `rate` and judges it. `Err` only if the very first

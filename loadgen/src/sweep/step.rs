@@ -41,8 +41,8 @@ pub struct Limits {
     pub far_factor: f64,
 }
 
-/// Whether a step was part of the plan or a bisection between the last
-/// good and the first bad step.
+/// Whether a step was part of the plan, a bisection between the last
+/// good and the first bad step, or a failing rate run again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Phase {
@@ -50,6 +50,8 @@ pub enum Phase {
     Plan,
     /// A rate chosen by `--refine`.
     Refine,
+    /// A rate that failed, run again by `--confirm`.
+    Confirm,
 }
 
 /// One objective, checked.
@@ -114,6 +116,13 @@ impl Verdict {
                 | Self::Backlog { .. }
                 | Self::GeneratorShort { .. }
         )
+    }
+
+    /// Whether running the rate again could change the verdict: anything
+    /// but a met objective or the generator's own shortfall (which says
+    /// nothing about the server).
+    pub fn worth_confirming(&self) -> bool {
+        !matches!(self, Self::Meets | Self::GeneratorShort { .. })
     }
 
     /// A short machine-readable label.

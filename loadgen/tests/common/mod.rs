@@ -36,6 +36,15 @@ pub enum Behaviour {
         /// How long the stall lasts.
         stall: Duration,
     },
+    /// Answer at once, but before reading query number `nth` (from 0),
+    /// stop reading for `stall`, then answer the backlog: a stall at a
+    /// known point of a sweep, whatever the machine's speed.
+    StallAtQuery {
+        /// The query the stall comes before.
+        nth: u64,
+        /// How long the stall lasts.
+        stall: Duration,
+    },
     /// Over TCP: close the connection after this many answers.
     CloseAfter(u64),
     /// Answer every `nth` query `delay` late, the others at once.
@@ -257,13 +266,12 @@ fn serve_udp(
     let mut first_query: Option<Instant> = None;
     let mut stalled = false;
     while !stop.load(Ordering::Relaxed) {
-        if let (Behaviour::StallOnce { after, stall }, Some(first)) = (behaviour, first_query)
-            && !stalled
-            && Instant::now() >= first + after
-        {
-            stalled = true;
-            std::thread::sleep(stall);
-        }
+        stall_once(
+            behaviour,
+            first_query,
+            received.load(Ordering::Relaxed),
+            &mut stalled,
+        );
         let (len, peer) = match socket.recv_from(&mut buf) {
             Ok(got) => got,
             Err(_) => continue,
@@ -295,6 +303,29 @@ fn serve_udp(
     }
     drop(delayed_tx);
     let _ = sender.join();
+}
+
+/// Sleeps through the one stall of [`Behaviour::StallOnce`] or
+/// [`Behaviour::StallAtQuery`] when it is due (and not yet `stalled`).
+fn stall_once(
+    behaviour: Behaviour,
+    first_query: Option<Instant>,
+    received: u64,
+    stalled: &mut bool,
+) {
+    let due = match behaviour {
+        Behaviour::StallOnce { after, stall } => first_query
+            .is_some_and(|first| Instant::now() >= first + after)
+            .then_some(stall),
+        Behaviour::StallAtQuery { nth, stall } => (received == nth).then_some(stall),
+        _ => None,
+    };
+    if let Some(stall) = due
+        && !*stalled
+    {
+        *stalled = true;
+        std::thread::sleep(stall);
+    }
 }
 
 /// Response number `count` of [`Behaviour::Mixed`].
