@@ -40,7 +40,7 @@ const DEFAULT_EDNS_PAYLOAD: u16 = 1232;
     args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
-    /// Merge interval logs instead of running.
+    /// Merge logs, sweep or compare instead of running.
     #[command(subcommand)]
     pub command: Option<Command>,
     /// Run settings.

@@ -129,7 +129,7 @@ fn the_capacity_found_is_within_ten_percent_of_the_servers_and_the_knee_misses_t
 
 /// The sweep of `--rates 500,1000,1500` against a server that stalls
 /// 400 ms once, in the middle of the 1000 qps step's measurement.
-fn sweep_through_a_stall(extra: &[&str]) -> (SweepResult, String) {
+fn sweep_through_a_stall(extra: &[&str]) -> (SweepResult, String, SweepConfig) {
     // Step 1 sends 100 queries of warm-up and 500 measured; step 2's
     // measurement starts at its 200th query, the 800th of the sweep.
     let server = TestServer::udp(Behaviour::StallAtQuery {
@@ -152,18 +152,18 @@ fn sweep_through_a_stall(extra: &[&str]) -> (SweepResult, String) {
     let config = sweep_config(server.addr, &args);
     let result = sweep(&config);
     let text = output::to_text(&config, &result);
-    (result, text)
+    (result, text, config)
 }
 
 #[test]
 fn confirm_runs_a_failing_rate_again_and_a_stall_that_does_not_repeat_is_not_the_capacity() {
     let _serial = one_at_a_time();
     // Without --confirm the stall is taken for the server's limit.
-    let (once, text) = sweep_through_a_stall(&[]);
+    let (once, text, _) = sweep_through_a_stall(&[]);
     assert_eq!(once.capacity.qps, Some(500.0), "{text}");
     assert!(!once.steps[1].verdict.meets(), "{text}");
 
-    let (confirmed, text) = sweep_through_a_stall(&["--confirm", "1"]);
+    let (confirmed, text, config) = sweep_through_a_stall(&["--confirm", "1"]);
     let phases: Vec<_> = confirmed
         .steps
         .iter()
@@ -188,6 +188,11 @@ fn confirm_runs_a_failing_rate_again_and_a_stall_that_does_not_repeat_is_not_the
         "{text}"
     );
     assert!(text.contains(" confirm "), "{text}");
+    // The report's distributions: the capacity step's, and no failing
+    // step, since the rate that failed once met when run again.
+    let page = satloc_loadgen::page::sweep_page(&config, &confirmed).unwrap();
+    assert!(page.contains("capacity: 1500 qps"), "{text}");
+    assert!(!page.contains("first failing: 1000 qps"), "{text}");
 }
 
 #[test]

@@ -17,6 +17,7 @@ use satloc_plot::PlotError;
 use crate::config::Config;
 use crate::error::LoadgenError;
 use crate::run::RunResult;
+use crate::sweep::capacity::failed_rate;
 use crate::sweep::output::{by_rate, capacity_line, step_cells};
 use crate::sweep::step::Step;
 use crate::sweep::{SweepConfig, SweepResult};
@@ -168,16 +169,21 @@ fn figure(html: &mut String, id: &str, title: &str, svg: &str) {
 }
 
 /// The distributions worth comparing: the capacity step's and the first
-/// failing step's, with the title saying which.
+/// failing step's, with the title saying which. With `--confirm` a rate can
+/// have several attempts: the capacity's is one that met, the failing
+/// rate's is its last.
 fn distributions<'a>(
     steps: &[&'a Step],
     result: &SweepResult,
 ) -> (String, Vec<(String, &'a Histogram<u64>)>) {
-    let at_capacity = result
-        .capacity
-        .qps
-        .and_then(|qps| steps.iter().find(|step| step.offered_qps == qps));
-    let first_bad = steps.iter().find(|step| !step.verdict.meets());
+    let attempt_at = |qps: f64, meets: bool| {
+        steps
+            .iter()
+            .rev()
+            .find(|step| step.offered_qps == qps && step.verdict.meets() == meets)
+    };
+    let at_capacity = result.capacity.qps.and_then(|qps| attempt_at(qps, true));
+    let first_bad = failed_rate(result.capacity.limit).and_then(|qps| attempt_at(qps, false));
     let mut histograms = Vec::new();
     for (role, step) in [("capacity", at_capacity), ("first failing", first_bad)] {
         if let Some(step) = step {
