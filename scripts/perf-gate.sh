@@ -10,7 +10,7 @@
 # docs/benchmarking.md, "Gating a pull request".
 #
 #   scripts/perf-gate.sh [BASE]                                  # default main
-#   ROUNDS=7 DURATION=10s WARMUP=2s THRESHOLD=5 OUT=/tmp/gate scripts/perf-gate.sh origin/main
+#   ROUNDS=7 DURATION=10s WARMUP=2s THRESHOLD=5 OUT=perf scripts/perf-gate.sh origin/main
 #   LOAD="--rate 50k" scripts/perf-gate.sh main                  # latency at a fixed rate
 #   SERVER_ARGS="--threads 1 --udp-engine uring" scripts/perf-gate.sh main
 #   CURRENT_ARGS="--udp-engine spawn" scripts/perf-gate.sh HEAD  # a setting under test, not a commit
@@ -68,7 +68,7 @@ base_target="$target_dir/perf-gate-base"
 (cd "$work/base" && CARGO_TARGET_DIR="$base_target" cargo build --release -q -p satloc-server)
 base_server="$base_target/release/satloc-server"
 
-# measure NAME SERVER [ARG...]: the open-loop run against SERVER started with
+# measure NAME SERVER [ARG...]: a run of LOAD against SERVER started with
 # SERVER_ARGS and ARGs, its JSON to OUT/NAME.json.
 measure() {
     local name=$1 server=$2 port

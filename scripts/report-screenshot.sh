@@ -10,7 +10,7 @@
 # Installs chromium and pngquant from Debian if they are missing.
 #
 #   scripts/report-screenshot.sh REPORT_HTML OUT.png
-#   WINDOW=960,3000 scripts/report-screenshot.sh /tmp/sweep/report.html /tmp/sweep.png
+#   WINDOW=960,3000 scripts/report-screenshot.sh sweep-nsd/report.html sweep-nsd.png
 set -euo pipefail
 # The paths are the caller's, resolved before moving to the workspace root.
 report=${1:+$(realpath -m -- "$1")}

@@ -22,20 +22,21 @@
 # The JSON, CSV, interval log and HTML report go to OUT (default: a temporary
 # directory, removed at the end; give OUT to keep them). SHOT=PATH.png also
 # writes a screenshot of the report's top (scripts/report-screenshot.sh).
+# Relative OUT and SHOT are taken from the workspace root.
 #
 # SLO: below its capacity a server answers in tens of µs at the median, and
 # past it the queue takes the median to milliseconds, so a median objective
 # finds the knee; the p99 of a server idle between queries is a few ms of
 # wake-ups on a virtual machine, so a p99 objective of 1 ms fails at every
 # rate there. The default rates double from 25k to 400k qps, past what one
-# core of NSD or satloc answers; the generator's core offers a few hundred
-# thousand, and a rate it cannot keep is reported as its shortfall, not
-# as the server's limit.
+# core of NSD or satloc answers and past what the generator's one thread
+# sends (docs/benchmarking.md has both); a rate it cannot keep is reported
+# as its shortfall, not as the server's limit.
 #
 #   scripts/sweep-demo.sh                  # satloc-server, 25k..400k qps, ~20 s
-#   MODE=nsd SHOT=/tmp/nsd.png scripts/sweep-demo.sh
+#   MODE=nsd SHOT=nsd.png scripts/sweep-demo.sh
 #   MODE=echo RATES=50k..400k STEPS=4 scripts/sweep-demo.sh
-#   MODE=nsd RATES=25k..400k STEPS=9 STEP=5s WARMUP=1s OUT=/tmp/sweep-nsd scripts/sweep-demo.sh
+#   MODE=nsd RATES=25k..400k STEPS=9 STEP=5s WARMUP=1s OUT=sweep-nsd scripts/sweep-demo.sh
 #
 # Environment: MODE (default, echo or nsd), RATES (25k..400k), STEPS (5),
 # STEP (2s per step), WARMUP (500ms), SLO ("p50=1ms p99=20ms": every

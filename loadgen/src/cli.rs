@@ -107,13 +107,17 @@ fn parse_qps(text: &str) -> Result<f64, String> {
 
 /// A `--threshold`: a percentage of at least 0, with or without "%".
 fn parse_threshold(text: &str) -> Result<f64, String> {
-    let number = text.trim().trim_end_matches('%');
-    match number.parse::<f64>() {
-        Ok(value) if value.is_finite() && value >= 0.0 => Ok(value),
-        _ => Err(format!(
-            "expected a percentage of at least 0, e.g. 5 or 5%, got {text:?}"
-        )),
-    }
+    percentage(text)
+        .ok_or_else(|| format!("expected a percentage of at least 0, e.g. 5 or 5%, got {text:?}"))
+}
+
+/// A finite number of at least 0, with or without a trailing "%".
+fn percentage(text: &str) -> Option<f64> {
+    text.trim()
+        .trim_end_matches('%')
+        .parse::<f64>()
+        .ok()
+        .filter(|value| value.is_finite() && *value >= 0.0)
 }
 
 /// Arguments of `merge`.
@@ -204,11 +208,8 @@ const MAX_REFINE: usize = 20;
 
 /// Parses `--max-loss`: a percentage, with or without `%`.
 fn parse_percent(text: &str) -> Result<f64, String> {
-    text.trim()
-        .trim_end_matches('%')
-        .parse::<f64>()
-        .ok()
-        .filter(|value| (0.0..=100.0).contains(value))
+    percentage(text)
+        .filter(|value| *value <= 100.0)
         .ok_or_else(|| "expected a percentage from 0 to 100 (e.g. 1 or 0.5%)".to_owned())
 }
 

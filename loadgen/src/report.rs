@@ -48,44 +48,6 @@ pub struct OpenLoopReport {
     pub window_stalls: u64,
 }
 
-/// One measured second as reported: what `compare` estimates noise from.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
-pub struct SecondReport {
-    /// Start, in seconds after the end of warm-up.
-    pub start_s: f64,
-    /// How long it lasted (a run's last second, its drain, is short).
-    pub length_s: f64,
-    /// Answers per second in it.
-    pub answered_qps: f64,
-    /// Its percentiles in µs (null if nothing was answered).
-    pub p50_us: Option<u64>,
-    /// 90th percentile.
-    pub p90_us: Option<u64>,
-    /// 99th percentile.
-    pub p99_us: Option<u64>,
-    /// 99.9th percentile.
-    pub p999_us: Option<u64>,
-}
-
-impl From<&SecondFigures> for SecondReport {
-    fn from(second: &SecondFigures) -> Self {
-        Self {
-            start_s: second.start.as_secs_f64(),
-            length_s: second.length.as_secs_f64(),
-            answered_qps: second.answered_qps,
-            p50_us: second.p50_us,
-            p90_us: second.p90_us,
-            p99_us: second.p99_us,
-            p999_us: second.p999_us,
-        }
-    }
-}
-
-/// Every second of `figures`, as reported.
-pub fn second_reports(figures: &[SecondFigures]) -> Vec<SecondReport> {
-    figures.iter().map(SecondReport::from).collect()
-}
-
 /// A run's or a merge's summary.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Report {
@@ -138,7 +100,7 @@ pub struct Report {
     /// Merge only: how the logs line up in time.
     pub alignment: Option<AlignmentReport>,
     /// Run only: each measured second.
-    pub seconds: Option<Vec<SecondReport>>,
+    pub seconds: Option<Vec<SecondFigures>>,
     /// Why the run ended early, if it did.
     pub error: Option<String>,
 }

@@ -19,9 +19,9 @@ use crate::error::LoadgenError;
 use crate::hdrlog::LogHeader;
 use crate::progress::Progress;
 use crate::query::QuerySet;
-use crate::report::{LoadReport, OpenLoopReport, Report, second_reports};
+use crate::report::{LoadReport, OpenLoopReport, Report};
 use crate::schedule::{Clock, OpenLoopSchedule, duration_ns, split_evenly};
-use crate::stats::{Counters, LatencySummary, MeasuredSecond, SecondFigures};
+use crate::stats::{Counters, LatencySummary, MeasuredSecond};
 use crate::transport::Transport;
 use crate::transport::tcp::{TcpTransport, open_connections};
 use crate::transport::udp::{UdpTransport, granted_receive_buffer, open_sockets};
@@ -57,8 +57,6 @@ pub struct RunResult {
     pub measure_start: SystemTime,
     /// Every measured second, when [`Config::keep_seconds`] asked for them.
     pub seconds: Vec<MeasuredSecond>,
-    /// Every measured second's figures (always kept: a few bytes each).
-    pub per_second: Vec<SecondFigures>,
 }
 
 /// One thread's sockets or connections, opened before the run starts.
@@ -392,7 +390,7 @@ fn finish(
         start.measure_start_ns,
         error.as_ref(),
     );
-    report.seconds = Some(second_reports(&figures));
+    report.seconds = Some(figures);
     RunResult {
         report,
         histogram,
@@ -400,7 +398,6 @@ fn finish(
         error,
         measure_start: start.measure_start_wall,
         seconds,
-        per_second: figures,
     }
 }
 

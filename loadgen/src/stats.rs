@@ -12,7 +12,7 @@
 use std::ops::AddAssign;
 
 use hdrhistogram::Histogram;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Lowest latency the histogram tells apart: 1 µs.
 pub const LOWEST_US: u64 = 1;
@@ -48,14 +48,16 @@ pub struct MeasuredSecond {
     pub counters: Counters,
 }
 
-/// One measured second reduced to what a report plots and what `compare`
-/// takes its noise from: kept for every second of every run (a few bytes
-/// each), unlike [`MeasuredSecond`].
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// One measured second reduced to what a report plots, what the JSON lists
+/// under `seconds` and what `compare` takes its noise from: kept for every
+/// second of every run (a few bytes each), unlike [`MeasuredSecond`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SecondFigures {
     /// Start, after the end of warm-up.
+    #[serde(rename = "start_s", with = "seconds_f64")]
     pub start: std::time::Duration,
     /// How long it lasted (a run's last second, its drain, is short).
+    #[serde(rename = "length_s", with = "seconds_f64")]
     pub length: std::time::Duration,
     /// Answers per second in it.
     pub answered_qps: f64,
@@ -92,6 +94,32 @@ impl SecondFigures {
             p99_us: quantile(histogram, 0.99),
             p999_us: quantile(histogram, 0.999),
         }
+    }
+
+    /// Whether it lasted long enough to stand for a second: a run's or a
+    /// step's last, while its answers drain, may last a few milliseconds,
+    /// and a rate or percentile over those is noise.
+    pub fn is_whole(&self) -> bool {
+        self.length >= SHORTEST_WHOLE_SECOND
+    }
+}
+
+/// The shortest second [`SecondFigures::is_whole`] counts.
+const SHORTEST_WHOLE_SECOND: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// A duration as a number of seconds in JSON (`start_s`, `length_s`).
+mod seconds_f64 {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_f64(duration.as_secs_f64())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
+        let seconds = f64::deserialize(deserializer)?;
+        Duration::try_from_secs_f64(seconds).map_err(serde::de::Error::custom)
     }
 }
 
@@ -211,7 +239,7 @@ pub fn rcode_name(code: u16) -> String {
 }
 
 /// The latency figures every report shows, in microseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct LatencySummary {
     /// Number of latencies recorded.
     pub count: u64,

@@ -14,16 +14,10 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::compare::error::CompareError;
-use crate::report::SecondReport;
+use crate::stats::{LatencySummary, SecondFigures};
 use crate::sweep::capacity::{Capacity, CapacityLimit};
 use crate::sweep::slo::Slo;
-
-/// Seconds shorter than this (a run's drain) are left out of the samples:
-/// a rate or a percentile over a few milliseconds is noise.
-const SHORTEST_SAMPLE_S: f64 = 0.5;
-
-/// The verdict label of a step that met every objective.
-const MEETS: &str = "ok";
+use crate::sweep::step::Verdict;
 
 /// Which kind of document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,7 +74,7 @@ impl Measure {
     }
 
     /// The per-second sample of this measure, if the second has one.
-    fn sample(self, second: &SecondReport) -> Option<f64> {
+    fn sample(self, second: &SecondFigures) -> Option<f64> {
         let us = match self {
             Self::P50 => second.p50_us,
             Self::P90 => second.p90_us,
@@ -158,15 +152,6 @@ pub struct Document {
     pub metrics: Vec<Metric>,
 }
 
-/// The latency figures both kinds carry.
-#[derive(Debug, Deserialize)]
-struct Percentiles {
-    p50: f64,
-    p90: f64,
-    p99: f64,
-    p999: f64,
-}
-
 /// The load model of a run.
 #[derive(Debug, Deserialize)]
 struct LoadJson {
@@ -181,8 +166,8 @@ struct RunJson {
     transport: Option<String>,
     load: Option<LoadJson>,
     qps: f64,
-    latency_us: Percentiles,
-    seconds: Option<Vec<SecondReport>>,
+    latency_us: LatencySummary,
+    seconds: Option<Vec<SecondFigures>>,
 }
 
 /// The fields of a sweep step that `compare` uses.
@@ -190,9 +175,9 @@ struct RunJson {
 struct StepJson {
     offered_qps: f64,
     verdict: String,
-    latency_us: Percentiles,
+    latency_us: LatencySummary,
     #[serde(default)]
-    seconds: Vec<SecondReport>,
+    seconds: Vec<SecondFigures>,
 }
 
 /// The fields of a sweep's JSON that `compare` uses.
@@ -228,15 +213,15 @@ pub fn parse(text: &str) -> Result<Document, serde_json::Error> {
 
 /// The percentile metrics of `latency`, sampled from `seconds`.
 fn latency_metrics(
-    latency: &Percentiles,
-    seconds: &[SecondReport],
+    latency: &LatencySummary,
+    seconds: &[SecondFigures],
     measures: &[Measure],
     at_qps: Option<f64>,
 ) -> Vec<Metric> {
     measures
         .iter()
         .map(|&measure| {
-            let value = match measure {
+            let us = match measure {
                 Measure::P50 => latency.p50,
                 Measure::P90 => latency.p90,
                 Measure::P99 => latency.p99,
@@ -245,7 +230,7 @@ fn latency_metrics(
             Metric {
                 measure,
                 at_qps,
-                value,
+                value: us as f64,
                 evidence: Evidence::Seconds(samples(seconds, measure)),
             }
         })
@@ -253,10 +238,10 @@ fn latency_metrics(
 }
 
 /// `measure` in every whole second of `seconds`.
-fn samples(seconds: &[SecondReport], measure: Measure) -> Vec<f64> {
+fn samples(seconds: &[SecondFigures], measure: Measure) -> Vec<f64> {
     seconds
         .iter()
-        .filter(|second| second.length_s >= SHORTEST_SAMPLE_S)
+        .filter(|second| second.is_whole())
         .filter_map(|second| measure.sample(second))
         .collect()
 }
@@ -297,7 +282,8 @@ fn from_sweep(sweep: SweepJson) -> Document {
         value: sweep.capacity.qps.unwrap_or(0.0),
         evidence,
     }];
-    for step in sweep.steps.iter().filter(|step| step.verdict == MEETS) {
+    let meets = Verdict::Meets.label();
+    for step in sweep.steps.iter().filter(|step| step.verdict == meets) {
         metrics.extend(latency_metrics(
             &step.latency_us,
             &step.seconds,
@@ -322,9 +308,9 @@ fn from_sweep(sweep: SweepJson) -> Document {
     }
 }
 
-/// The middle value of `values` (the mean of the middle two if even).
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
+/// The middle value of sorted `values` (the mean of the middle two if
+/// even).
+fn median(values: &[f64]) -> f64 {
     let middle = values.len() / 2;
     if values.len() % 2 == 1 {
         values[middle]
@@ -376,14 +362,14 @@ pub fn combine(mut rounds: Vec<Document>) -> Document {
 /// One metric over the rounds `found`.
 fn combine_metric(metric: &Metric, found: &[&Metric]) -> Metric {
     let mut values: Vec<f64> = found.iter().map(|round| round.value).collect();
-    let value = median(&mut values.clone());
+    values.sort_by(f64::total_cmp);
+    let value = median(&values);
     let evidence = if found
         .iter()
         .any(|round| round.evidence == Evidence::LowerBound)
     {
         Evidence::LowerBound
     } else {
-        values.sort_by(f64::total_cmp);
         Evidence::Rounds {
             values,
             resolution: found

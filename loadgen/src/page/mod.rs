@@ -95,9 +95,11 @@ pub fn run_page(
         figure(&mut html, "distribution", "Percentile distribution", &svg);
     }
     let seconds: Vec<TimedSecond> = result
-        .per_second
+        .report
+        .seconds
         .iter()
-        .filter(|second| second.length >= SHORTEST_PLOTTED_SECOND)
+        .flatten()
+        .filter(|second| second.is_whole())
         .map(|second| (second.start.as_secs_f64(), *second))
         .collect();
     per_second_figures(&mut html, &seconds, &[])?;
@@ -197,11 +199,6 @@ fn distributions<'a>(
     )
 }
 
-/// Seconds shorter than this (a run's or step's last, while its answers
-/// drain) are left out of the per-second plots: a rate over a few
-/// milliseconds is noise.
-const SHORTEST_PLOTTED_SECOND: Duration = Duration::from_millis(500);
-
 /// Every whole second of every step, placed in time from the sweep's first.
 fn timed_seconds(steps: &[Step]) -> Vec<TimedSecond> {
     let Some(base) = steps.iter().map(|step| step.measure_start).min() else {
@@ -216,7 +213,7 @@ fn timed_seconds(steps: &[Step]) -> Vec<TimedSecond> {
                 .unwrap_or(Duration::ZERO);
             step.seconds
                 .iter()
-                .filter(|second| second.length >= SHORTEST_PLOTTED_SECOND)
+                .filter(|second| second.is_whole())
                 .map(move |second| ((offset + second.start).as_secs_f64(), *second))
         })
         .collect();

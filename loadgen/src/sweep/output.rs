@@ -10,8 +10,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use crate::report::{SecondReport, second_reports};
-use crate::stats::{LatencySummary, rcode_name};
+use crate::stats::{LatencySummary, SecondFigures, rcode_name};
 use crate::sweep::capacity::{Capacity, CapacityLimit};
 use crate::sweep::config::SweepConfig;
 use crate::sweep::runner::SweepResult;
@@ -73,7 +72,6 @@ pub fn step_line(step: &Step) -> String {
     )
 }
 
-/// "plan" or "refine".
 /// A step's row as the tables show it, column by column (step, phase,
 /// offered, sent/s, answered/s, lost %, p50, p90, p99, p99.9, max, rcodes,
 /// verdict): the text table and the report's HTML table format the same cells.
@@ -96,6 +94,7 @@ pub fn step_cells(step: &Step) -> [String; 13] {
     ]
 }
 
+/// "plan", "refine" or "confirm".
 pub fn phase_name(phase: Phase) -> &'static str {
     match phase {
         Phase::Plan => "plan",
@@ -198,7 +197,7 @@ struct StepJson<'a> {
     max_send_lag_us: u64,
     verdict: &'static str,
     verdict_detail: String,
-    seconds: Vec<SecondReport>,
+    seconds: &'a [SecondFigures],
 }
 
 /// The whole JSON summary.
@@ -246,7 +245,7 @@ pub fn to_json(sweep: &SweepConfig, result: &SweepResult) -> String {
             max_send_lag_us: step.max_send_lag_us,
             verdict: step.verdict.label(),
             verdict_detail: step.verdict.describe(),
-            seconds: second_reports(&step.seconds),
+            seconds: &step.seconds,
         })
         .collect();
     let summary = SweepJson {

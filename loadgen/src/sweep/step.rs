@@ -299,7 +299,7 @@ impl Step {
             counters,
             histogram: result.histogram,
             measure_start: result.measure_start,
-            seconds: result.per_second,
+            seconds: result.report.seconds.unwrap_or_default(),
         };
         (step, result.seconds)
     }
